@@ -1,0 +1,1 @@
+"""Raspberry Pi node applications of Kezek: ticket terminal, display node, call button."""

@@ -1,0 +1,1 @@
+"""Call button node: desk buttons and lamps (a later issue)."""

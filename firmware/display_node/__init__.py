@@ -1,0 +1,1 @@
+"""Display node: LED boards, TV screens and voice calls (a later issue)."""

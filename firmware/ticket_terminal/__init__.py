@@ -1,0 +1,1 @@
+"""Ticket terminal node: visitor buttons and the thermal printer (a later issue)."""

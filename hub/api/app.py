@@ -1,0 +1,65 @@
+"""The FastAPI application factory: collaborators come in, nothing is global."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from hub import __version__
+from hub.api import problems
+from hub.api.routes import center, desks, queue, tickets, users
+from hub.services.clock import Clock
+from hub.settings import HubSettings
+from hub.wiring import Hub, build_hub
+
+DESCRIPTION = """\
+The hub of a Citizens' Reception Center: the electronic queue (tickets, desks,
+zones with number ranges), its working calendar, users and the audit log.
+
+Errors are `application/problem+json` with a machine `code`, the `field` at
+fault and a `text` in Kazakh (`kk`) and Russian (`ru`).
+
+Authenticate with a console session cookie (changes then need the
+`X-CSRF-Token` header) or with `Authorization: Bearer <service token>`.
+"""
+
+
+def create_app(settings: HubSettings, hub: Hub | None = None, *,
+               clock: Clock | None = None) -> FastAPI:
+    """Build the web application around `hub`, or around a hub built from `settings`."""
+    owned = hub is None
+    the_hub = hub if hub is not None else build_hub(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            the_hub.close()
+
+    app = FastAPI(title="Kezek hub", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", swagger_ui_parameters={
+                      "syntaxHighlight": False})
+    app.state.hub = the_hub
+    app.state.settings = settings
+    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret(),
+                       session_cookie="kezek_session",
+                       max_age=int(timedelta(hours=settings.session_hours).total_seconds()),
+                       same_site="strict", https_only=settings.secure_cookies)
+    problems.install(app)
+    for router in (tickets.router, desks.router, queue.router, center.router, users.router):
+        app.include_router(router)
+
+    @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")
+    def health() -> dict[str, str]:
+        the_hub.centers.snapshot()
+        return {"status": "ok", "version": __version__}
+
+    from hub.console import install as install_console
+
+    install_console(app)
+    return app

@@ -1,0 +1,88 @@
+"""Dependencies of the routes: the hub's services and who is asking."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from hub.domain.roles import Permission, allows
+from hub.services.users import Principal
+from hub.wiring import Hub
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's anti-forgery token, made on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_matches(request: Request, presented: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return (isinstance(expected, str) and presented is not None
+            and hmac.compare_digest(expected, presented))
+
+
+def optional_principal(request: Request, hub: HubDep) -> Principal | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = hub.users.token_principal(header[7:].strip())
+        if principal is None:
+            raise HTTPException(401, "invalid or revoked token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return principal
+    username = request.session.get("user")
+    if not isinstance(username, str):
+        return None
+    principal = hub.users.principal(username)
+    if principal is None:
+        request.session.clear()
+        return None
+    # Cookie-authenticated changes must prove they come from our own pages.
+    if request.method not in SAFE_METHODS and not csrf_matches(
+            request, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(403, "missing or wrong CSRF token (send the X-CSRF-Token header)")
+    return principal
+
+
+def current_principal(principal: Annotated[Principal | None,
+                                           Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise HTTPException(401, "sign in or send a bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not allows(principal.role, permission):
+            raise HTTPException(403, f"role {principal.role.value} may not {permission.value}")
+        return principal
+
+    return check
+
+
+Viewer = Annotated[Principal, Depends(require(Permission.VIEW_QUEUE))]
+Issuer = Annotated[Principal, Depends(require(Permission.ISSUE_TICKETS))]
+DeskWorker = Annotated[Principal, Depends(require(Permission.SERVE_AT_DESK))]
+Configurator = Annotated[Principal, Depends(require(Permission.CONFIGURE_CENTER))]
+UserManager = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
+Auditor = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]

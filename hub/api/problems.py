@@ -1,0 +1,80 @@
+"""Errors as RFC 9457 problem details: a machine code, the field at fault and,
+because a visitor or an operator may read it, a text in Kazakh and Russian."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hub.domain.errors import DomainError
+
+log = logging.getLogger("kezek.api")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, code: str, detail: str, *, text: dict[str, str] | None = None,
+            field: str | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"urn:kezek:problem:{code}", "title": code.replace("_", " "),
+                            "status": status, "code": code, "detail": detail}
+    if field is not None:
+        body["field"] = field
+    if text is not None:
+        body["text"] = text
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[-1]) if loc else "request"
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem(exc.status, exc.code, exc.detail, text=exc.text.as_dict(), field=exc.field,
+                   **{k: v for k, v in exc.extra.items() if isinstance(v, str | int | float)})
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+              for e in exc.errors()]
+    first = errors[0]["field"] if errors else "request"
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return problem(422, "invalid_request", detail, field=first, errors=errors,
+                   text={"kk": f"Сұраудағы «{first}» өрісі дұрыс толтырылмаған",
+                         "ru": f"Поле «{first}» в запросе заполнено неверно"})
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    texts = {
+        401: {"kk": "Жүйеге кіріңіз", "ru": "Войдите в систему"},
+        403: {"kk": "Бұл әрекетке рұқсат жоқ", "ru": "Нет прав на это действие"},
+        404: {"kk": "Табылмады", "ru": "Не найдено"},
+    }
+    response = problem(exc.status_code, code, str(exc.detail), text=texts.get(exc.status_code))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "internal_error", "the hub failed to handle the request",
+                   text={"kk": "Ішкі қате. Әрекетті қайталаңыз немесе әкімшіге хабарласыңыз.",
+                         "ru": "Внутренняя ошибка. Повторите или обратитесь к администратору."})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

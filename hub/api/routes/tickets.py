@@ -1,0 +1,87 @@
+"""Issuing tickets and moving them through the states of the queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from hub.api.deps import DeskWorker, HubDep, Issuer, Viewer
+from hub.api.schemas import (
+    CallIn,
+    CancelIn,
+    EstimateOut,
+    IssuedTicketOut,
+    IssueTicketIn,
+    TicketOut,
+    TransferIn,
+)
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=120,
+    description="a retry with the same key returns the same ticket instead of a new one")]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=IssuedTicketOut,
+             summary="Issue a ticket")
+def issue_ticket(body: IssueTicketIn, hub: HubDep, principal: Issuer, response: Response,
+                 idempotency_key: IdempotencyKey = None) -> IssuedTicketOut:
+    issued = hub.queue.issue(language=body.language.value, purpose=body.purpose, zone=body.zone,
+                             out_of_turn=body.out_of_turn, needs_escort=body.needs_escort,
+                             idempotency_key=idempotency_key, source=f"api:{principal.actor}",
+                             actor=principal.actor)
+    if issued.replayed:
+        response.status_code = status.HTTP_200_OK
+    return IssuedTicketOut.of(issued)
+
+
+@router.get("/{ticket_id}", response_model=TicketOut, summary="A ticket")
+def get_ticket(ticket_id: int, hub: HubDep, _: Viewer) -> TicketOut:
+    return TicketOut.of(hub.queue.get(ticket_id))
+
+
+@router.get("/{ticket_id}/estimate", response_model=EstimateOut,
+            summary="People ahead and the estimated wait")
+def get_estimate(ticket_id: int, hub: HubDep, _: Viewer) -> EstimateOut:
+    return EstimateOut.of(hub.queue.estimate(ticket_id))
+
+
+@router.post("/{ticket_id}/call", response_model=TicketOut, summary="Call this ticket to a desk")
+def call_ticket(ticket_id: int, body: CallIn, hub: HubDep, who: DeskWorker) -> TicketOut:
+    return TicketOut.of(hub.queue.call(ticket_id, body.desk, actor=who.actor))
+
+
+@router.post("/{ticket_id}/recall", response_model=TicketOut, summary="Call again")
+def recall_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+    return TicketOut.of(hub.queue.recall(ticket_id, actor=who.actor))
+
+
+@router.post("/{ticket_id}/start", response_model=TicketOut, summary="The visitor arrived")
+def start_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+    return TicketOut.of(hub.queue.start(ticket_id, actor=who.actor))
+
+
+@router.post("/{ticket_id}/finish", response_model=TicketOut, summary="Service finished")
+def finish_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+    return TicketOut.of(hub.queue.finish(ticket_id, actor=who.actor))
+
+
+@router.post("/{ticket_id}/no-show", response_model=TicketOut, summary="The visitor did not come")
+def no_show_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+    return TicketOut.of(hub.queue.no_show(ticket_id, actor=who.actor))
+
+
+@router.post("/{ticket_id}/transfer", response_model=TicketOut,
+             summary="Send the visitor to another zone or desk")
+def transfer_ticket(ticket_id: int, body: TransferIn, hub: HubDep, who: DeskWorker) -> TicketOut:
+    return TicketOut.of(hub.queue.transfer(ticket_id, zone=body.zone, desk=body.desk,
+                                           note=body.note, actor=who.actor))
+
+
+@router.post("/{ticket_id}/cancel", response_model=TicketOut, summary="Cancel a waiting ticket")
+def cancel_ticket(ticket_id: int, hub: HubDep, who: Issuer,
+                  body: CancelIn | None = None) -> TicketOut:
+    return TicketOut.of(hub.queue.cancel(ticket_id, actor=who.actor,
+                                         note=body.note if body else None))

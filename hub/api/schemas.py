@@ -1,0 +1,139 @@
+"""Request and response bodies of the web API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.domain.estimate import WaitEstimate
+from hub.domain.roles import Role
+from hub.domain.text import Language
+from hub.services.views import IssuedTicket, TicketInfo
+
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueTicketIn(Body):
+    language: Language = Field(description="the language the visitor chose: kk or ru")
+    purpose: Code | None = Field(None, description="visit purpose code (leads to its zone)")
+    zone: Code | None = Field(None, description="zone code, when no purpose is given")
+    out_of_turn: Code | None = Field(None, description="out-of-turn category code")
+    needs_escort: bool = Field(False, description="a person with a disability to be met (000 §7)")
+
+
+class BilingualOut(BaseModel):
+    kk: str
+    ru: str
+
+
+class EstimateOut(BaseModel):
+    people_ahead: int
+    minutes: int
+    staffed_desks: int
+
+    @classmethod
+    def of(cls, estimate: WaitEstimate) -> EstimateOut:
+        return cls(people_ahead=estimate.people_ahead, minutes=estimate.minutes,
+                   staffed_desks=estimate.staffed_desks)
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: int
+    zone: str
+    issued_zone: str
+    language: Language
+    purpose: str | None
+    out_of_turn: str | None
+    needs_escort: bool
+    state: str
+    desk: str | None
+    target_desk: str | None
+    recalls: int
+    transfers: int
+    issued_at: datetime
+    queued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, info: TicketInfo) -> TicketOut:
+        return cls(id=info.id, number=info.number, zone=info.zone, issued_zone=info.issued_zone,
+                   language=Language(info.language), purpose=info.purpose,
+                   out_of_turn=info.out_of_turn, needs_escort=info.needs_escort,
+                   state=info.state, desk=info.desk, target_desk=info.target_desk,
+                   recalls=info.recalls, transfers=info.transfers, issued_at=info.issued_at,
+                   queued_at=info.queued_at, called_at=info.called_at,
+                   started_at=info.started_at, finished_at=info.finished_at)
+
+
+class IssuedTicketOut(BaseModel):
+    ticket: TicketOut
+    estimate: EstimateOut
+    note: BilingualOut | None = Field(None, description="e.g. lunch: service resumes at 14:30")
+    replayed: bool = Field(description="true when this idempotency key was already used")
+
+    @classmethod
+    def of(cls, issued: IssuedTicket) -> IssuedTicketOut:
+        note = BilingualOut(**issued.note.as_dict()) if issued.note else None
+        return cls(ticket=TicketOut.of(issued.ticket), estimate=EstimateOut.of(issued.estimate),
+                   note=note, replayed=issued.replayed)
+
+
+class CallIn(Body):
+    desk: Code
+
+
+class TransferIn(Body):
+    zone: Code | None = None
+    desk: Code | None = None
+    note: str | None = Field(None, max_length=500)
+
+
+class CancelIn(Body):
+    note: str | None = Field(None, max_length=500)
+
+
+class UserIn(Body):
+    username: str = Field(min_length=2, max_length=80)
+    full_name: str = Field(min_length=1, max_length=200)
+    role: Role
+    password: str = Field(min_length=1, max_length=200)
+    language: Language = Language.KK
+
+
+class UserPatch(Body):
+    full_name: str | None = Field(None, min_length=1, max_length=200)
+    role: Role | None = None
+    language: Language | None = None
+    active: bool | None = None
+    password: str | None = Field(None, min_length=1, max_length=200)
+
+
+class TokenIn(Body):
+    name: str = Field(min_length=2, max_length=80)
+    role: Role
+
+
+class TokenOut(BaseModel):
+    name: str
+    role: Role
+    token: str = Field(description="shown once; only its hash is kept")
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None

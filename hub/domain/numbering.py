@@ -1,0 +1,39 @@
+"""Ticket numbers from a zone's range.
+
+Each zone counts its tickets per service day (the sequence, from 1). The number
+is the sequence mapped into the zone's range, so numbering restarts every
+working day and wraps when the range is used up. A number still held by an
+active ticket is skipped when the range wraps; when every number is held the
+range is too small for the day and the ticket is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+
+from hub.domain.center import NumberRange
+from hub.domain.errors import RangeExhausted
+from hub.domain.text import Bilingual
+
+
+def number_for(number_range: NumberRange, sequence: int) -> int:
+    """The number the `sequence`-th ticket of the day gets (sequence counts from 1)."""
+    if sequence < 1:
+        raise ValueError("a day's ticket sequence starts at 1")
+    return number_range.first + (sequence - 1) % number_range.size
+
+
+def allocate_number(number_range: NumberRange, last_sequence: int,
+                    numbers_in_use: Container[int]) -> tuple[int, int]:
+    """Return (sequence, number) of the next ticket after `last_sequence`."""
+    for step in range(1, number_range.size + 1):
+        sequence = last_sequence + step
+        number = number_for(number_range, sequence)
+        if number not in numbers_in_use:
+            return sequence, number
+    raise RangeExhausted(
+        f"all {number_range.size} numbers {number_range.first}–{number_range.last} "
+        "are held by visitors still in the queue",
+        Bilingual(kk="Бұл аймақтың бос нөмірлері таусылды. Ресепшнге жүгініңіз.",
+                  ru="Свободные номера этой зоны закончились. Обратитесь на ресепшн."),
+        field="zone.range")

@@ -1,0 +1,30 @@
+"""The audit log: every change of a record, with who, what, when, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.storage.models import AuditRow
+
+
+def record(session: Session, *, actor: str, action: str, entity: str, entity_id: str | int,
+           at: datetime, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> None:
+    session.add(AuditRow(at=at, actor=actor, action=action, entity=entity,
+                         entity_id=str(entity_id), before=before, after=after))
+
+
+def recent(session: Session, *, limit: int = 200, entity: str | None = None,
+           entity_id: str | None = None, before_id: int | None = None) -> list[AuditRow]:
+    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+    if entity is not None:
+        query = query.where(AuditRow.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditRow.entity_id == entity_id)
+    if before_id is not None:
+        query = query.where(AuditRow.id < before_id)
+    return list(session.scalars(query))

@@ -1,0 +1,536 @@
+"""The electronic queue: issuing tickets and moving them through desks.
+
+Every change runs in one write transaction that also writes the audit row, so
+a refused request leaves nothing behind. Ticket numbers are drawn under a lock
+on the zone's day counter (a row lock on PostgreSQL, the write lock on
+SQLite), so two hub processes never hand out the same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from hub.domain.center import CenterConfig, Desk, Zone
+from hub.domain.errors import (
+    Conflict,
+    DeskBusy,
+    DeskClosed,
+    NotFound,
+    NothingWaiting,
+    ValidationFailed,
+)
+from hub.domain.estimate import WaitEstimate, estimate_wait, typical_service_minutes
+from hub.domain.issuing import people_ahead, plan_ticket
+from hub.domain.numbering import allocate_number
+from hub.domain.ordering import next_for_desk, zone_order
+from hub.domain.text import Bilingual, Language
+from hub.domain.tickets import (
+    ACTIVE_STATES,
+    AT_DESK_STATES,
+    CALLED_STATES,
+    Ticket,
+    TicketState,
+    Transition,
+)
+from hub.services import audit
+from hub.services.center_store import CenterSnapshot, CenterStore
+from hub.services.clock import Clock
+from hub.services.events import EventBus, QueueEvent
+from hub.services.views import (
+    DeskStatus,
+    IssuedTicket,
+    QueueState,
+    RecentCall,
+    TicketInfo,
+    WaitingEntry,
+    ZoneQueue,
+)
+from hub.storage.db import Database
+from hub.storage.models import DeskShiftRow, TicketCounterRow, TicketRow
+
+T = TypeVar("T")
+
+# Concurrent writers on PostgreSQL may collide on a ticket or a desk; the loser retries.
+WRITE_ATTEMPTS = 5
+SYSTEM_ACTOR = "system"
+RECENT_CALLS = 10
+
+_ACTIVE = [s.value for s in ACTIVE_STATES]
+_AT_DESK = [s.value for s in AT_DESK_STATES]
+
+
+def ticket_info(row: TicketRow) -> TicketInfo:
+    return TicketInfo(id=row.id, number=row.number, zone=row.zone, issued_zone=row.issued_zone,
+                      service_day=row.service_day, language=row.language, purpose=row.purpose,
+                      out_of_turn=row.out_of_turn, needs_escort=row.needs_escort,
+                      state=row.state, desk=row.desk, target_desk=row.target_desk,
+                      booked_for=row.booked_for, recalls=row.recalls, transfers=row.transfers,
+                      issued_at=row.issued_at, queued_at=row.queued_at, called_at=row.called_at,
+                      started_at=row.started_at, finished_at=row.finished_at)
+
+
+def _domain(row: TicketRow) -> Ticket:
+    return Ticket(number=row.number, zone=row.zone, issued_zone=row.issued_zone,
+                  service_day=row.service_day, language=Language(row.language),
+                  issued_at=row.issued_at, purpose=row.purpose, out_of_turn=row.out_of_turn,
+                  needs_escort=row.needs_escort, queued_at=row.queued_at,
+                  target_desk=row.target_desk, booked_for=row.booked_for,
+                  state=TicketState(row.state), desk=row.desk, recalls=row.recalls,
+                  transfers=row.transfers, id=row.id)
+
+
+def _audit_view(row: TicketRow) -> dict[str, Any]:
+    return {"number": row.number, "state": row.state, "zone": row.zone, "desk": row.desk,
+            "target_desk": row.target_desk, "recalls": row.recalls}
+
+
+def _store(row: TicketRow, ticket: Ticket, step: Transition) -> None:
+    row.state = ticket.state.value
+    row.zone = ticket.zone
+    row.desk = ticket.desk
+    row.target_desk = ticket.target_desk
+    row.recalls = ticket.recalls
+    row.transfers = ticket.transfers
+    row.queued_at = ticket.arrival
+    row.updated_at = step.at
+    if step.target is TicketState.CALLED:
+        row.called_at = step.at
+        row.started_at = None
+    elif step.target is TicketState.SERVING:
+        row.started_at = step.at
+    elif step.target in (TicketState.DONE, TicketState.NO_SHOW, TicketState.CANCELLED):
+        row.finished_at = step.at
+    elif step.target is TicketState.TRANSFERRED:
+        row.called_at = None
+        row.started_at = None
+
+
+class QueueService:
+    def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus) -> None:
+        self._db = db
+        self._centers = centers
+        self._clock = clock
+        self._bus = bus
+
+    # Issuing -------------------------------------------------------------------
+
+    def issue(self, *, language: str, purpose: str | None = None, zone: str | None = None,
+              out_of_turn: str | None = None, needs_escort: bool = False,
+              idempotency_key: str | None = None, source: str | None = None,
+              actor: str) -> IssuedTicket:
+        snap = self._centers.snapshot()
+        try:
+            chosen_language = Language(language)
+        except ValueError:
+            raise ValidationFailed(f"language must be kk or ru, not {language!r}",
+                                   Bilingual(kk="Тіл «kk» немесе «ru» болуы керек",
+                                             ru="Язык должен быть «kk» или «ru»"),
+                                   field="language") from None
+        if idempotency_key is not None:
+            replay = self._replay(idempotency_key, snap)
+            if replay is not None:
+                return replay
+        now = self._clock.now()
+        plan = plan_ticket(snap.config, snap.calendar, now, purpose=purpose, zone=zone,
+                           out_of_turn=out_of_turn)
+
+        def attempt() -> IssuedTicket:
+            with self._db.write() as session:
+                if idempotency_key is not None:
+                    existing = self._by_key(session, idempotency_key)
+                    if existing is not None:
+                        return self._issued(session, snap, existing, note=None, replayed=True)
+                row = self._new_ticket(session, plan.zone, plan.service_day, now,
+                                       language=chosen_language,
+                                       purpose=plan.purpose.code if plan.purpose else None,
+                                       out_of_turn=out_of_turn, needs_escort=needs_escort,
+                                       source=source, idempotency_key=idempotency_key)
+                audit.record(session, actor=actor, action="issue", entity="ticket",
+                             entity_id=row.id, at=now, before=None,
+                             after=_audit_view(row) | {"language": row.language,
+                                                       "out_of_turn": row.out_of_turn,
+                                                       "needs_escort": row.needs_escort,
+                                                       "source": source})
+                issued = self._issued(session, snap, row, note=plan.note, replayed=False)
+            return issued
+
+        issued = self._retrying(attempt)
+        if not issued.replayed:
+            self._publish("issued", issued.ticket)
+        return issued
+
+    def _replay(self, key: str, snap: CenterSnapshot) -> IssuedTicket | None:
+        with self._db.read() as session:
+            row = self._by_key(session, key)
+            return self._issued(session, snap, row, note=None, replayed=True) if row else None
+
+    @staticmethod
+    def _by_key(session: Session, key: str) -> TicketRow | None:
+        return session.scalars(select(TicketRow).where(TicketRow.idempotency_key == key)).first()
+
+    def _new_ticket(self, session: Session, zone: Zone, day: date, now: datetime, *,
+                    language: Language, purpose: str | None, out_of_turn: str | None,
+                    needs_escort: bool, source: str | None,
+                    idempotency_key: str | None) -> TicketRow:
+        assert zone.number_range is not None
+        insert = postgresql_insert if self._db.dialect == "postgresql" else sqlite_insert
+        session.execute(insert(TicketCounterRow)
+                        .values(zone=zone.code, service_day=day, last_sequence=0)
+                        .on_conflict_do_nothing(index_elements=["zone", "service_day"]))
+        counter = session.execute(
+            select(TicketCounterRow)
+            .where(TicketCounterRow.zone == zone.code, TicketCounterRow.service_day == day)
+            .with_for_update()).scalar_one()
+        in_use = set(session.scalars(
+            select(TicketRow.number).where(TicketRow.issued_zone == zone.code,
+                                           TicketRow.service_day == day,
+                                           TicketRow.state.in_(_ACTIVE))))
+        sequence, number = allocate_number(zone.number_range, counter.last_sequence, in_use)
+        counter.last_sequence = sequence
+        row = TicketRow(service_day=day, issued_zone=zone.code, sequence=sequence, number=number,
+                        zone=zone.code, purpose=purpose, language=language.value,
+                        out_of_turn=out_of_turn, needs_escort=needs_escort,
+                        state=TicketState.WAITING.value, issued_at=now, queued_at=now,
+                        updated_at=now, source=source, idempotency_key=idempotency_key,
+                        recalls=0, transfers=0)
+        session.add(row)
+        session.flush()
+        return row
+
+    def _issued(self, session: Session, snap: CenterSnapshot, row: TicketRow, *,
+                note: Bilingual | None, replayed: bool) -> IssuedTicket:
+        estimate = self._estimate_for(session, snap, row)
+        return IssuedTicket(ticket=ticket_info(row), estimate=estimate, note=note,
+                            replayed=replayed)
+
+    def _estimate_for(self, session: Session, snap: CenterSnapshot, row: TicketRow) -> WaitEstimate:
+        now = self._clock.now()
+        zone = snap.config.zone(row.zone)
+        waiting = [_domain(r) for r in self._zone_rows(session, row.service_day, zone.code)]
+        mine = next((t for t in waiting if t.id == row.id), _domain(row))
+        ahead = people_ahead(waiting, mine, now) if row.state in (
+            TicketState.WAITING, TicketState.TRANSFERRED) else 0
+        return self._estimate(session, snap.config, zone, row.service_day, ahead)
+
+    def _estimate(self, session: Session, config: CenterConfig, zone: Zone, day: date,
+                  ahead: int) -> WaitEstimate:
+        durations = self._service_minutes(session, zone.code, day)
+        staffed = self._staffed_count(session, config, zone.code)
+        return estimate_wait(ahead, typical_service_minutes(durations,
+                                                            zone.default_service_minutes),
+                             staffed)
+
+    @staticmethod
+    def _zone_rows(session: Session, day: date, zone: str) -> Sequence[TicketRow]:
+        return session.scalars(select(TicketRow).where(
+            TicketRow.service_day == day, TicketRow.zone == zone,
+            TicketRow.state.in_([TicketState.WAITING.value, TicketState.TRANSFERRED.value]))).all()
+
+    @staticmethod
+    def _service_minutes(session: Session, zone: str, day: date) -> list[float]:
+        rows = session.execute(
+            select(TicketRow.started_at, TicketRow.finished_at)
+            .where(TicketRow.service_day == day, TicketRow.zone == zone,
+                   TicketRow.state == TicketState.DONE.value,
+                   TicketRow.started_at.is_not(None))
+            .order_by(TicketRow.finished_at.desc()).limit(20)).all()
+        return [(finished - started).total_seconds() / 60
+                for started, finished in reversed(rows) if started and finished]
+
+    @staticmethod
+    def _staffed_count(session: Session, config: CenterConfig, zone: str) -> int:
+        desks = [d.code for d in config.desks_of_zone(zone)]
+        if not desks:
+            return 0
+        return session.scalar(select(func.count(func.distinct(DeskShiftRow.desk))).where(
+            DeskShiftRow.desk.in_(desks), DeskShiftRow.ended_at.is_(None))) or 0
+
+    # Desk actions --------------------------------------------------------------
+
+    def call_next(self, desk_code: str, *, actor: str) -> TicketInfo:
+        """Call the next visitor the desk should serve, finishing the current one if allowed."""
+        snap = self._centers.snapshot()
+        desk = self._open_desk(snap.config, desk_code)
+
+        def attempt() -> tuple[TicketInfo, TicketInfo | None]:
+            now = self._clock.now()
+            with self._db.write() as session:
+                finished = self._clear_desk(session, snap, desk, now, actor=actor)
+                day = snap.calendar.service_day(now)
+                rows = session.scalars(select(TicketRow).where(
+                    TicketRow.service_day == day, TicketRow.zone.in_(desk.zones),
+                    TicketRow.state.in_([TicketState.WAITING.value,
+                                         TicketState.TRANSFERRED.value]))).all()
+                by_id = {r.id: r for r in rows}
+                chosen = next_for_desk([_domain(r) for r in rows], desk, now)
+                if chosen is None or chosen.id is None:
+                    raise NothingWaiting(
+                        f"nobody is waiting for desk {desk.code}",
+                        Bilingual(kk="Кезекте ешкім жоқ", ru="В очереди никого нет"),
+                        field="desk", desk=desk.code)
+                row = by_id[chosen.id]
+                info = self._transition(session, row, lambda t: t.call(desk.code, now,
+                                                                        actor=actor),
+                                        actor=actor, action="call")
+            return info, finished
+
+        info, finished = self._retrying(attempt)
+        if finished is not None:
+            self._publish("finished", finished)
+        self._publish("called", info)
+        return info
+
+    def call(self, ticket_id: int, desk_code: str, *, actor: str) -> TicketInfo:
+        """Call one chosen ticket to the desk, out of the computed order."""
+        snap = self._centers.snapshot()
+        desk = self._open_desk(snap.config, desk_code)
+
+        def attempt() -> tuple[TicketInfo, TicketInfo | None]:
+            now = self._clock.now()
+            with self._db.write() as session:
+                row = self._ticket(session, ticket_id)
+                if row.zone not in desk.zones or (row.target_desk not in (None, desk.code)):
+                    raise Conflict(
+                        f"ticket {row.number} waits in {row.zone!r}, not for desk {desk.code!r}",
+                        Bilingual(kk=f"{row.number} талоны бұл жұмыс орнының кезегінде емес",
+                                  ru=f"Талон {row.number} не стоит в очереди этого рабочего места"),
+                        field="ticket_id")
+                finished = self._clear_desk(session, snap, desk, now, actor=actor)
+                info = self._transition(session, row, lambda t: t.call(desk.code, now,
+                                                                        actor=actor),
+                                        actor=actor, action="call")
+            return info, finished
+
+        info, finished = self._retrying(attempt)
+        if finished is not None:
+            self._publish("finished", finished)
+        self._publish("called", info)
+        return info
+
+    def recall(self, ticket_id: int, *, actor: str) -> TicketInfo:
+        return self._simple(ticket_id, "recall", "recalled", actor,
+                            lambda t, now: t.recall(now, actor=actor))
+
+    def start(self, ticket_id: int, *, actor: str) -> TicketInfo:
+        return self._simple(ticket_id, "start", "started", actor,
+                            lambda t, now: t.start(now, actor=actor))
+
+    def finish(self, ticket_id: int, *, actor: str) -> TicketInfo:
+        return self._simple(ticket_id, "finish", "finished", actor,
+                            lambda t, now: t.finish(now, actor=actor))
+
+    def no_show(self, ticket_id: int, *, actor: str) -> TicketInfo:
+        return self._simple(ticket_id, "no_show", "no_show", actor,
+                            lambda t, now: t.no_show(now, actor=actor))
+
+    def cancel(self, ticket_id: int, *, actor: str, note: str | None = None) -> TicketInfo:
+        return self._simple(ticket_id, "cancel", "cancelled", actor,
+                            lambda t, now: t.cancel(now, actor=actor, note=note))
+
+    def transfer(self, ticket_id: int, *, zone: str | None, desk: str | None,
+                 note: str | None = None, actor: str) -> TicketInfo:
+        """Send a visitor being served on to another zone, or to one desk."""
+        snap = self._centers.snapshot()
+        config = snap.config
+        if zone is None and desk is None:
+            raise ValidationFailed("a transfer needs a zone or a desk",
+                                   Bilingual(kk="Аймақты немесе жұмыс орнын таңдаңыз",
+                                             ru="Выберите зону или рабочее место"),
+                                   field="zone")
+        target_desk = self._open_desk(config, desk) if desk is not None else None
+        target_zone = config.zone(zone) if zone is not None else config.zone(
+            target_desk.zones[0])  # type: ignore[union-attr]
+        if not target_zone.serving:
+            raise ValidationFailed(f"zone {target_zone.code!r} does not serve visitors",
+                                   Bilingual(kk=f"«{target_zone.name.kk}» аймағы қызмет "
+                                                "көрсетпейді",
+                                             ru=f"Зона «{target_zone.name.ru}» не обслуживает "
+                                                "посетителей"), field="zone")
+        if target_desk is not None and target_zone.code not in target_desk.zones:
+            raise ValidationFailed(
+                f"desk {target_desk.code!r} does not serve zone {target_zone.code!r}",
+                Bilingual(kk=f"«{target_desk.label.kk}» «{target_zone.name.kk}» аймағына "
+                             "қызмет көрсетпейді",
+                          ru=f"«{target_desk.label.ru}» не обслуживает зону "
+                             f"«{target_zone.name.ru}»"), field="desk")
+        keep = config.policy.transfer_keeps_arrival
+        return self._simple(ticket_id, "transfer", "transferred", actor,
+                            lambda t, now: t.transfer(
+                                now, zone=target_zone.code,
+                                desk=target_desk.code if target_desk else None,
+                                keep_arrival=keep, actor=actor, note=note),
+                            extra={"note": note} if note else None)
+
+    def get(self, ticket_id: int) -> TicketInfo:
+        with self._db.read() as session:
+            return ticket_info(self._ticket(session, ticket_id))
+
+    def estimate(self, ticket_id: int) -> WaitEstimate:
+        snap = self._centers.snapshot()
+        with self._db.read() as session:
+            return self._estimate_for(session, snap, self._ticket(session, ticket_id))
+
+    def desk_current(self, desk_code: str) -> TicketInfo | None:
+        snap = self._centers.snapshot()
+        desk = snap.config.desk(desk_code)
+        with self._db.read() as session:
+            row = self._at_desk(session, desk.code)
+            return ticket_info(row) if row else None
+
+    # Board ---------------------------------------------------------------------
+
+    def state(self) -> QueueState:
+        """Every serving zone's waiting list and estimate, every desk's current visitor."""
+        snap = self._centers.snapshot()
+        config, now = snap.config, self._clock.now()
+        day = snap.calendar.service_day(now)
+        with self._db.read() as session:
+            rows = session.scalars(select(TicketRow).where(
+                TicketRow.service_day == day, TicketRow.state.in_(_ACTIVE))).all()
+            shifts = session.execute(select(DeskShiftRow.desk, DeskShiftRow.operator).where(
+                DeskShiftRow.ended_at.is_(None))).all()
+            served = dict(session.execute(
+                select(TicketRow.zone, func.count()).where(
+                    TicketRow.service_day == day, TicketRow.state == TicketState.DONE.value)
+                .group_by(TicketRow.zone)).tuples().all())
+            recent_rows = session.scalars(
+                select(TicketRow).where(TicketRow.service_day == day,
+                                        TicketRow.called_at.is_not(None),
+                                        TicketRow.desk.is_not(None))
+                .order_by(TicketRow.called_at.desc()).limit(RECENT_CALLS)).all()
+            tickets = [_domain(r) for r in rows]
+            by_id = {r.id: r for r in rows}
+            zones = []
+            for zone in config.zones:
+                if not zone.serving:
+                    continue
+                ordered = zone_order(tickets, zone.code, now)
+                waiting = [WaitingEntry(id=t.id or 0, number=t.number, language=t.language.value,
+                                        out_of_turn=t.out_of_turn, needs_escort=t.needs_escort,
+                                        target_desk=t.target_desk, booked_for=t.booked_for,
+                                        queued_at=t.arrival) for t in ordered]
+                zones.append(ZoneQueue(code=zone.code, name=zone.name, waiting=waiting,
+                                       estimate_for_next=self._estimate(
+                                           session, config, zone, day, len(waiting)),
+                                       served_today=served.get(zone.code, 0)))
+        operators: dict[str, str] = {str(desk): str(operator) for desk, operator in shifts}
+        current = {r.desk: r for r in by_id.values()
+                   if r.desk is not None and r.state in _AT_DESK}
+        desks = [DeskStatus(code=d.code, label=d.label, zones=d.zones, active=d.active,
+                            operator=operators.get(d.code),
+                            current=ticket_info(current[d.code]) if d.code in current else None)
+                 for d in config.desks]
+        labels = {d.code: d.label for d in config.desks}
+        recent = [RecentCall(number=r.number, desk=r.desk or "",
+                             desk_label=labels.get(r.desk or "", Bilingual(kk=r.desk or "?",
+                                                                           ru=r.desk or "?")),
+                             zone=r.zone, at=r.called_at or now, state=r.state)
+                  for r in recent_rows]
+        return QueueState(service_day=day, at=now,
+                          opening=snap.calendar.status_at(now).state.value,
+                          zones=zones, desks=desks, recent_calls=recent)
+
+    # Internals -----------------------------------------------------------------
+
+    def _simple(self, ticket_id: int, action: str, event: str, actor: str,
+                change: Callable[[Ticket, datetime], Transition],
+                extra: dict[str, str] | None = None) -> TicketInfo:
+        def attempt() -> TicketInfo:
+            now = self._clock.now()
+            with self._db.write() as session:
+                row = self._ticket(session, ticket_id)
+                return self._transition(session, row, lambda t: change(t, now), actor=actor,
+                                        action=action)
+
+        info = self._retrying(attempt)
+        self._publish(event, info, extra)
+        return info
+
+    def _transition(self, session: Session, row: TicketRow,
+                    change: Callable[[Ticket], Transition], *, actor: str,
+                    action: str) -> TicketInfo:
+        before = _audit_view(row)
+        ticket = _domain(row)
+        step = change(ticket)  # raises IllegalTransition with nothing written
+        _store(row, ticket, step)
+        session.flush()
+        after = _audit_view(row) | ({"note": step.note} if step.note else {})
+        audit.record(session, actor=actor, action=action, entity="ticket", entity_id=row.id,
+                     at=step.at, before=before, after=after)
+        return ticket_info(row)
+
+    def _clear_desk(self, session: Session, snap: CenterSnapshot, desk: Desk, now: datetime,
+                    *, actor: str) -> TicketInfo | None:
+        """Make the desk free for a new call; return the ticket it finished, if any."""
+        current = self._at_desk(session, desk.code)
+        if current is None:
+            return None
+        if current.service_day != snap.calendar.service_day(now):
+            # Left over from an earlier day: close it so the desk is usable today.
+            ticket = _domain(current)
+            step = (ticket.no_show(now, actor=SYSTEM_ACTOR) if ticket.state in CALLED_STATES
+                    else ticket.finish(now, actor=SYSTEM_ACTOR))
+            before = _audit_view(current)
+            _store(current, ticket, step)
+            audit.record(session, actor=SYSTEM_ACTOR, action="close_stale", entity="ticket",
+                         entity_id=current.id, at=now, before=before,
+                         after=_audit_view(current))
+            session.flush()
+            return None
+        if current.state == TicketState.SERVING.value and snap.config.policy.next_finishes_serving:
+            return self._transition(session, current, lambda t: t.finish(now, actor=actor),
+                                    actor=actor, action="finish")
+        state = TicketState(current.state)
+        raise DeskBusy(
+            f"desk {desk.code} still has ticket {current.number} ({state.value})",
+            Bilingual(kk=f"Бұл жұмыс орнында {current.number} талоны аяқталмаған",
+                      ru=f"На этом рабочем месте не завершён талон {current.number}"),
+            field="desk", ticket=current.number)
+
+    @staticmethod
+    def _at_desk(session: Session, desk: str) -> TicketRow | None:
+        return session.scalars(select(TicketRow).where(
+            TicketRow.desk == desk, TicketRow.state.in_(_AT_DESK))).first()
+
+    @staticmethod
+    def _ticket(session: Session, ticket_id: int) -> TicketRow:
+        row = session.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFound(f"no ticket with id {ticket_id}",
+                           Bilingual(kk="Талон табылмады", ru="Талон не найден"),
+                           field="ticket_id")
+        return row
+
+    @staticmethod
+    def _open_desk(config: CenterConfig, desk_code: str) -> Desk:
+        desk = config.desk(desk_code)
+        if not desk.active:
+            raise DeskClosed(f"desk {desk.code!r} is closed",
+                           Bilingual(kk=f"«{desk.label.kk}» жабық", ru=f"«{desk.label.ru}» закрыт"),
+                           field="desk")
+        return desk
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        for tries in range(WRITE_ATTEMPTS):
+            try:
+                return attempt()
+            except (StaleDataError, IntegrityError):
+                if tries == WRITE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _publish(self, kind: str, info: TicketInfo, extra: dict[str, str] | None = None) -> None:
+        self._bus.publish(QueueEvent(kind=kind, at=datetime.now(UTC), zone=info.zone,
+                                     number=info.number, desk=info.desk, ticket_id=info.id,
+                                     language=info.language, needs_escort=info.needs_escort,
+                                     extra=extra or {}))
+

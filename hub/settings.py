@@ -1,0 +1,101 @@
+"""The hub's one settings model, from a TOML file and KEZEK_HUB_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hub.storage.db import sqlite_url
+
+DEFAULT_CENTER_FILE = Path(__file__).parent / "centers" / "borodulikha.toml"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class HubSettings(BaseSettings):
+    """Settings of the hub process. Unknown keys are refused so typos do not pass silently."""
+
+    model_config = SettingsConfigDict(env_prefix="KEZEK_HUB_", extra="forbid",
+                                      env_nested_delimiter="__")
+
+    environment: Environment = Field(Environment.DEVELOPMENT,
+                                     description="production refuses generated secrets")
+    data_dir: Path = Field(Path("data"), description="where the SQLite file and secrets live")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; empty means SQLite in data_dir (e.g. "
+                          "postgresql://user@127.0.0.1:5432/kezek)")
+    secret_key: SecretStr | None = Field(
+        None, description="signs session cookies; generated into data_dir in development")
+    center_file: Path = Field(DEFAULT_CENTER_FILE,
+                              description="center configuration loaded into an empty database")
+    host: str = Field("127.0.0.1", description="address the web server listens on")
+    port: int = Field(8000, ge=1, le=65535)
+    session_hours: float = Field(12.0, gt=0, description="console session lifetime")
+    login_attempts: int = Field(5, ge=1, description="failed logins allowed per window")
+    login_window_seconds: int = Field(300, ge=1)
+    secure_cookies: bool = Field(False, description="mark cookies Secure (behind HTTPS)")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgres")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_secret(self) -> HubSettings:
+        if self.environment is Environment.PRODUCTION and self.secret_key is None:
+            raise ValueError("secret_key must be set in production (KEZEK_HUB_SECRET_KEY)")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("secret_key must be at least 32 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir / "kezek.sqlite3")
+
+    def session_secret(self) -> str:
+        """The cookie-signing key; in development one is generated once and kept in data_dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        import os
+
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("KEZEK_HUB_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> HubSettings:
+    return HubSettings(**overrides)

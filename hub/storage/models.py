@@ -1,0 +1,206 @@
+"""Tables of the hub. Times are stored in UTC; service days are local dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hub.storage.types import UtcDateTime
+
+# The states in which a ticket still holds its number; kept literal here
+# because the partial index is part of the schema and its migration.
+ACTIVE_STATES_SQL = "('waiting', 'transferred', 'called', 'recalled', 'serving')"
+AT_DESK_STATES_SQL = "('called', 'recalled', 'serving')"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(),
+                                                     dict[str, Any]: JSON}
+
+
+class CenterRow(Base):
+    """The single row of center-wide settings; `version` changes with every edit."""
+
+    __tablename__ = "center"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    lunch_starts: Mapped[str | None] = mapped_column(String(5))
+    lunch_ends: Mapped[str | None] = mapped_column(String(5))
+    weekdays: Mapped[str] = mapped_column(String(20))
+    transfer_keeps_arrival: Mapped[bool] = mapped_column(Boolean)
+    next_finishes_serving: Mapped[bool] = mapped_column(Boolean)
+    unstaffed_alert_hours: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Concurrent edits of one ticket (two desks calling it) fail instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ZoneRow(Base):
+    __tablename__ = "zones"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    range_first: Mapped[int | None] = mapped_column(Integer)
+    range_last: Mapped[int | None] = mapped_column(Integer)
+    default_service_minutes: Mapped[float] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class DeskRow(Base):
+    __tablename__ = "desks"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label_kk: Mapped[str] = mapped_column(String(200))
+    label_ru: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    zones: Mapped[str] = mapped_column(String(400))  # comma-separated zone codes, in order
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class PurposeRow(Base):
+    __tablename__ = "purposes"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
+    zone: Mapped[str] = mapped_column(String(40))
+    calls_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class OutOfTurnRow(Base):
+    __tablename__ = "out_of_turn_categories"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class CalendarDayRow(Base):
+    """An extra closed day or a transferred working day set by the administrator."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "closed" or "working"
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class TicketCounterRow(Base):
+    """How many tickets a zone has issued on a service day; locked while issuing."""
+
+    __tablename__ = "ticket_counters"
+    zone: Mapped[str] = mapped_column(String(40), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("issued_zone", "service_day", "sequence", name="uq_ticket_sequence"),
+        # No two tickets still in the queue may show the same number of a zone.
+        Index("uq_ticket_active_number", "issued_zone", "service_day", "number", unique=True,
+              sqlite_where=text(f"state IN {ACTIVE_STATES_SQL}"),
+              postgresql_where=text(f"state IN {ACTIVE_STATES_SQL}")),
+        # A desk holds at most one visitor at a time, even with two operators pressing at once.
+        Index("uq_ticket_desk_busy", "desk", unique=True,
+              sqlite_where=text(f"state IN {AT_DESK_STATES_SQL}"),
+              postgresql_where=text(f"state IN {AT_DESK_STATES_SQL}")),
+        Index("ix_ticket_queue", "service_day", "state", "zone"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_day: Mapped[date] = mapped_column(Date)
+    issued_zone: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    zone: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2))
+    out_of_turn: Mapped[str | None] = mapped_column(String(40))
+    needs_escort: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20))
+    desk: Mapped[str | None] = mapped_column(String(40))
+    target_desk: Mapped[str | None] = mapped_column(String(40))
+    booked_for: Mapped[datetime | None]
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[datetime]
+    queued_at: Mapped[datetime]
+    called_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(80))
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Concurrent edits of one ticket (two desks calling it) fail instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="kk")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A service's bearer token; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class DeskShiftRow(Base):
+    __tablename__ = "desk_shifts"
+    __table_args__ = (Index("ix_shift_desk", "desk", "ended_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    desk: Mapped[str] = mapped_column(String(40))
+    operator: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Who changed what and when, with the record before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

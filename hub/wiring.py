@@ -1,0 +1,56 @@
+"""The one place that builds the hub's collaborators for a process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.center_schema import read_center_file
+from hub.services.center_store import CenterStore
+from hub.services.clock import Clock, SystemClock
+from hub.services.events import EventBus
+from hub.services.queue import QueueService
+from hub.services.staffing import StaffingService
+from hub.services.users import LoginLimiter, UserService
+from hub.settings import HubSettings
+from hub.storage.db import Database, make_engine
+from hub.storage.migrate import upgrade
+
+
+@dataclass
+class Hub:
+    settings: HubSettings
+    db: Database
+    clock: Clock
+    bus: EventBus
+    centers: CenterStore
+    queue: QueueService
+    staffing: StaffingService
+    users: UserService
+    login_limiter: LoginLimiter
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_hub(settings: HubSettings, *, clock: Clock | None = None,
+              migrate: bool = True, load_default_center: bool = True) -> Hub:
+    """Connect to the database, apply migrations and, on an empty database, load
+    the configured center file so a fresh machine runs without further steps."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade(engine)
+    db = Database(engine)
+    clock = clock or SystemClock()
+    bus = EventBus()
+    centers = CenterStore(db, clock, bus)
+    if load_default_center and not centers.is_configured():
+        centers.replace(read_center_file(settings.center_file), actor="system",
+                        action="load_center")
+    return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers,
+               queue=QueueService(db, centers, clock, bus),
+               staffing=StaffingService(db, centers, clock, bus),
+               users=UserService(db, clock),
+               login_limiter=LoginLimiter(settings.login_attempts,
+                                          settings.login_window_seconds))

@@ -1,0 +1,1 @@
+"""Installer tools: node identities, broker credentials, first-boot bundles (a later issue)."""
