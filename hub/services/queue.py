@@ -398,10 +398,10 @@ class QueueService:
                 TicketRow.service_day == day, TicketRow.state.in_(_ACTIVE))).all()
             shifts = session.execute(select(DeskShiftRow.desk, DeskShiftRow.operator).where(
                 DeskShiftRow.ended_at.is_(None))).all()
-            served = dict(session.execute(
+            served: dict[str, int] = dict(session.execute(
                 select(TicketRow.zone, func.count()).where(
                     TicketRow.service_day == day, TicketRow.state == TicketState.DONE.value)
-                .group_by(TicketRow.zone)).tuples().all())
+                .group_by(TicketRow.zone)).all())
             recent_rows = session.scalars(
                 select(TicketRow).where(TicketRow.service_day == day,
                                         TicketRow.called_at.is_not(None),
