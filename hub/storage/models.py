@@ -36,29 +36,26 @@ class CenterRow(Base):
 
     __tablename__ = "center"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name_kk: Mapped[str] = mapped_column(String(200))
-    name_ru: Mapped[str] = mapped_column(String(200))
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
     timezone: Mapped[str] = mapped_column(String(64))
     opens: Mapped[str] = mapped_column(String(5))
     closes: Mapped[str] = mapped_column(String(5))
     lunch_starts: Mapped[str | None] = mapped_column(String(5))
     lunch_ends: Mapped[str | None] = mapped_column(String(5))
-    weekdays: Mapped[str] = mapped_column(String(20))
+    weekdays: Mapped[str] = mapped_column(String(40))
     transfer_keeps_arrival: Mapped[bool] = mapped_column(Boolean)
     next_finishes_serving: Mapped[bool] = mapped_column(Boolean)
     unstaffed_alert_hours: Mapped[float] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, default=1)
-
-    # Concurrent edits of one ticket (two desks calling it) fail instead of overwriting.
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class ZoneRow(Base):
     __tablename__ = "zones"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    name_kk: Mapped[str] = mapped_column(String(200))
-    name_ru: Mapped[str] = mapped_column(String(200))
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
     range_first: Mapped[int | None] = mapped_column(Integer)
     range_last: Mapped[int | None] = mapped_column(Integer)
     default_service_minutes: Mapped[float] = mapped_column(Float)
@@ -68,8 +65,8 @@ class ZoneRow(Base):
 class DeskRow(Base):
     __tablename__ = "desks"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    label_kk: Mapped[str] = mapped_column(String(200))
-    label_ru: Mapped[str] = mapped_column(String(200))
+    label_kk: Mapped[str] = mapped_column(String(300))
+    label_ru: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20))
     zones: Mapped[str] = mapped_column(String(400))  # comma-separated zone codes, in order
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -161,9 +158,9 @@ class UserRow(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(2), default="kk")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,7 +38,7 @@ def test_two_processes_issue_unique_numbers(hub: Hub, tmp_path: Path) -> None:
     assert all(len(o) == PER_PROCESS for o in outputs)
     # The processes really ran at once: neither got one unbroken block of numbers.
     first_numbers = sorted(int(n) for z, n in outputs[0] if z == "consultation")
-    gaps = sum(1 for a, b in zip(first_numbers, first_numbers[1:], strict=False) if b != a + 1)
+    gaps = sum(1 for a, b in pairwise(first_numbers) if b != a + 1)
     assert gaps >= 5, f"the two processes hardly overlapped ({gaps} gaps)"
     duplicates = [k for k, n in Counter(issued).items() if n > 1]
     assert duplicates == []
