@@ -1,9 +1,37 @@
-"""The web console (server-rendered, Kazakh/Russian); being written."""
+"""The web console: server-rendered pages in Kazakh and Russian for the staff of
+the center (live queue board, configuration, users, audit log)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse, Response
+
+from hub.console.web import HERE, PREFIX, LoginRequired, PageRefused, login_redirect, refused
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return login_redirect(exc.next_url)
+
+
+async def _page_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRefused)
+    return await run_in_threadpool(refused, request, exc.principal, exc.reason)
 
 
 def install(app: FastAPI) -> None:
     """Mount the console's pages and static files on `app`."""
+    from hub.console import auth, board, config, people
+
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
+              name="console-static")
+    for module in (auth, board, config, people):
+        app.include_router(module.router)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PageRefused, _page_refused)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse(f"{PREFIX}/", status_code=307)
