@@ -12,7 +12,7 @@ from hub.domain.roles import Role
 from hub.domain.text import Language
 from hub.services.views import IssuedTicket, TicketInfo
 
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
 
 class Body(BaseModel):

@@ -3,6 +3,8 @@ purposes and the out-of-turn categories, with the checks that keep it sound."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -13,6 +15,8 @@ from hub.domain.text import Bilingual
 
 # A range smaller than this would wrap within the first hour of a busy day.
 MIN_RANGE_SIZE = 10
+# Codes travel in URLs, MQTT topics and file names: plain ASCII only.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 MAX_NUMBER = 9999
 
 
@@ -196,19 +200,20 @@ def _refuse(detail: str, kk: str, ru: str, field: str) -> NoReturn:
 
 def validate_center(center: CenterConfig) -> None:
     """Refuse a configuration a working day could not run on; name the field at fault."""
-    for kind, codes in (("zone", [z.code for z in center.zones]),
-                        ("desk", [d.code for d in center.desks]),
-                        ("purpose", [p.code for p in center.purposes]),
-                        ("out_of_turn", [c.code for c in center.out_of_turn])):
+    for section, codes in (("zones", [z.code for z in center.zones]),
+                           ("desks", [d.code for d in center.desks]),
+                           ("purposes", [p.code for p in center.purposes]),
+                           ("out_of_turn", [c.code for c in center.out_of_turn])):
         for code in codes:
-            if not code or not code.replace("_", "").replace("-", "").isalnum():
-                _refuse(f"{kind} code {code!r} must be letters, digits, '-' or '_'",
-                        f"«{code}» коды тек әріптерден, цифрлардан, «-» мен «_» тұруы керек",
-                        f"Код «{code}» может содержать только буквы, цифры, «-» и «_»",
-                        f"{kind}s.code")
+            if not CODE_PATTERN.fullmatch(code):
+                _refuse(f"{section} code {code!r} must be Latin letters, digits, '-' or '_'",
+                        f"«{code}» коды тек латын әріптерінен, цифрлардан, «-» мен «_» "
+                        "тұруы керек",
+                        f"Код «{code}» может содержать только латинские буквы, цифры, «-» и «_»",
+                        f"{section}.code")
         for code in _duplicates(codes):
-            _refuse(f"duplicate {kind} code {code!r}",
-                    f"«{code}» коды қайталанады", f"Код «{code}» повторяется", f"{kind}s.code")
+            _refuse(f"duplicate {section} code {code!r}",
+                    f"«{code}» коды қайталанады", f"Код «{code}» повторяется", f"{section}.code")
 
     zones = {z.code: z for z in center.zones}
     ranged = [z for z in center.zones if z.number_range is not None]
@@ -218,7 +223,8 @@ def validate_center(center: CenterConfig) -> None:
                     f"«{zone.name.kk}» аймағына нөмірлер ауқымы қажет",
                     f"Для зоны «{zone.name.ru}» нужен диапазон номеров",
                     f"zones.{zone.code}.range")
-        if zone.default_service_minutes <= 0:
+        if not (math.isfinite(zone.default_service_minutes)
+                and zone.default_service_minutes > 0):
             _refuse(f"zone {zone.code!r}: default service time must be positive",
                     "Қызмет көрсету уақыты оң сан болуы керек",
                     "Время обслуживания должно быть положительным",

@@ -3,6 +3,7 @@ and the number of desks that are staffed."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -41,7 +42,8 @@ def estimate_wait(people_ahead: int, service_minutes: float, staffed_desks: int)
     if people_ahead < 0:
         raise ValueError("people_ahead cannot be negative")
     desks = max(staffed_desks, 1)
-    minutes = people_ahead * service_minutes / desks
-    whole = int(minutes) if minutes == int(minutes) else int(minutes) + 1
+    # Round away float noise first (132 s / 60 * 25 / 5 is 11.000000000000002),
+    # so a whole number of minutes is not shown one minute longer.
+    whole = math.ceil(round(people_ahead * service_minutes / desks, 6))
     return WaitEstimate(people_ahead=people_ahead, minutes=whole,
                         staffed_desks=staffed_desks, service_minutes=service_minutes)

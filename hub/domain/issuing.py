@@ -59,7 +59,10 @@ def plan_ticket(center: CenterConfig, calendar: WorkCalendar, now: datetime, *,
         center.out_of_turn_category(out_of_turn)
 
     status = calendar.status_at(now)
-    if status.state is OpeningState.CLOSED:
+    # A lunch that runs up to closing time resumes only tomorrow: that is closed.
+    closed_for_today = (status.state is OpeningState.LUNCH and status.resumes_at is not None
+                        and status.resumes_at.date() != calendar.service_day(now))
+    if status.state is OpeningState.CLOSED or closed_for_today:
         assert status.resumes_at is not None
         when = spoken_date(status.resumes_at)
         raise CenterClosed(

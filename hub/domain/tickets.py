@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from hub.domain.errors import IllegalTransition, ValidationFailed
+from hub.domain.errors import Conflict, IllegalTransition, ValidationFailed
 from hub.domain.text import Bilingual, Language
 
 
@@ -138,6 +138,14 @@ class Ticket:
         return step
 
     def call(self, desk: str, at: datetime, *, actor: str | None = None) -> Transition:
+        # The state is checked first: a finished ticket is refused as finished.
+        if (can_transition(self.state, TicketState.CALLED) and self.target_desk is not None
+                and desk != self.target_desk):
+            raise Conflict(
+                f"ticket {self.number} waits for desk {self.target_desk!r}, not {desk!r}",
+                Bilingual(kk=f"{self.number} талоны басқа жұмыс орнын күтуде",
+                          ru=f"Талон {self.number} ожидает другое рабочее место"),
+                field="desk", target_desk=self.target_desk)
         step = self._move(TicketState.CALLED, at, actor=actor, desk=desk)
         self.desk = desk
         return step

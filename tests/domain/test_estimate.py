@@ -1,0 +1,156 @@
+"""People ahead and the estimated wait: hub.domain.estimate."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from statistics import median
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.domain.estimate import (
+    MIN_SAMPLES,
+    RECENT_VISITS,
+    WaitEstimate,
+    estimate_wait,
+    typical_service_minutes,
+)
+
+# --------------------------------------------------------------------------- typical time
+
+
+def test_constants() -> None:
+    assert MIN_SAMPLES == 3
+    assert RECENT_VISITS == 20
+
+
+@pytest.mark.parametrize("durations", [[], [5.0], [5.0, 7.0], [-1.0, 4.0, 6.0]])
+def test_too_few_samples_give_the_default(durations: list[float]) -> None:
+    assert typical_service_minutes(durations, 15.0) == 15.0
+
+
+def test_median_of_three() -> None:
+    assert typical_service_minutes([5.0, 9.0, 7.0], 15.0) == 7.0
+
+
+def test_median_of_an_even_count_is_the_middle_mean() -> None:
+    assert typical_service_minutes([4.0, 10.0, 6.0, 8.0], 15.0) == 7.0
+
+
+def test_one_long_visit_does_not_move_the_median() -> None:
+    assert typical_service_minutes([10.0, 12.0, 120.0], 15.0) == 12.0
+    assert typical_service_minutes([10.0, 12.0, 11.0, 120.0, 130.0], 15.0) == 12.0
+
+
+def test_negative_durations_are_ignored() -> None:
+    assert typical_service_minutes([-5.0, 2.0, 4.0, 6.0], 15.0) == 4.0
+    assert typical_service_minutes([-5.0, -1.0, 4.0, 6.0], 15.0) == 15.0
+
+
+def test_zero_duration_counts() -> None:
+    assert typical_service_minutes([0.0, 0.0, 3.0], 15.0) == 0.0
+
+
+def test_only_the_recent_window_counts() -> None:
+    # 10 long visits in the morning, then 20 short ones: only the short ones matter.
+    durations = [60.0] * 10 + [5.0] * 20
+    assert typical_service_minutes(durations, 15.0) == 5.0
+    # 19 short and one long one still in the window.
+    durations = [60.0] * 10 + [5.0] * 19
+    assert typical_service_minutes(durations, 15.0) == 5.0
+    mixed = [1.0] * 5 + [float(n) for n in range(1, 21)]
+    assert typical_service_minutes(mixed, 15.0) == 10.5
+
+
+def test_result_is_a_float() -> None:
+    result = typical_service_minutes([1, 2, 3, 4], 15.0)
+    assert result == 2.5
+    assert isinstance(typical_service_minutes([3, 3, 3], 15.0), float)
+
+
+def test_works_with_a_tuple() -> None:
+    assert typical_service_minutes((3.0, 4.0, 5.0), 9.0) == 4.0
+
+
+@given(durations=st.lists(st.floats(-10, 300, allow_nan=False), max_size=40),
+       default=st.floats(1, 60))
+@settings(max_examples=200)
+def test_typical_minutes_is_the_median_of_the_recent_valid_ones(durations: list[float],
+                                                                default: float) -> None:
+    window = [d for d in durations[-20:] if d >= 0]
+    result = typical_service_minutes(durations, default)
+    if len(window) < 3:
+        assert result == default
+    else:
+        assert result == median(window)
+        assert min(window) <= result <= max(window)
+
+
+# --------------------------------------------------------------------------- wait
+
+
+def test_estimate_wait_examples() -> None:
+    assert estimate_wait(0, 15.0, 3) == WaitEstimate(people_ahead=0, minutes=0, staffed_desks=3,
+                                                     service_minutes=15.0)
+    assert estimate_wait(3, 15.0, 1).minutes == 45
+    assert estimate_wait(3, 15.0, 3).minutes == 15
+    assert estimate_wait(3, 15.0, 2).minutes == 23  # 22.5 rounded up
+    assert estimate_wait(1, 10.0, 3).minutes == 4  # 3.33 rounded up
+    assert estimate_wait(7, 12.5, 2).minutes == 44  # 43.75
+    assert estimate_wait(1, 0.01, 1).minutes == 1
+
+
+def test_estimate_keeps_its_inputs() -> None:
+    estimate = estimate_wait(5, 12.5, 2)
+    assert estimate.people_ahead == 5
+    assert estimate.staffed_desks == 2
+    assert estimate.service_minutes == 12.5
+    assert estimate.minutes == 32  # 31.25
+
+
+@pytest.mark.parametrize("desks", [0, -1])
+def test_no_staffed_desk_is_estimated_as_one(desks: int) -> None:
+    estimate = estimate_wait(4, 10.0, desks)
+    assert estimate.minutes == 40
+    assert estimate.staffed_desks == desks
+
+
+def test_negative_people_ahead_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        estimate_wait(-1, 10.0, 2)
+
+
+def test_estimate_is_frozen() -> None:
+    estimate = estimate_wait(1, 10.0, 1)
+    with pytest.raises(AttributeError):
+        estimate.minutes = 0  # type: ignore[misc]
+
+
+@given(ahead=st.integers(0, 500), quarters=st.integers(0, 240), desks=st.integers(-2, 12))
+@settings(max_examples=300)
+def test_wait_is_the_exact_quotient_rounded_up(ahead: int, quarters: int, desks: int) -> None:
+    # Quarters of a minute are exact in binary, so the expectation is exact too.
+    service = quarters / 4
+    exact = Fraction(ahead) * Fraction(quarters, 4) / max(desks, 1)
+    estimate = estimate_wait(ahead, service, desks)
+    assert estimate.minutes == math.ceil(exact)
+    assert estimate.minutes >= 0
+
+
+@given(ahead=st.integers(0, 200), service=st.floats(0.5, 60), desks=st.integers(1, 6))
+@settings(max_examples=200)
+def test_more_people_or_fewer_desks_never_wait_less(ahead: int, service: float,
+                                                    desks: int) -> None:
+    base = estimate_wait(ahead, service, desks).minutes
+    assert estimate_wait(ahead + 1, service, desks).minutes >= base
+    assert estimate_wait(ahead, service, desks + 1).minutes <= base
+
+
+@pytest.mark.parametrize(("ahead", "service", "desks", "expected"),
+                         [(25, 2.2, 5, 11), (25, 4.4, 2, 55), (15, 16.6, 3, 83)])
+def test_a_whole_number_of_minutes_is_not_rounded_up(ahead: int, service: float, desks: int,
+                                                     expected: int) -> None:
+    # 2.2 minutes is 132 s, a median the hub computes from seconds / 60.
+    assert estimate_wait(ahead, service, desks).minutes == expected
