@@ -37,7 +37,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Kezek hub: console on http://{host}:{port}/ (API docs at /api/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # Open board streams must not hold a stopping hub for long.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False,
+                timeout_graceful_shutdown=5)
     return 0
 
 

@@ -4,6 +4,7 @@ bridge follow the queue through them. Thread-safe: services run in worker thread
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class QueueEvent:
 
 
 Listener = Callable[[QueueEvent], None]
+log = logging.getLogger("kezek.events")
 
 
 class EventBus:
@@ -51,4 +53,9 @@ class EventBus:
         with self._lock:
             listeners = list(self._listeners.values())
         for listener in listeners:
-            listener(event)
+            # The change is already committed: a failing listener must neither turn
+            # the request into an error nor keep the others from hearing of it.
+            try:
+                listener(event)
+            except Exception:
+                log.exception("listener of %s events failed", event.kind)
