@@ -69,8 +69,13 @@ def board_context(hub: Hub, language: Language) -> dict[str, Any]:
     snap = hub.centers.snapshot()
     full_names = {u.username: u.full_name or u.username for u in hub.users.list_users()}
     calendar = snap.calendar
+    unstaffed = {u.desk: u for u in hub.staffing.unstaffed()}
     return {
         "board": state,
+        "unstaffed": unstaffed,
+        "alert_hours": f"{snap.config.policy.unstaffed_alert_hours:g}",
+        "long_empty": [d.label.get(language) for d in snap.config.desks
+                       if d.code in unstaffed and unstaffed[d.code].alert],
         "desk_labels": {d.code: d.label.get(language) for d in snap.config.desks},
         "zone_names": {z.code: z.name.get(language) for z in snap.config.zones},
         "categories": {c.code: c.name.get(language) for c in snap.config.out_of_turn},

@@ -402,3 +402,24 @@ def test_users_page_creates_user_and_audit_lists_it(console: Console, page: Page
     ids = [int(v) for v in page.locator("#audit-table tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.audit)")]
     assert ids == sorted(ids, reverse=True)
+
+
+def test_a_desk_empty_over_three_working_hours_raises_the_alert(console: Console,
+                                                                page: Page) -> None:
+    console.login(page)
+    page.goto(f"{console.url}/console/")
+    # 10:00: office 107 has been empty since the 09:00 opening, one hour.
+    expect(page.locator('[data-unstaffed="office-107"]')).to_have_text("1 сағ 0 мин бос")
+    expect(page.locator("[data-staffing-alert]")).to_have_count(0)
+    saved = console.clock.now()
+    try:
+        console.clock.set(datetime(2026, 11, 23, 7, 5, tzinfo=UTC))  # 12:05, 3 h 05 min
+        page.reload()
+        alert = page.locator("[data-staffing-alert]")
+        expect(alert).to_contain_text("Ұзақ уақыт бос тұрған жұмыс орындары")
+        expect(alert).to_contain_text("107 кабинет")
+        badge = page.locator('[data-unstaffed="office-107"]')
+        expect(badge).to_have_text("3 сағ 5 мин бос")
+        expect(badge).to_have_class("badge badge-alert")
+    finally:
+        console.clock.set(saved)
