@@ -22,7 +22,7 @@ from hub.domain.center import (
     Zone,
     ZoneKind,
 )
-from hub.domain.text import Bilingual
+from hub.domain.text import Bilingual, printable
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,7 +41,7 @@ class BilingualText(Strict):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
-        return value.strip()
+        return printable(value.strip())
 
     def to_domain(self) -> Bilingual:
         return Bilingual(kk=self.kk, ru=self.ru)
@@ -74,7 +74,7 @@ class ZoneDoc(Strict):
 class DeskDoc(Strict):
     code: Code
     label: BilingualText
-    zones: list[Code] = Field(min_length=1)
+    zones: list[Code] = Field(min_length=1, max_length=10)
     kind: DeskKind = DeskKind.WORKPLACE
     active: bool = True
 
@@ -144,10 +144,18 @@ class HoursDoc(Strict):
 
 
 class CalendarDoc(Strict):
-    closed_days: list[date] = Field(default_factory=list,
+    closed_days: list[date] = Field(default_factory=list, max_length=1000,
                                     description="extra days off (e.g. a local holiday)")
-    working_days: list[date] = Field(default_factory=list,
+    working_days: list[date] = Field(default_factory=list, max_length=1000,
                                      description="weekend days made working by a transfer")
+
+    @field_validator("closed_days", "working_days")
+    @classmethod
+    def _each_day_once(cls, days: list[date]) -> list[date]:
+        repeated = sorted({d for d in days if days.count(d) > 1})
+        if repeated:
+            raise ValueError(f"{repeated[0].isoformat()} is listed twice")
+        return sorted(days)
 
 
 class PolicyDoc(Strict):

@@ -49,10 +49,10 @@ def optional_principal(request: Request, hub: HubDep) -> Principal | None:
             raise HTTPException(401, "invalid or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
         return principal
-    username = request.session.get("user")
-    if not isinstance(username, str):
+    sid = request.session.get("sid")
+    if not isinstance(sid, str):
         return None
-    principal = hub.users.principal(username)
+    principal = hub.users.session_principal(sid)
     if principal is None:
         request.session.clear()
         return None

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hub.domain.estimate import WaitEstimate
 from hub.domain.roles import Role
-from hub.domain.text import Language
+from hub.domain.text import Language, printable
 from hub.services.views import IssuedTicket, TicketInfo
 
+# Row ids are 32-bit on every database we support; a larger one is a bad request, not a 500.
+MAX_ID = 2**31 - 1
+TicketId = Annotated[int, Path(ge=1, le=MAX_ID, description="the ticket's id")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+
+
+PlainText = Annotated[str, AfterValidator(printable)]
 
 
 class Body(BaseModel):
@@ -94,23 +101,23 @@ class CallIn(Body):
 class TransferIn(Body):
     zone: Code | None = None
     desk: Code | None = None
-    note: str | None = Field(None, max_length=500)
+    note: PlainText | None = Field(None, max_length=500)
 
 
 class CancelIn(Body):
-    note: str | None = Field(None, max_length=500)
+    note: PlainText | None = Field(None, max_length=500)
 
 
 class UserIn(Body):
-    username: str = Field(min_length=2, max_length=80)
-    full_name: str = Field(min_length=1, max_length=200)
+    username: str = Field(min_length=2, max_length=64)
+    full_name: PlainText = Field(min_length=1, max_length=300)
     role: Role
     password: str = Field(min_length=1, max_length=200)
     language: Language = Language.KK
 
 
 class UserPatch(Body):
-    full_name: str | None = Field(None, min_length=1, max_length=200)
+    full_name: PlainText | None = Field(None, min_length=1, max_length=300)
     role: Role | None = None
     language: Language | None = None
     active: bool | None = None
@@ -118,7 +125,7 @@ class UserPatch(Body):
 
 
 class TokenIn(Body):
-    name: str = Field(min_length=2, max_length=80)
+    name: str = Field(min_length=2, max_length=64)
     role: Role
 
 

@@ -60,24 +60,24 @@ async def login(request: Request) -> Response:
                            error_key="login.expired", status=403)
     hub = hub_of(request)
     client = request.client.host if request.client else "unknown"
-    key = f"{username.lower()}|{client}"
-    wait = hub.login_limiter.retry_after(key)
+    wait = hub.login_limiter.retry_after(username, client)
     if wait > 0:
         return _limited(request, username, next_url, wait)
     principal = None
     if username and isinstance(password, str) and password:
         principal = await run_in_threadpool(hub.users.authenticate, username, password)
     if principal is None:
-        hub.login_limiter.failed(key)
-        wait = hub.login_limiter.retry_after(key)
+        hub.login_limiter.failed(username, client)
+        wait = hub.login_limiter.retry_after(username, client)
         if wait > 0:
             return _limited(request, username, next_url, wait)
         return _login_page(request, username=username, next_url=next_url,
                            error_key="login.failed", status=401)
-    hub.login_limiter.succeeded(key)
+    hub.login_limiter.succeeded(username, client)
     # A fresh session: nothing from before signing in survives, the CSRF token rotates.
     request.session.clear()
-    request.session["user"] = principal.name
+    request.session["sid"] = await run_in_threadpool(
+        hub.users.open_session, principal.name, request.app.state.settings.session_hours)
     request.session["csrf"] = secrets.token_urlsafe(32)
     flash_key(request, "login.welcome", name=principal.full_name or principal.name)
     return see_other(safe_next(next_url))
@@ -92,6 +92,9 @@ def _limited(request: Request, username: str, next_url: str, wait: float) -> Res
 
 @router.post("/logout")
 def logout(request: Request, _: Annotated[FormData, Depends(checked_form)]) -> Response:
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        hub_of(request).users.close_session(sid)
     request.session.clear()
     flash_key(request, "login.signed_out")
     return see_other(LOGIN_URL)

@@ -92,6 +92,12 @@ def render_board(hub: Hub, language: Language) -> str:
         "lang": language.value, "_": translator, "pick": translator.pick})
 
 
+def _form_key(submitted: str | None) -> str:
+    if submitted and len(submitted) <= 64 and submitted.replace("-", "").replace("_", "").isalnum():
+        return submitted
+    return secrets.token_urlsafe(16)
+
+
 def _issue_defaults(hub: Hub) -> dict[str, Any]:
     purposes = hub.centers.snapshot().config.purposes
     return {"language": "kk", "purpose": purposes[0].code if purposes else "",
@@ -198,7 +204,8 @@ def issue_ticket(request: Request, principal: Issuer, form: Form) -> Response:
         "purpose": forms.value(form, "purpose"),
         "out_of_turn": forms.value(form, "out_of_turn"),
         "needs_escort": forms.checked(form, "needs_escort"),
-        "key": forms.value(form, "key") or secrets.token_urlsafe(16),
+        # The key comes back from our own hidden field; anything odd gets a fresh one.
+        "key": _form_key(forms.value(form, "key")),
     }
     try:
         issued = hub.queue.issue(language=values["language"], purpose=values["purpose"] or None,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from hub.api.schemas import MAX_ID
 from hub.console import forms
 from hub.console.forms import Errors
 from hub.console.i18n import text, translate
@@ -157,7 +158,7 @@ def _changed(before: Any, after: Any) -> tuple[Any, Any]:
 
 @router.get("/audit")
 def audit_page(request: Request, principal: Auditor,
-               before_id: Annotated[int | None, Query(ge=1)] = None) -> Response:
+               before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Response:
     hub = hub_of(request)
     with hub.db.read() as session:
         rows = audit.recent(session, limit=AUDIT_PAGE, before_id=before_id)

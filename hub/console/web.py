@@ -78,12 +78,12 @@ def hub_of(request: Request) -> Hub:
 
 def current_user(request: Request) -> Principal | None:
     """The user of the console session, if signed in and still active."""
-    username = request.session.get("user")
-    if not isinstance(username, str):
+    sid = request.session.get("sid")
+    if not isinstance(sid, str):
         return None
-    principal = hub_of(request).users.principal(username)
+    principal = hub_of(request).users.session_principal(sid)
     if principal is None:
-        request.session.pop("user", None)
+        request.session.pop("sid", None)
     return principal
 
 

@@ -247,6 +247,10 @@ def validate_center(center: CenterConfig) -> None:
                     f"Название рабочего места «{label}» повторяется",
                     f"desks.label.{label_lang}")
     for desk in center.desks:
+        if len(set(desk.zones)) != len(desk.zones):
+            _refuse(f"desk {desk.code!r} lists a zone twice",
+                    "Жұмыс орнының аймақтары қайталанады",
+                    "Зоны рабочего места повторяются", f"desks.{desk.code}.zones")
         if not desk.zones:
             _refuse(f"desk {desk.code!r} belongs to no zone",
                     "Жұмыс орны ешбір аймаққа тіркелмеген",

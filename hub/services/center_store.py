@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -25,8 +26,9 @@ from hub.center_schema import (
 )
 from hub.domain.calendar import WorkCalendar
 from hub.domain.center import CenterConfig
-from hub.domain.errors import NotFound
+from hub.domain.errors import Conflict, NotFound
 from hub.domain.text import Bilingual
+from hub.domain.tickets import ACTIVE_STATES
 from hub.services import audit
 from hub.services.clock import Clock
 from hub.services.events import EventBus, QueueEvent
@@ -37,8 +39,13 @@ from hub.storage.models import (
     DeskRow,
     OutOfTurnRow,
     PurposeRow,
+    TicketRow,
     ZoneRow,
 )
+
+# Another hub process may change the configuration; look for that this often.
+VERSION_CHECK_SECONDS = 1.0
+EDIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ class CenterStore:
         self._bus = bus
         self._lock = threading.Lock()
         self._cached: CenterSnapshot | None = None
+        self._checked_at = 0.0
 
     # Reading -----------------------------------------------------------------
 
@@ -75,13 +83,18 @@ class CenterStore:
             return session.get(CenterRow, 1) is not None
 
     def snapshot(self) -> CenterSnapshot:
+        """The configuration, re-read when another process has changed it (checked
+        at most every VERSION_CHECK_SECONDS, so a request costs no extra query)."""
         cached = self._cached
-        if cached is not None:
+        now = monotonic()
+        if cached is not None and now - self._checked_at < VERSION_CHECK_SECONDS:
             return cached
         with self._lock:
-            if self._cached is None:
-                with self._db.read() as session:
+            with self._db.read() as session:
+                version = session.scalar(select(CenterRow.version).where(CenterRow.id == 1))
+                if self._cached is None or self._cached.version != version:
                     self._cached = self._load(session)
+            self._checked_at = now
             return self._cached
 
     def invalidate(self) -> None:
@@ -128,14 +141,29 @@ class CenterStore:
 
     # Writing -----------------------------------------------------------------
 
-    def replace(self, document: CenterDocument, *, actor: str,
-                action: str = "replace_center") -> CenterSnapshot:
-        """Validate `document` as a whole and store it in place of the current one."""
+    def replace(self, document: CenterDocument, *, actor: str, action: str = "replace_center",
+                expected_version: int | None = None) -> CenterSnapshot:
+        """Validate `document` as a whole and store it in place of the current one.
+
+        With `expected_version`, refuse if someone else changed the configuration
+        since that version was read, so no edit silently overwrites another.
+        """
         with self._db.write() as session:
             current = session.get(CenterRow, 1)
+            if (expected_version is not None and current is not None
+                    and current.version != expected_version):
+                raise Conflict(
+                    f"the configuration changed meanwhile (version {current.version}, "
+                    f"edited {expected_version})",
+                    Bilingual(kk="Баптауларды басқа біреу өзгертті. Бетті жаңартып, қайталаңыз.",
+                              ru="Настройки изменил кто-то другой. Обновите страницу и "
+                                 "повторите."),
+                    field="version")
             before = self._load(session).document if current is not None else None
             version = (current.version + 1) if current is not None else 1
             snapshot = _snapshot_of(document, version)  # raises before anything is written
+            if before is not None:
+                self._refuse_stranding(session, before, document, snapshot)
             self._store(session, document, version)
             audit.record(session, actor=actor, action=action, entity="center", entity_id=1,
                          at=self._clock.now(),
@@ -148,10 +176,47 @@ class CenterStore:
 
     def edit(self, change: Callable[[dict[str, Any]], None], *, actor: str,
              action: str) -> CenterSnapshot:
-        """Apply `change` to the current document as a dict, revalidate, store."""
-        data = self.snapshot().document.model_dump(mode="json")
-        change(data)
-        return self.replace(CenterDocument.model_validate(data), actor=actor, action=action)
+        """Apply `change` to the current document as a dict, revalidate, store.
+
+        If another edit landed in between, the change is applied again to the
+        fresh document, so neither edit is lost.
+        """
+        for attempt in range(EDIT_ATTEMPTS):
+            self.invalidate()
+            current = self.snapshot()
+            data = current.document.model_dump(mode="json")
+            change(data)
+            try:
+                return self.replace(CenterDocument.model_validate(data), actor=actor,
+                                    action=action, expected_version=current.version)
+            except Conflict as exc:
+                if exc.field != "version" or attempt == EDIT_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _refuse_stranding(self, session: Session, before: CenterDocument,
+                          after: CenterDocument, snapshot: CenterSnapshot) -> None:
+        """A zone or desk with visitors still in its queue today may not disappear."""
+        removed_zones = {z.code for z in before.zones} - {z.code for z in after.zones}
+        removed_desks = {d.code for d in before.desks} - {d.code for d in after.desks}
+        if not removed_zones and not removed_desks:
+            return
+        today = snapshot.calendar.service_day(self._clock.now())
+        active = [s.value for s in ACTIVE_STATES]
+        held = session.execute(select(TicketRow.zone, TicketRow.desk, TicketRow.target_desk)
+                               .where(TicketRow.service_day == today,
+                                      TicketRow.state.in_(active))).all()
+        for zone, desk, target in held:
+            if zone in removed_zones:
+                raise Conflict(f"zone {zone!r} still has visitors in its queue",
+                               Bilingual(kk="Бұл аймақтың кезегінде әлі келушілер бар",
+                                         ru="В очереди этой зоны ещё есть посетители"),
+                               field="zones.code")
+            if desk in removed_desks or target in removed_desks:
+                raise Conflict(f"desk {desk or target!r} still has a visitor",
+                               Bilingual(kk="Бұл жұмыс орнында әлі келуші бар",
+                                         ru="У этого рабочего места ещё есть посетитель"),
+                               field="desks.code")
 
     @staticmethod
     def _store(session: Session, doc: CenterDocument, version: int) -> None:

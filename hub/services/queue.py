@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hub.domain.calendar import WorkCalendar
 from hub.domain.center import CenterConfig, Desk, Zone
 from hub.domain.errors import (
     Conflict,
@@ -68,6 +69,11 @@ _ACTIVE = [s.value for s in ACTIVE_STATES]
 _AT_DESK = [s.value for s in AT_DESK_STATES]
 
 
+def start_of_service_day(calendar: WorkCalendar, moment: datetime) -> datetime:
+    local = calendar.local(moment)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def ticket_info(row: TicketRow) -> TicketInfo:
     return TicketInfo(id=row.id, number=row.number, zone=row.zone, issued_zone=row.issued_zone,
                       service_day=row.service_day, language=row.language, purpose=row.purpose,
@@ -114,6 +120,21 @@ def _store(row: TicketRow, ticket: Ticket, step: Transition) -> None:
         row.started_at = None
 
 
+def _same_request(row: TicketRow, request: dict[str, Any]) -> None:
+    """A retry must repeat its request; a key reused for another one is a client bug."""
+    stored = {"language": row.language, "purpose": row.purpose, "zone": row.issued_zone,
+              "out_of_turn": row.out_of_turn, "needs_escort": row.needs_escort}
+    # A purpose decides the zone, so the zone is compared only when it was given.
+    compared = [k for k in stored if k != "zone" or request["zone"] is not None]
+    differs = [k for k in compared if stored[k] != request[k]]
+    if differs:
+        raise Conflict(
+            f"idempotency key already used for a different request ({', '.join(differs)})",
+            Bilingual(kk="Бұл сұрау кілті басқа сұрау үшін қолданылған",
+                      ru="Этот ключ запроса уже использован для другого запроса"),
+            field="Idempotency-Key", differs=", ".join(differs))
+
+
 class QueueService:
     def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus) -> None:
         self._db = db
@@ -135,8 +156,12 @@ class QueueService:
                                    Bilingual(kk="Тіл «kk» немесе «ru» болуы керек",
                                              ru="Язык должен быть «kk» или «ru»"),
                                    field="language") from None
-        if idempotency_key is not None:
-            replay = self._replay(idempotency_key, snap)
+        # Keys are the client's own: two terminals using the same key never collide.
+        scoped_key = f"{actor}|{idempotency_key}" if idempotency_key is not None else None
+        request = {"language": chosen_language.value, "purpose": purpose, "zone": zone,
+                   "out_of_turn": out_of_turn, "needs_escort": needs_escort}
+        if scoped_key is not None:
+            replay = self._replay(scoped_key, snap, request)
             if replay is not None:
                 return replay
         now = self._clock.now()
@@ -145,15 +170,16 @@ class QueueService:
 
         def attempt() -> IssuedTicket:
             with self._db.write() as session:
-                if idempotency_key is not None:
-                    existing = self._by_key(session, idempotency_key)
+                if scoped_key is not None:
+                    existing = self._by_key(session, scoped_key)
                     if existing is not None:
+                        _same_request(existing, request)
                         return self._issued(session, snap, existing, note=None, replayed=True)
                 row = self._new_ticket(session, plan.zone, plan.service_day, now,
                                        language=chosen_language,
                                        purpose=plan.purpose.code if plan.purpose else None,
                                        out_of_turn=out_of_turn, needs_escort=needs_escort,
-                                       source=source, idempotency_key=idempotency_key)
+                                       source=source, idempotency_key=scoped_key)
                 audit.record(session, actor=actor, action="issue", entity="ticket",
                              entity_id=row.id, at=now, before=None,
                              after=_audit_view(row) | {"language": row.language,
@@ -168,10 +194,14 @@ class QueueService:
             self._publish("issued", issued.ticket)
         return issued
 
-    def _replay(self, key: str, snap: CenterSnapshot) -> IssuedTicket | None:
+    def _replay(self, key: str, snap: CenterSnapshot,
+                request: dict[str, Any]) -> IssuedTicket | None:
         with self._db.read() as session:
             row = self._by_key(session, key)
-            return self._issued(session, snap, row, note=None, replayed=True) if row else None
+            if row is None:
+                return None
+            _same_request(row, request)
+            return self._issued(session, snap, row, note=None, replayed=True)
 
     @staticmethod
     def _by_key(session: Session, key: str) -> TicketRow | None:
@@ -246,13 +276,17 @@ class QueueService:
         return [(finished - started).total_seconds() / 60
                 for started, finished in reversed(rows) if started and finished]
 
-    @staticmethod
-    def _staffed_count(session: Session, config: CenterConfig, zone: str) -> int:
+    def _staffed_count(self, session: Session, config: CenterConfig, zone: str) -> int:
         desks = [d.code for d in config.desks_of_zone(zone)]
         if not desks:
             return 0
         return session.scalar(select(func.count(func.distinct(DeskShiftRow.desk))).where(
-            DeskShiftRow.desk.in_(desks), DeskShiftRow.ended_at.is_(None))) or 0
+            DeskShiftRow.desk.in_(desks), DeskShiftRow.ended_at.is_(None),
+            DeskShiftRow.started_at >= self._day_start())) or 0
+
+    def _day_start(self) -> datetime:
+        """Midnight of today's service day: a shift left open since before it is stale."""
+        return start_of_service_day(self._centers.snapshot().calendar, self._clock.now())
 
     # Desk actions --------------------------------------------------------------
 
@@ -298,6 +332,12 @@ class QueueService:
             now = self._clock.now()
             with self._db.write() as session:
                 row = self._ticket(session, ticket_id)
+                if row.service_day != snap.calendar.service_day(now):
+                    raise Conflict(
+                        f"ticket {row.number} was issued on {row.service_day}, not today",
+                        Bilingual(kk=f"{row.number} талоны басқа күні берілген",
+                                  ru=f"Талон {row.number} выдан в другой день"),
+                        field="ticket_id")
                 if row.zone not in desk.zones or (row.target_desk not in (None, desk.code)):
                     raise Conflict(
                         f"ticket {row.number} waits in {row.zone!r}, not for desk {desk.code!r}",
@@ -397,7 +437,8 @@ class QueueService:
             rows = session.scalars(select(TicketRow).where(
                 TicketRow.service_day == day, TicketRow.state.in_(_ACTIVE))).all()
             shifts = session.execute(select(DeskShiftRow.desk, DeskShiftRow.operator).where(
-                DeskShiftRow.ended_at.is_(None))).all()
+                DeskShiftRow.ended_at.is_(None),
+                DeskShiftRow.started_at >= self._day_start())).all()
             served: dict[str, int] = dict(session.execute(
                 select(TicketRow.zone, func.count()).where(
                     TicketRow.service_day == day, TicketRow.state == TicketState.DONE.value)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from hub.domain.calendar import WorkCalendar
+from hub.domain.center import Desk
 from hub.domain.errors import Conflict
 from hub.domain.staffing import DeskShift, UnstaffedDesk, unstaffed_desks
 from hub.domain.text import Bilingual
@@ -11,8 +14,11 @@ from hub.services import audit
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
 from hub.services.events import EventBus, QueueEvent
+from hub.services.queue import SYSTEM_ACTOR, start_of_service_day
 from hub.storage.db import Database
 from hub.storage.models import DeskShiftRow
+
+SIGN_IN_ATTEMPTS = 3
 
 
 class StaffingService:
@@ -25,12 +31,33 @@ class StaffingService:
     def sign_in(self, desk_code: str, operator: str) -> DeskShift:
         """Put `operator` at the desk. Another operator already there is refused;
         an operator at another desk is moved (one person, one desk)."""
-        desk = self._centers.snapshot().config.desk(desk_code)
+        snap = self._centers.snapshot()
+        desk = snap.config.desk(desk_code)
+        for attempt in range(SIGN_IN_ATTEMPTS):
+            try:
+                result = self._sign_in(desk, operator, snap.calendar)
+                break
+            except IntegrityError:
+                # Someone signed in at the same moment; the next pass sees them.
+                if attempt == SIGN_IN_ATTEMPTS - 1:
+                    raise
+        self._bus.publish(QueueEvent(kind="staffing", at=self._clock.now(), desk=desk.code))
+        return result
+
+    def _sign_in(self, desk: Desk, operator: str, calendar: WorkCalendar) -> DeskShift:
         now = self._clock.now()
+        day_start = start_of_service_day(calendar, now)
         with self._db.write() as session:
             open_shifts = session.scalars(select(DeskShiftRow).where(
                 DeskShiftRow.ended_at.is_(None),
                 (DeskShiftRow.desk == desk.code) | (DeskShiftRow.operator == operator))).all()
+            for shift in [s for s in open_shifts if s.started_at < day_start]:
+                # Nobody signed out yesterday: that shift ended with the day.
+                shift.ended_at = day_start
+                audit.record(session, actor=SYSTEM_ACTOR, action="close_stale_shift",
+                             entity="desk", entity_id=shift.desk, at=now,
+                             before={"operator": shift.operator}, after={"operator": None})
+            open_shifts = [s for s in open_shifts if s.started_at >= day_start]
             for shift in open_shifts:
                 if shift.desk == desk.code and shift.operator != operator:
                     raise Conflict(
@@ -52,9 +79,7 @@ class StaffingService:
                          entity_id=desk.code, at=now, before={"operator": None},
                          after={"operator": operator})
             session.flush()
-            result = _shift(row)
-        self._bus.publish(QueueEvent(kind="staffing", at=now, desk=desk.code))
-        return result
+            return _shift(row)
 
     def sign_out(self, operator: str, desk_code: str | None = None) -> int:
         now = self._clock.now()
@@ -74,9 +99,12 @@ class StaffingService:
         return len(shifts)
 
     def desk_of(self, operator: str) -> str | None:
+        """The desk `operator` is signed in to today, if any."""
+        day_start = start_of_service_day(self._centers.snapshot().calendar, self._clock.now())
         with self._db.read() as session:
             return session.scalars(select(DeskShiftRow.desk).where(
-                DeskShiftRow.ended_at.is_(None), DeskShiftRow.operator == operator)).first()
+                DeskShiftRow.ended_at.is_(None), DeskShiftRow.operator == operator,
+                DeskShiftRow.started_at >= day_start)).first()
 
     def unstaffed(self) -> list[UnstaffedDesk]:
         snap = self._centers.snapshot()
@@ -85,10 +113,13 @@ class StaffingService:
         hours = snap.document.hours
         opening = local.replace(hour=hours.opens.hour, minute=hours.opens.minute, second=0,
                                 microsecond=0)
+        day_start = start_of_service_day(snap.calendar, now)
         with self._db.read() as session:
-            # Shifts ended before today's opening no longer matter for today's alert.
+            # Shifts ended before today's opening no longer matter for today's alert,
+            # and one left open since an earlier day staffs nothing today.
             rows = session.scalars(select(DeskShiftRow).where(
-                (DeskShiftRow.ended_at.is_(None)) | (DeskShiftRow.ended_at >= opening))).all()
+                ((DeskShiftRow.ended_at.is_(None)) & (DeskShiftRow.started_at >= day_start))
+                | (DeskShiftRow.ended_at >= opening))).all()
         shifts = [_shift(r) for r in rows]
         return unstaffed_desks(snap.config.desks, shifts, snap.calendar, now,
                                since_default=min(opening, now),

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hub.domain.errors import Conflict, NotFound, ValidationFailed
 from hub.domain.roles import Role
-from hub.domain.text import Bilingual, Language
+from hub.domain.text import Bilingual, Language, printable
 from hub.services import audit
 from hub.services.clock import Clock
 from hub.storage.db import Database
-from hub.storage.models import ApiTokenRow, UserRow
+from hub.storage.models import ApiTokenRow, ConsoleSessionRow, UserRow
 
 MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 TOKEN_PREFIX = "kzk_"
 
 
@@ -71,14 +76,28 @@ def _check_password(password: str) -> None:
             field="password")
 
 
+def _check_full_name(full_name: str) -> str:
+    cleaned = full_name.strip()
+    try:
+        printable(cleaned)
+    except ValueError:
+        cleaned = ""
+    if not 1 <= len(cleaned) <= 300:
+        raise ValidationFailed(
+            "the full name must be 1–300 printable characters",
+            Bilingual(kk="Аты-жөні 1–300 таңбадан тұруы керек",
+                      ru="ФИО должно содержать от 1 до 300 символов"),
+            field="full_name")
+    return cleaned
+
+
 def _check_username(username: str) -> str:
     cleaned = username.strip().lower()
-    if not (2 <= len(cleaned) <= 80) or not cleaned.replace(".", "").replace("-", "").replace(
-            "_", "").isalnum():
+    if not USERNAME.fullmatch(cleaned):
         raise ValidationFailed(
-            f"username {username!r} must be 2–80 letters, digits, '.', '-' or '_'",
-            Bilingual(kk="Пайдаланушы аты 2–80 әріптен, цифрдан, «.», «-», «_» тұруы керек",
-                      ru="Имя пользователя: 2–80 букв, цифр, «.», «-», «_»"),
+            f"username {username!r} must be 2–64 Latin letters, digits, '.', '-' or '_'",
+            Bilingual(kk="Пайдаланушы аты 2–64 латын әрпінен, цифрдан, «.», «-», «_» тұруы керек",
+                      ru="Имя пользователя: 2–64 латинских букв, цифр, «.», «-», «_»"),
             field="username")
     return cleaned
 
@@ -94,34 +113,45 @@ class UserService:
     def create_user(self, *, username: str, full_name: str, role: Role, password: str,
                     language: Language = Language.KK, actor: str) -> UserInfo:
         name = _check_username(username)
+        cleaned_name = _check_full_name(full_name)
         _check_password(password)
         now = self._clock.now()
-        with self._db.write() as session:
-            if session.scalars(select(UserRow).where(UserRow.username == name)).first():
-                raise Conflict(f"user {name!r} already exists",
-                               Bilingual(kk=f"«{name}» пайдаланушысы бар",
-                                         ru=f"Пользователь «{name}» уже существует"),
-                               field="username")
-            row = UserRow(username=name, full_name=full_name.strip(), role=role.value,
-                          password_hash=self._hasher.hash(password), language=language.value,
-                          active=True, created_at=now)
-            session.add(row)
-            session.flush()
-            audit.record(session, actor=actor, action="create_user", entity="user",
-                         entity_id=row.username, at=now, after=_public(row))
-            return _info(row)
+        exists = Conflict(f"user {name!r} already exists",
+                          Bilingual(kk=f"«{name}» пайдаланушысы бар",
+                                    ru=f"Пользователь «{name}» уже существует"),
+                          field="username")
+        password_hash = self._hasher.hash(password)
+        try:
+            with self._db.write() as session:
+                if session.scalars(select(UserRow).where(UserRow.username == name)).first():
+                    raise exists
+                row = UserRow(username=name, full_name=cleaned_name, role=role.value,
+                              password_hash=password_hash, language=language.value,
+                              active=True, created_at=now)
+                session.add(row)
+                session.flush()
+                audit.record(session, actor=actor, action="create_user", entity="user",
+                             entity_id=row.username, at=now, after=_public(row))
+                return _info(row)
+        except IntegrityError:  # the same name created at the same moment
+            raise exists from None
 
     def update_user(self, username: str, *, actor: str, full_name: str | None = None,
                     role: Role | None = None, language: Language | None = None,
                     active: bool | None = None, password: str | None = None) -> UserInfo:
         if password is not None:
             _check_password(password)
+        cleaned_name = _check_full_name(full_name) if full_name is not None else None
         now = self._clock.now()
         with self._db.write() as session:
             row = self._user(session, username)
             before = _public(row)
-            if full_name is not None:
-                row.full_name = full_name.strip()
+            if (row.role == Role.ADMINISTRATOR.value and row.active
+                    and (active is False or (role is not None
+                                             and role is not Role.ADMINISTRATOR))):
+                self._keep_an_administrator(session, row)
+            if cleaned_name is not None:
+                row.full_name = cleaned_name
             if role is not None:
                 row.role = role.value
             if language is not None:
@@ -131,9 +161,62 @@ class UserService:
             if password is not None:
                 row.password_hash = self._hasher.hash(password)
             after = _public(row) | ({"password": "changed"} if password else {})
+            if password is not None or before["active"] != row.active or (
+                    before["role"] != row.role):
+                # Whoever holds an old cookie must sign in again under the new rules.
+                session.execute(delete(ConsoleSessionRow).where(
+                    ConsoleSessionRow.username == row.username))
             audit.record(session, actor=actor, action="update_user", entity="user",
                          entity_id=row.username, at=now, before=before, after=after)
             return _info(row)
+
+    @staticmethod
+    def _keep_an_administrator(session: Session, leaving: UserRow) -> None:
+        others = session.scalars(select(UserRow.id).where(
+            UserRow.role == Role.ADMINISTRATOR.value, UserRow.active.is_(True),
+            UserRow.id != leaving.id)).first()
+        if others is None:
+            raise Conflict(
+                "the last active administrator cannot be blocked or demoted",
+                Bilingual(kk="Соңғы белсенді әкімшіні бұғаттауға немесе рөлін өзгертуге "
+                             "болмайды",
+                          ru="Нельзя заблокировать или понизить последнего активного "
+                             "администратора"),
+                field="role")
+
+    # Console sessions --------------------------------------------------------
+
+    def open_session(self, username: str, hours: float) -> str:
+        """Start a console session; the returned id goes into the signed cookie."""
+        sid = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        with self._db.write() as session:
+            session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.expires_at < now))
+            session.add(ConsoleSessionRow(sid_sha256=_digest(sid), username=username,
+                                          created_at=now,
+                                          expires_at=now + timedelta(hours=hours)))
+        return sid
+
+    def close_session(self, sid: str) -> None:
+        with self._db.write() as session:
+            session.execute(delete(ConsoleSessionRow).where(
+                ConsoleSessionRow.sid_sha256 == _digest(sid)))
+
+    def session_principal(self, sid: str) -> Principal | None:
+        """The user of a live console session, if it exists, has not expired and
+        the user is still active."""
+        with self._db.read() as session:
+            found = session.execute(
+                select(UserRow).join(ConsoleSessionRow,
+                                     ConsoleSessionRow.username == UserRow.username)
+                .where(ConsoleSessionRow.sid_sha256 == _digest(sid),
+                       ConsoleSessionRow.expires_at > self._clock.now(),
+                       UserRow.active.is_(True))).scalar_one_or_none()
+            if found is None:
+                return None
+            return Principal(name=found.username, role=Role(found.role), kind="user",
+                             full_name=found.full_name, language=Language(found.language),
+                             user_id=found.id)
 
     def list_users(self) -> list[UserInfo]:
         with self._db.read() as session:
@@ -166,16 +249,6 @@ class UserService:
                          full_name=row.full_name, language=Language(row.language),
                          user_id=row.id)
 
-    def principal(self, username: str) -> Principal | None:
-        """The user behind a console session, if still active."""
-        with self._db.read() as session:
-            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
-            if row is None or not row.active:
-                return None
-            return Principal(name=row.username, role=Role(row.role), kind="user",
-                             full_name=row.full_name, language=Language(row.language),
-                             user_id=row.id)
-
     # Service tokens ----------------------------------------------------------
 
     def create_token(self, *, name: str, role: Role, actor: str) -> str:
@@ -183,20 +256,26 @@ class UserService:
         token_name = _check_username(name)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock.now()
-        with self._db.write() as session:
-            if session.scalars(select(ApiTokenRow).where(ApiTokenRow.name == token_name)).first():
-                raise Conflict(f"token {token_name!r} already exists",
-                               Bilingual(kk=f"«{token_name}» токені бар",
-                                         ru=f"Токен «{token_name}» уже существует"),
-                               field="name")
-            session.add(ApiTokenRow(name=token_name, token_sha256=_digest(token), role=role.value,
-                                    created_at=now))
-            audit.record(session, actor=actor, action="create_token", entity="token",
-                         entity_id=token_name, at=now, after={"name": token_name,
-                                                              "role": role.value})
+        exists = Conflict(f"token {token_name!r} already exists",
+                          Bilingual(kk=f"«{token_name}» токені бар",
+                                    ru=f"Токен «{token_name}» уже существует"),
+                          field="name")
+        try:
+            with self._db.write() as session:
+                if session.scalars(select(ApiTokenRow).where(
+                        ApiTokenRow.name == token_name)).first():
+                    raise exists
+                session.add(ApiTokenRow(name=token_name, token_sha256=_digest(token),
+                                        role=role.value, created_at=now))
+                audit.record(session, actor=actor, action="create_token", entity="token",
+                             entity_id=token_name, at=now, after={"name": token_name,
+                                                                  "role": role.value})
+        except IntegrityError:
+            raise exists from None
         return token
 
     def revoke_token(self, name: str, *, actor: str) -> None:
+        name = name.strip().lower()
         now = self._clock.now()
         with self._db.write() as session:
             row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.name == name)).first()
@@ -236,33 +315,56 @@ def _digest(token: str) -> str:
 
 
 class LoginLimiter:
-    """Failed logins allowed per key (username and address) in a sliding window."""
+    """Failed logins allowed per user name, and (more) per address, in a sliding window.
 
-    def __init__(self, attempts: int, window_seconds: float) -> None:
-        self._attempts = attempts
+    Counting by name stops guessing one account from many machines; counting by
+    address stops one machine trying many names.
+    """
+
+    def __init__(self, attempts: int, window_seconds: float, *, per_address: int | None = None,
+                 max_keys: int = 10_000) -> None:
+        self._limits = {"user": attempts, "addr": per_address or attempts * 4}
         self._window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
+        self._max_keys = max_keys
+        self._failures: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
+    def _keys(self, username: str, address: str) -> list[tuple[str, str]]:
+        return [("user", username.strip().lower()), ("addr", address)]
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        failures = self._failures.get(key, deque())
         while failures and now - failures[0] > self._window:
             failures.popleft()
         return failures
 
-    def retry_after(self, key: str) -> float:
-        """Seconds until `key` may try again; 0 if it may now."""
+    def retry_after(self, username: str, address: str) -> float:
+        """Seconds until this user name from this address may try again; 0 if now."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in self._keys(username, address):
+                failures = self._recent(key, now)
+                if len(failures) >= self._limits[key[0]]:
+                    wait = max(wait, self._window - (now - failures[0]))
+        return max(0.0, wait)
+
+    def failed(self, username: str, address: str) -> None:
         now = time.monotonic()
         with self._lock:
-            failures = self._recent(key, now)
-            if len(failures) < self._attempts:
-                return 0.0
-            return max(0.0, self._window - (now - failures[0]))
+            if len(self._failures) >= self._max_keys:
+                self._forget_stale(now)
+            for key in self._keys(username, address):
+                self._failures.setdefault(key, deque()).append(now)
 
-    def failed(self, key: str) -> None:
+    def succeeded(self, username: str, address: str) -> None:
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            self._failures.pop(("user", username.strip().lower()), None)
 
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def _forget_stale(self, now: float) -> None:
+        """Keep memory bounded: drop keys with no failure inside the window."""
+        for key in list(self._failures):
+            if not self._recent(key, now):
+                del self._failures[key]
+        while len(self._failures) >= self._max_keys:
+            del self._failures[next(iter(self._failures))]

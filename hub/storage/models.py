@@ -68,7 +68,7 @@ class DeskRow(Base):
     label_kk: Mapped[str] = mapped_column(String(300))
     label_ru: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20))
-    zones: Mapped[str] = mapped_column(String(400))  # comma-separated zone codes, in order
+    zones: Mapped[str] = mapped_column(String(500))  # comma-separated zone codes, in order
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer)
 
@@ -146,8 +146,9 @@ class TicketRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-    source: Mapped[str | None] = mapped_column(String(80))
-    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    source: Mapped[str | None] = mapped_column(String(120))
+    # "<actor>|<key>": a client's retry finds its own ticket, never another client's.
+    idempotency_key: Mapped[str | None] = mapped_column(String(250), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Concurrent edits of one ticket (two desks calling it) fail instead of overwriting.
@@ -166,6 +167,18 @@ class UserRow(Base):
     created_at: Mapped[datetime]
 
 
+class ConsoleSessionRow(Base):
+    """A signed-in console session; the cookie carries only its id, so logout,
+    a password change or blocking the user ends it on the server."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_session_user", "username"),)
+    sid_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class ApiTokenRow(Base):
     """A service's bearer token; only its SHA-256 is kept."""
 
@@ -180,10 +193,16 @@ class ApiTokenRow(Base):
 
 class DeskShiftRow(Base):
     __tablename__ = "desk_shifts"
-    __table_args__ = (Index("ix_shift_desk", "desk", "ended_at"),)
+    __table_args__ = (
+        # One person per desk and one desk per person, even when two sign in at once.
+        Index("uq_shift_open_desk", "desk", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index("uq_shift_open_operator", "operator", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     desk: Mapped[str] = mapped_column(String(40))
-    operator: Mapped[str] = mapped_column(String(80))
+    operator: Mapped[str] = mapped_column(String(120))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
@@ -195,7 +214,7 @@ class AuditRow(Base):
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(80))
+    actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(80))

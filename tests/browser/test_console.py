@@ -392,7 +392,8 @@ def test_users_page_creates_user_and_audit_lists_it(console: Console, page: Page
     with page.expect_navigation():
         page.click("#edit-user button[type=submit]")
     expect(page.locator('[data-user="official1"]')).to_contain_text("бұғатталған")
-    assert console.hub.users.principal("official1") is None
+    assert console.hub.users.get("official1").active is False
+    assert console.hub.users.authenticate("official1", "long-enough-pw") is None
 
     page.goto(f"{console.url}/console/audit")
     first = page.locator("#audit-table tbody tr").first

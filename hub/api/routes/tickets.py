@@ -13,6 +13,7 @@ from hub.api.schemas import (
     EstimateOut,
     IssuedTicketOut,
     IssueTicketIn,
+    TicketId,
     TicketOut,
     TransferIn,
 )
@@ -38,50 +39,51 @@ def issue_ticket(body: IssueTicketIn, hub: HubDep, principal: Issuer, response: 
 
 
 @router.get("/{ticket_id}", response_model=TicketOut, summary="A ticket")
-def get_ticket(ticket_id: int, hub: HubDep, _: Viewer) -> TicketOut:
+def get_ticket(ticket_id: TicketId, hub: HubDep, _: Viewer) -> TicketOut:
     return TicketOut.of(hub.queue.get(ticket_id))
 
 
 @router.get("/{ticket_id}/estimate", response_model=EstimateOut,
             summary="People ahead and the estimated wait")
-def get_estimate(ticket_id: int, hub: HubDep, _: Viewer) -> EstimateOut:
+def get_estimate(ticket_id: TicketId, hub: HubDep, _: Viewer) -> EstimateOut:
     return EstimateOut.of(hub.queue.estimate(ticket_id))
 
 
 @router.post("/{ticket_id}/call", response_model=TicketOut, summary="Call this ticket to a desk")
-def call_ticket(ticket_id: int, body: CallIn, hub: HubDep, who: DeskWorker) -> TicketOut:
+def call_ticket(ticket_id: TicketId, body: CallIn, hub: HubDep, who: DeskWorker) -> TicketOut:
     return TicketOut.of(hub.queue.call(ticket_id, body.desk, actor=who.actor))
 
 
 @router.post("/{ticket_id}/recall", response_model=TicketOut, summary="Call again")
-def recall_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+def recall_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
     return TicketOut.of(hub.queue.recall(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/start", response_model=TicketOut, summary="The visitor arrived")
-def start_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+def start_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
     return TicketOut.of(hub.queue.start(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/finish", response_model=TicketOut, summary="Service finished")
-def finish_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+def finish_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
     return TicketOut.of(hub.queue.finish(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/no-show", response_model=TicketOut, summary="The visitor did not come")
-def no_show_ticket(ticket_id: int, hub: HubDep, who: DeskWorker) -> TicketOut:
+def no_show_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
     return TicketOut.of(hub.queue.no_show(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/transfer", response_model=TicketOut,
              summary="Send the visitor to another zone or desk")
-def transfer_ticket(ticket_id: int, body: TransferIn, hub: HubDep, who: DeskWorker) -> TicketOut:
+def transfer_ticket(ticket_id: TicketId, body: TransferIn, hub: HubDep,
+                    who: DeskWorker) -> TicketOut:
     return TicketOut.of(hub.queue.transfer(ticket_id, zone=body.zone, desk=body.desk,
                                            note=body.note, actor=who.actor))
 
 
 @router.post("/{ticket_id}/cancel", response_model=TicketOut, summary="Cancel a waiting ticket")
-def cancel_ticket(ticket_id: int, hub: HubDep, who: Issuer,
+def cancel_ticket(ticket_id: TicketId, hub: HubDep, who: Issuer,
                   body: CancelIn | None = None) -> TicketOut:
     return TicketOut.of(hub.queue.cancel(ticket_id, actor=who.actor,
                                          note=body.note if body else None))

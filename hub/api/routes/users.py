@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, status
 
 from hub.api.deps import Auditor, HubDep, UserManager
-from hub.api.schemas import AuditOut, TokenIn, TokenOut, UserIn, UserPatch
+from hub.api.schemas import MAX_ID, AuditOut, TokenIn, TokenOut, UserIn, UserPatch
 from hub.services import audit
 from hub.services.users import UserInfo
 
@@ -47,7 +49,7 @@ def revoke_token(name: str, hub: HubDep, who: UserManager) -> None:
 
 @router.get("/audit", response_model=list[AuditOut], summary="The audit log, newest first")
 def audit_log(hub: HubDep, _: Auditor, entity: str | None = None, entity_id: str | None = None,
-              before_id: int | None = None,
+              before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
               limit: int = Query(100, ge=1, le=1000)) -> list[AuditOut]:
     with hub.db.read() as session:
         rows = audit.recent(session, limit=limit, entity=entity, entity_id=entity_id,

@@ -31,7 +31,7 @@ def upgrade() -> None:
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('at', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('entity', sa.String(length=40), nullable=False),
     sa.Column('entity_id', sa.String(length=80), nullable=False),
@@ -64,23 +64,34 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('console_sessions',
+    sa.Column('sid_sha256', sa.String(length=64), nullable=False),
+    sa.Column('username', sa.String(length=80), nullable=False),
+    sa.Column('created_at', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('sid_sha256')
+    )
+    with op.batch_alter_table('console_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_console_session_user', ['username'], unique=False)
+
     op.create_table('desk_shifts',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('desk', sa.String(length=40), nullable=False),
-    sa.Column('operator', sa.String(length=80), nullable=False),
+    sa.Column('operator', sa.String(length=120), nullable=False),
     sa.Column('started_at', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('ended_at', hub.storage.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('desk_shifts', schema=None) as batch_op:
-        batch_op.create_index('ix_shift_desk', ['desk', 'ended_at'], unique=False)
+        batch_op.create_index('uq_shift_open_desk', ['desk'], unique=True, sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
+        batch_op.create_index('uq_shift_open_operator', ['operator'], unique=True, sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
 
     op.create_table('desks',
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('label_kk', sa.String(length=300), nullable=False),
     sa.Column('label_ru', sa.String(length=300), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('zones', sa.String(length=400), nullable=False),
+    sa.Column('zones', sa.String(length=500), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('code')
@@ -130,8 +141,8 @@ def upgrade() -> None:
     sa.Column('started_at', hub.storage.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', hub.storage.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('source', sa.String(length=80), nullable=True),
-    sa.Column('idempotency_key', sa.String(length=120), nullable=True),
+    sa.Column('source', sa.String(length=120), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=250), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key'),
@@ -183,9 +194,14 @@ def downgrade() -> None:
     op.drop_table('out_of_turn_categories')
     op.drop_table('desks')
     with op.batch_alter_table('desk_shifts', schema=None) as batch_op:
-        batch_op.drop_index('ix_shift_desk')
+        batch_op.drop_index('uq_shift_open_operator', sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
+        batch_op.drop_index('uq_shift_open_desk', sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
 
     op.drop_table('desk_shifts')
+    with op.batch_alter_table('console_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_console_session_user')
+
+    op.drop_table('console_sessions')
     op.drop_table('center')
     op.drop_table('calendar_days')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
