@@ -7,6 +7,7 @@ import getpass
 import logging
 import os
 import sys
+import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -144,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Use the tzdata package, not the OS database: an old Raspberry Pi image may
+    # still put Kazakhstan at UTC+6 (the country moved to UTC+5 in 2024).
+    zoneinfo.reset_tzpath(to=())
     args = parser().parse_args(argv)
     try:
         code: int = args.run(args)

@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from hub.domain.roles import Permission, allows
+from hub.domain.errors import Forbidden
+from hub.domain.roles import Permission, Role, allows
+from hub.domain.text import Bilingual
 from hub.services.users import Principal
 from hub.wiring import Hub
 
@@ -86,3 +88,20 @@ DeskWorker = Annotated[Principal, Depends(require(Permission.SERVE_AT_DESK))]
 Configurator = Annotated[Principal, Depends(require(Permission.CONFIGURE_CENTER))]
 UserManager = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 Auditor = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]
+
+
+# People who serve at a desk act only at the desk they signed in to; administrators
+# and service tokens (devices bound to a desk by provisioning) are not bound here.
+DESK_BOUND_ROLES = frozenset({Role.OPERATOR, Role.OFFICIAL})
+
+
+def ensure_at_desk(hub: Hub, principal: Principal, desk: str | None) -> None:
+    if principal.kind != "user" or principal.role not in DESK_BOUND_ROLES:
+        return
+    mine = hub.staffing.desk_of(principal.actor)
+    if desk is None or mine != desk:
+        raise Forbidden(
+            f"{principal.actor} is signed in to {mine or 'no desk'}, not {desk}",
+            Bilingual(kk="Алдымен осы жұмыс орнына кіріңіз",
+                      ru="Сначала войдите на это рабочее место"),
+            field="desk")

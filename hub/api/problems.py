@@ -42,7 +42,9 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+    # A body that is not JSON at all has no field; its location is a character offset.
+    errors = [{"field": "body" if e.get("type") == "json_invalid"
+               else _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
               for e in exc.errors()]
     first = errors[0]["field"] if errors else "request"
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
@@ -60,7 +62,9 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         403: {"kk": "Бұл әрекетке рұқсат жоқ", "ru": "Нет прав на это действие"},
         404: {"kk": "Табылмады", "ru": "Не найдено"},
     }
-    response = problem(exc.status_code, code, str(exc.detail), text=texts.get(exc.status_code))
+    fallback = {"kk": "Сұрауды орындау мүмкін болмады", "ru": "Запрос не может быть выполнен"}
+    response = problem(exc.status_code, code, str(exc.detail),
+                       text=texts.get(exc.status_code, fallback))
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -74,7 +74,7 @@ def plan_ticket(center: CenterConfig, calendar: WorkCalendar, now: datetime, *,
     if status.state is OpeningState.LUNCH:
         assert status.resumes_at is not None
         clock = status.resumes_at.strftime("%H:%M")
-        note = Bilingual(kk=f"Түскі үзіліс. Қабылдау {clock}-да жалғасады.",
+        note = Bilingual(kk=f"Түскі үзіліс. Қабылдаудың жалғасу уақыты: {clock}.",
                          ru=f"Обеденный перерыв. Приём возобновится в {clock}.")
     return IssuePlan(zone=target, purpose=chosen_purpose, service_day=calendar.service_day(now),
                      note=note)

@@ -55,7 +55,7 @@ STATE_NAMES: dict[TicketState, Bilingual] = {
     TicketState.TRANSFERRED: Bilingual(kk="басқа орынға жіберілді", ru="переадресован"),
     TicketState.DONE: Bilingual(kk="қызмет көрсетілді", ru="обслужен"),
     TicketState.NO_SHOW: Bilingual(kk="келмеді", ru="не явился"),
-    TicketState.CANCELLED: Bilingual(kk="күшін жойды", ru="отменён"),
+    TicketState.CANCELLED: Bilingual(kk="жойылды", ru="отменён"),
 }
 
 

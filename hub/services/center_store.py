@@ -45,7 +45,7 @@ from hub.storage.models import (
 
 # Another hub process may change the configuration; look for that this often.
 VERSION_CHECK_SECONDS = 1.0
-EDIT_ATTEMPTS = 3
+EDIT_ATTEMPTS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,9 @@ class CenterStore:
         since that version was read, so no edit silently overwrites another.
         """
         with self._db.write() as session:
-            current = session.get(CenterRow, 1)
+            # The row lock makes concurrent editors queue; the version check then
+            # tells the later one its document is stale.
+            current = session.get(CenterRow, 1, with_for_update=True)
             if (expected_version is not None and current is not None
                     and current.version != expected_version):
                 raise Conflict(

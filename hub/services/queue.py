@@ -556,7 +556,8 @@ class QueueService:
         desk = config.desk(desk_code)
         if not desk.active:
             raise DeskClosed(f"desk {desk.code!r} is closed",
-                           Bilingual(kk=f"«{desk.label.kk}» жабық", ru=f"«{desk.label.ru}» закрыт"),
+                           Bilingual(kk=f"«{desk.label.kk}» жұмыс орны жабық",
+                                     ru=f"Рабочее место «{desk.label.ru}» закрыто"),
                            field="desk")
         return desk
 

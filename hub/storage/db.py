@@ -36,10 +36,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
                                                               "timeout": 30},
-                               pool_size=20, max_overflow=20)
+                               pool_size=20, max_overflow=20, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # Parameters carry names and password hashes: keep them out of error logs.
+    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

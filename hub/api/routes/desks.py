@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from hub.api.deps import DeskWorker, HubDep, Viewer
+from hub.api.deps import DeskWorker, HubDep, Viewer, ensure_at_desk
 from hub.api.schemas import TicketOut
 
 router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
@@ -19,6 +19,7 @@ class DeskOut(BaseModel):
 
 @router.post("/{desk}/next", response_model=TicketOut, summary="Call the next visitor")
 def call_next(desk: str, hub: HubDep, who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, desk)
     return TicketOut.of(hub.queue.call_next(desk, actor=who.actor))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from hub.api.deps import DeskWorker, HubDep, Issuer, Viewer
+from hub.api.deps import DeskWorker, HubDep, Issuer, Viewer, ensure_at_desk
 from hub.api.schemas import (
     CallIn,
     CancelIn,
@@ -51,26 +51,31 @@ def get_estimate(ticket_id: TicketId, hub: HubDep, _: Viewer) -> EstimateOut:
 
 @router.post("/{ticket_id}/call", response_model=TicketOut, summary="Call this ticket to a desk")
 def call_ticket(ticket_id: TicketId, body: CallIn, hub: HubDep, who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, body.desk)
     return TicketOut.of(hub.queue.call(ticket_id, body.desk, actor=who.actor))
 
 
 @router.post("/{ticket_id}/recall", response_model=TicketOut, summary="Call again")
 def recall_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
     return TicketOut.of(hub.queue.recall(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/start", response_model=TicketOut, summary="The visitor arrived")
 def start_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
     return TicketOut.of(hub.queue.start(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/finish", response_model=TicketOut, summary="Service finished")
 def finish_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
     return TicketOut.of(hub.queue.finish(ticket_id, actor=who.actor))
 
 
 @router.post("/{ticket_id}/no-show", response_model=TicketOut, summary="The visitor did not come")
 def no_show_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
     return TicketOut.of(hub.queue.no_show(ticket_id, actor=who.actor))
 
 
@@ -78,6 +83,7 @@ def no_show_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketO
              summary="Send the visitor to another zone or desk")
 def transfer_ticket(ticket_id: TicketId, body: TransferIn, hub: HubDep,
                     who: DeskWorker) -> TicketOut:
+    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
     return TicketOut.of(hub.queue.transfer(ticket_id, zone=body.zone, desk=body.desk,
                                            note=body.note, actor=who.actor))
 
