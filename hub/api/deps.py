@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -20,7 +20,9 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
 
-def get_hub(request: Request) -> Hub:
+# Dependencies that do no I/O are async: a plain `def` would cost a worker-thread
+# hop on every request.
+async def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
 
@@ -65,7 +67,7 @@ def optional_principal(request: Request, hub: HubDep) -> Principal | None:
     return principal
 
 
-def current_principal(principal: Annotated[Principal | None,
+async def current_principal(principal: Annotated[Principal | None,
                                            Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise HTTPException(401, "sign in or send a bearer token",
@@ -73,8 +75,8 @@ def current_principal(principal: Annotated[Principal | None,
     return principal
 
 
-def require(permission: Permission) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not allows(principal.role, permission):
             raise HTTPException(403, f"role {principal.role.value} may not {permission.value}")
         return principal

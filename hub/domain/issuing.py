@@ -10,9 +10,9 @@ from datetime import date, datetime
 from hub.domain.calendar import OpeningState, WorkCalendar
 from hub.domain.center import CenterConfig, Purpose, Zone
 from hub.domain.errors import CenterClosed, ValidationFailed
-from hub.domain.ordering import call_key
+from hub.domain.ordering import Queued, call_key
 from hub.domain.text import Bilingual
-from hub.domain.tickets import WAITING_STATES, Ticket
+from hub.domain.tickets import WAITING_STATES
 
 _MONTHS_KK = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
               "қыркүйек", "қазан", "қараша", "желтоқсан")
@@ -80,7 +80,7 @@ def plan_ticket(center: CenterConfig, calendar: WorkCalendar, now: datetime, *,
                      note=note)
 
 
-def people_ahead(waiting: Iterable[Ticket], ticket: Ticket, now: datetime) -> int:
+def people_ahead(waiting: Iterable[Queued], ticket: Queued, now: datetime) -> int:
     """How many of the zone's waiting tickets would be called before `ticket`."""
     mine = call_key(ticket, now)
     return sum(1 for other in waiting

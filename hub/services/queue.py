@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from time import monotonic
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from hub.domain.errors import (
     Conflict,
     DeskBusy,
     DeskClosed,
+    DomainError,
     NotFound,
     NothingWaiting,
     ValidationFailed,
@@ -38,6 +40,7 @@ from hub.domain.tickets import (
     ACTIVE_STATES,
     AT_DESK_STATES,
     CALLED_STATES,
+    WAITING_STATES,
     Ticket,
     TicketState,
     Transition,
@@ -64,8 +67,16 @@ T = TypeVar("T")
 WRITE_ATTEMPTS = 5
 SYSTEM_ACTOR = "system"
 RECENT_CALLS = 10
+# How long a zone's pace (service time, staffed desks) is reused by estimates.
+PACE_SECONDS = 2.0
 
 _ACTIVE = [s.value for s in ACTIVE_STATES]
+_WAITING = [s.value for s in WAITING_STATES]
+# What ordering and the board need of a waiting ticket (see ordering.Queued).
+_QUEUED_COLUMNS = (TicketRow.id, TicketRow.number, TicketRow.zone, TicketRow.state,
+                   TicketRow.out_of_turn, TicketRow.target_desk, TicketRow.booked_for,
+                   TicketRow.queued_at.label("arrival"), TicketRow.issued_at,
+                   TicketRow.language, TicketRow.needs_escort)
 _AT_DESK = [s.value for s in AT_DESK_STATES]
 
 
@@ -120,6 +131,27 @@ def _store(row: TicketRow, ticket: Ticket, step: Transition) -> None:
         row.started_at = None
 
 
+class ActiveNumbers:
+    """The numbers of a zone's day still held by active tickets, asked lazily:
+    until the range wraps the next number is free, and one indexed lookup says
+    so without loading the whole day."""
+
+    def __init__(self, session: Session, zone: str, day: date) -> None:
+        self._where = (TicketRow.issued_zone == zone, TicketRow.service_day == day,
+                       TicketRow.state.in_(_ACTIVE))
+        self._session = session
+        self._all: set[int] | None = None
+
+    def __contains__(self, number: object) -> bool:
+        if self._all is None:
+            taken = self._session.scalar(
+                select(TicketRow.id).where(*self._where, TicketRow.number == number).limit(1))
+            if taken is None:
+                return False
+            self._all = set(self._session.scalars(select(TicketRow.number).where(*self._where)))
+        return number in self._all
+
+
 def _same_request(row: TicketRow, request: dict[str, Any]) -> None:
     """A retry must repeat its request; a key reused for another one is a client bug."""
     stored = {"language": row.language, "purpose": row.purpose, "zone": row.issued_zone,
@@ -141,6 +173,10 @@ class QueueService:
         self._centers = centers
         self._clock = clock
         self._bus = bus
+        # (zone, day) -> (when, typical service minutes, staffed desks): the pace of a
+        # zone, reused for a moment because every issue and board refresh needs it.
+        self._pace: dict[tuple[str, date], tuple[float, float, int]] = {}
+        bus.subscribe(self._forget_pace)
 
     # Issuing -------------------------------------------------------------------
 
@@ -160,21 +196,24 @@ class QueueService:
         scoped_key = f"{actor}|{idempotency_key}" if idempotency_key is not None else None
         request = {"language": chosen_language.value, "purpose": purpose, "zone": zone,
                    "out_of_turn": out_of_turn, "needs_escort": needs_escort}
-        if scoped_key is not None:
-            replay = self._replay(scoped_key, snap, request)
-            if replay is not None:
-                return replay
         now = self._clock.now()
-        plan = plan_ticket(snap.config, snap.calendar, now, purpose=purpose, zone=zone,
-                           out_of_turn=out_of_turn)
+        try:
+            plan = plan_ticket(snap.config, snap.calendar, now, purpose=purpose, zone=zone,
+                               out_of_turn=out_of_turn)
+        except DomainError:
+            # A retry of a ticket issued before closing time still gets its ticket back.
+            replay = self._replay(scoped_key, request) if scoped_key is not None else None
+            if replay is None:
+                raise
+            return self._issued(snap, replay, note=None, replayed=True)
 
-        def attempt() -> IssuedTicket:
+        def attempt() -> tuple[TicketInfo, bool]:
             with self._db.write() as session:
                 if scoped_key is not None:
                     existing = self._by_key(session, scoped_key)
                     if existing is not None:
                         _same_request(existing, request)
-                        return self._issued(session, snap, existing, note=None, replayed=True)
+                        return ticket_info(existing), True
                 row = self._new_ticket(session, plan.zone, plan.service_day, now,
                                        language=chosen_language,
                                        purpose=plan.purpose.code if plan.purpose else None,
@@ -186,22 +225,21 @@ class QueueService:
                                                        "out_of_turn": row.out_of_turn,
                                                        "needs_escort": row.needs_escort,
                                                        "source": source})
-                issued = self._issued(session, snap, row, note=plan.note, replayed=False)
-            return issued
+                return ticket_info(row), False
 
-        issued = self._retrying(attempt)
-        if not issued.replayed:
-            self._publish("issued", issued.ticket)
-        return issued
+        info, replayed = self._retrying(attempt)
+        if not replayed:
+            self._publish("issued", info)
+        # Estimated after the commit: the write lock is not held for reading the queue.
+        return self._issued(snap, info, note=None if replayed else plan.note, replayed=replayed)
 
-    def _replay(self, key: str, snap: CenterSnapshot,
-                request: dict[str, Any]) -> IssuedTicket | None:
+    def _replay(self, key: str, request: dict[str, Any]) -> TicketInfo | None:
         with self._db.read() as session:
             row = self._by_key(session, key)
             if row is None:
                 return None
             _same_request(row, request)
-            return self._issued(session, snap, row, note=None, replayed=True)
+            return ticket_info(row)
 
     @staticmethod
     def _by_key(session: Session, key: str) -> TicketRow | None:
@@ -220,10 +258,7 @@ class QueueService:
             select(TicketCounterRow)
             .where(TicketCounterRow.zone == zone.code, TicketCounterRow.service_day == day)
             .with_for_update()).scalar_one()
-        in_use = set(session.scalars(
-            select(TicketRow.number).where(TicketRow.issued_zone == zone.code,
-                                           TicketRow.service_day == day,
-                                           TicketRow.state.in_(_ACTIVE))))
+        in_use = ActiveNumbers(session, zone.code, day)
         sequence, number = allocate_number(zone.number_range, counter.last_sequence, in_use)
         counter.last_sequence = sequence
         row = TicketRow(service_day=day, issued_zone=zone.code, sequence=sequence, number=number,
@@ -236,34 +271,45 @@ class QueueService:
         session.flush()
         return row
 
-    def _issued(self, session: Session, snap: CenterSnapshot, row: TicketRow, *,
+    def _issued(self, snap: CenterSnapshot, info: TicketInfo, *,
                 note: Bilingual | None, replayed: bool) -> IssuedTicket:
-        estimate = self._estimate_for(session, snap, row)
-        return IssuedTicket(ticket=ticket_info(row), estimate=estimate, note=note,
-                            replayed=replayed)
+        with self._db.read() as session:
+            estimate = self._estimate_for(session, snap, info)
+        return IssuedTicket(ticket=info, estimate=estimate, note=note, replayed=replayed)
 
-    def _estimate_for(self, session: Session, snap: CenterSnapshot, row: TicketRow) -> WaitEstimate:
+    def _estimate_for(self, session: Session, snap: CenterSnapshot,
+                      row: TicketRow | TicketInfo) -> WaitEstimate:
         now = self._clock.now()
         zone = snap.config.zone(row.zone)
-        waiting = [_domain(r) for r in self._zone_rows(session, row.service_day, zone.code)]
-        mine = next((t for t in waiting if t.id == row.id), _domain(row))
-        ahead = people_ahead(waiting, mine, now) if row.state in (
-            TicketState.WAITING, TicketState.TRANSFERRED) else 0
+        waiting = self._waiting(session, row.service_day, [zone.code])
+        mine = next((t for t in waiting if t.id == row.id), None)
+        ahead = people_ahead(waiting, mine, now) if mine is not None else 0
         return self._estimate(session, snap.config, zone, row.service_day, ahead)
 
     def _estimate(self, session: Session, config: CenterConfig, zone: Zone, day: date,
                   ahead: int) -> WaitEstimate:
-        durations = self._service_minutes(session, zone.code, day)
-        staffed = self._staffed_count(session, config, zone.code)
-        return estimate_wait(ahead, typical_service_minutes(durations,
-                                                            zone.default_service_minutes),
-                             staffed)
+        key = (zone.code, day)
+        cached = self._pace.get(key)
+        if cached is None or monotonic() - cached[0] > PACE_SECONDS:
+            durations = self._service_minutes(session, zone.code, day)
+            staffed = self._staffed_count(session, config, zone.code)
+            cached = (monotonic(), typical_service_minutes(durations,
+                                                          zone.default_service_minutes), staffed)
+            self._pace[key] = cached
+        return estimate_wait(ahead, cached[1], cached[2])
+
+    def _forget_pace(self, event: QueueEvent) -> None:
+        # Service times change when a visit ends, staffed desks on sign-in and out.
+        if event.kind in ("finished", "transferred", "staffing", "config"):
+            self._pace.clear()
 
     @staticmethod
-    def _zone_rows(session: Session, day: date, zone: str) -> Sequence[TicketRow]:
-        return session.scalars(select(TicketRow).where(
-            TicketRow.service_day == day, TicketRow.zone == zone,
-            TicketRow.state.in_([TicketState.WAITING.value, TicketState.TRANSFERRED.value]))).all()
+    def _waiting(session: Session, day: date, zones: Sequence[str]) -> Sequence[Any]:
+        """The waiting tickets of `zones` as light rows: a queue of hundreds is
+        ordered on every issue and call, and full objects would cost milliseconds."""
+        return session.execute(select(*_QUEUED_COLUMNS).where(
+            TicketRow.service_day == day, TicketRow.zone.in_(zones),
+            TicketRow.state.in_(_WAITING))).all()
 
     @staticmethod
     def _service_minutes(session: Session, zone: str, day: date) -> list[float]:
@@ -300,18 +346,13 @@ class QueueService:
             with self._db.write() as session:
                 finished = self._clear_desk(session, snap, desk, now, actor=actor)
                 day = snap.calendar.service_day(now)
-                rows = session.scalars(select(TicketRow).where(
-                    TicketRow.service_day == day, TicketRow.zone.in_(desk.zones),
-                    TicketRow.state.in_([TicketState.WAITING.value,
-                                         TicketState.TRANSFERRED.value]))).all()
-                by_id = {r.id: r for r in rows}
-                chosen = next_for_desk([_domain(r) for r in rows], desk, now)
-                if chosen is None or chosen.id is None:
+                chosen = next_for_desk(self._waiting(session, day, desk.zones), desk, now)
+                if chosen is None:
                     raise NothingWaiting(
                         f"nobody is waiting for desk {desk.code}",
                         Bilingual(kk="Кезекте ешкім жоқ", ru="В очереди никого нет"),
                         field="desk", desk=desk.code)
-                row = by_id[chosen.id]
+                row = self._ticket(session, chosen.id)
                 info = self._transition(session, row, lambda t: t.call(desk.code, now,
                                                                         actor=actor),
                                         actor=actor, action="call")
@@ -433,9 +474,11 @@ class QueueService:
         snap = self._centers.snapshot()
         config, now = snap.config, self._clock.now()
         day = snap.calendar.service_day(now)
+        serving_zones = [z.code for z in config.zones if z.serving]
         with self._db.read() as session:
-            rows = session.scalars(select(TicketRow).where(
-                TicketRow.service_day == day, TicketRow.state.in_(_ACTIVE))).all()
+            queued = self._waiting(session, day, serving_zones)
+            at_desks = session.scalars(select(TicketRow).where(
+                TicketRow.service_day == day, TicketRow.state.in_(_AT_DESK))).all()
             shifts = session.execute(select(DeskShiftRow.desk, DeskShiftRow.operator).where(
                 DeskShiftRow.ended_at.is_(None),
                 DeskShiftRow.started_at >= self._day_start())).all()
@@ -448,14 +491,12 @@ class QueueService:
                                         TicketRow.called_at.is_not(None),
                                         TicketRow.desk.is_not(None))
                 .order_by(TicketRow.called_at.desc()).limit(RECENT_CALLS)).all()
-            tickets = [_domain(r) for r in rows]
-            by_id = {r.id: r for r in rows}
             zones = []
             for zone in config.zones:
                 if not zone.serving:
                     continue
-                ordered = zone_order(tickets, zone.code, now)
-                waiting = [WaitingEntry(id=t.id or 0, number=t.number, language=t.language.value,
+                ordered = zone_order(queued, zone.code, now)
+                waiting = [WaitingEntry(id=t.id, number=t.number, language=t.language,
                                         out_of_turn=t.out_of_turn, needs_escort=t.needs_escort,
                                         target_desk=t.target_desk, booked_for=t.booked_for,
                                         queued_at=t.arrival) for t in ordered]
@@ -464,8 +505,7 @@ class QueueService:
                                            session, config, zone, day, len(waiting)),
                                        served_today=served.get(zone.code, 0)))
         operators: dict[str, str] = {str(desk): str(operator) for desk, operator in shifts}
-        current = {r.desk: r for r in by_id.values()
-                   if r.desk is not None and r.state in _AT_DESK}
+        current = {r.desk: r for r in at_desks if r.desk is not None}
         desks = [DeskStatus(code=d.code, label=d.label, zones=d.zones, active=d.active,
                             operator=operators.get(d.code),
                             current=ticket_info(current[d.code]) if d.code in current else None)

@@ -27,6 +27,7 @@ from hub.storage.db import Database
 from hub.storage.models import ApiTokenRow, ConsoleSessionRow, UserRow
 
 MIN_PASSWORD_LENGTH = 10
+TOKEN_CACHE_SECONDS = 10.0
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 TOKEN_PREFIX = "kzk_"
 
@@ -107,6 +108,7 @@ class UserService:
         self._db = db
         self._clock = clock
         self._hasher = PasswordHasher()
+        self._tokens: dict[str, tuple[float, Principal]] = {}
         # Verified against when the user does not exist, so timing does not tell.
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
 
@@ -284,19 +286,31 @@ class UserService:
                                Bilingual(kk="Токен табылмады", ru="Токен не найден"),
                                field="name")
             row.revoked_at = now
+            self._tokens.pop(row.token_sha256, None)
             audit.record(session, actor=actor, action="revoke_token", entity="token",
                          entity_id=name, at=now, before={"revoked": False},
                          after={"revoked": True})
 
     def token_principal(self, token: str) -> Principal | None:
+        """The service behind a bearer token. Devices send one with every request, so
+        a valid token is remembered for TOKEN_CACHE_SECONDS; a revoke here forgets it
+        at once (another hub process notices within that time)."""
         if not token.startswith(TOKEN_PREFIX):
             return None
+        digest = _digest(token)
+        cached = self._tokens.get(digest)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
         with self._db.read() as session:
             row = session.scalars(select(ApiTokenRow).where(
-                ApiTokenRow.token_sha256 == _digest(token))).first()
+                ApiTokenRow.token_sha256 == digest)).first()
             if row is None or row.revoked_at is not None:
                 return None
-            return Principal(name=row.name, role=Role(row.role), kind="token")
+            principal = Principal(name=row.name, role=Role(row.role), kind="token")
+        if len(self._tokens) > 1000:
+            self._tokens.clear()
+        self._tokens[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
+        return principal
 
     @staticmethod
     def _user(session: Any, username: str) -> UserRow:

@@ -8,6 +8,7 @@ will write, so writers queue on the lock (busy_timeout) instead of failing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +72,11 @@ class Database:
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(engine.execution_options(kezek_write=True),
                                     expire_on_commit=False)
+        # SQLite's busy handler lets waiting writers sleep and retry with no order,
+        # so under load some wait seconds (or past the timeout) while others pass.
+        # Within this process writers queue on a lock instead; other processes
+        # still meet at SQLite's own lock.
+        self._write_turn = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -83,7 +89,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._writer() as session, session.begin():
+        if self._write_turn is None:
+            with self._writer() as session, session.begin():
+                yield session
+            return
+        with self._write_turn, self._writer() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
