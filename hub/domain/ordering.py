@@ -65,12 +65,17 @@ def service_class(ticket: Queued, now: datetime,
     return ServiceClass.REGULAR
 
 
+def class_time(ticket: Queued, klass: ServiceClass) -> datetime:
+    """What orders a ticket within its class: a booked one's time, else its arrival."""
+    if klass is ServiceClass.BOOKED_DUE and ticket.booked_for is not None:
+        return ticket.booked_for
+    return ticket.arrival
+
+
 def call_key(ticket: Queued, now: datetime) -> tuple[int, datetime, datetime, int]:
-    """Sort key: class, then arrival (booked ones by their time), then number as a tiebreak."""
+    """Sort key: class, then arrival (booked ones by their time), then id as a tiebreak."""
     klass = service_class(ticket, now)
-    first = ticket.booked_for if klass is ServiceClass.BOOKED_DUE and ticket.booked_for else (
-        ticket.arrival)
-    return (int(klass), first, ticket.issued_at, ticket.id or ticket.number)
+    return (int(klass), class_time(ticket, klass), ticket.issued_at, ticket.id or ticket.number)
 
 
 def eligible_for(ticket: Queued, desk: Desk) -> bool:

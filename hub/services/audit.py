@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hub.storage.models import AuditRow
+
+# Every change writes one: a prepared insert, not an object for the unit of work.
+_INSERT = insert(AuditRow)
 
 
 def record(session: Session, *, actor: str, action: str, entity: str, entity_id: str | int,
            at: datetime, before: dict[str, Any] | None = None,
            after: dict[str, Any] | None = None) -> None:
-    session.add(AuditRow(at=at, actor=actor, action=action, entity=entity,
-                         entity_id=str(entity_id), before=before, after=after))
+    session.execute(_INSERT, {"at": at, "actor": actor, "action": action, "entity": entity,
+                              "entity_id": str(entity_id), "before": before, "after": after})
 
 
 def recent(session: Session, *, limit: int = 200, entity: str | None = None,

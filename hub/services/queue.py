@@ -14,8 +14,6 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,9 +30,9 @@ from hub.domain.errors import (
     ValidationFailed,
 )
 from hub.domain.estimate import WaitEstimate, estimate_wait, typical_service_minutes
-from hub.domain.issuing import people_ahead, plan_ticket
+from hub.domain.issuing import plan_ticket
 from hub.domain.numbering import allocate_number
-from hub.domain.ordering import next_for_desk, zone_order
+from hub.domain.ordering import class_time, next_for_desk, service_class, zone_order
 from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import (
     ACTIVE_STATES,
@@ -59,7 +57,14 @@ from hub.services.views import (
     ZoneQueue,
 )
 from hub.storage.db import Database
-from hub.storage.models import DeskShiftRow, TicketCounterRow, TicketRow
+from hub.storage.models import DeskShiftRow, TicketRow
+from hub.storage.queue_queries import (
+    lock_day_counter,
+    number_held,
+    numbers_held,
+    people_ahead_count,
+    ticket_by_key,
+)
 
 T = TypeVar("T")
 
@@ -137,18 +142,18 @@ class ActiveNumbers:
     so without loading the whole day."""
 
     def __init__(self, session: Session, zone: str, day: date) -> None:
-        self._where = (TicketRow.issued_zone == zone, TicketRow.service_day == day,
-                       TicketRow.state.in_(_ACTIVE))
         self._session = session
+        self._zone = zone
+        self._day = day
         self._all: set[int] | None = None
 
     def __contains__(self, number: object) -> bool:
+        if not isinstance(number, int):
+            return False
         if self._all is None:
-            taken = self._session.scalar(
-                select(TicketRow.id).where(*self._where, TicketRow.number == number).limit(1))
-            if taken is None:
+            if not number_held(self._session, self._zone, self._day, number):
                 return False
-            self._all = set(self._session.scalars(select(TicketRow.number).where(*self._where)))
+            self._all = numbers_held(self._session, self._zone, self._day)
         return number in self._all
 
 
@@ -243,21 +248,14 @@ class QueueService:
 
     @staticmethod
     def _by_key(session: Session, key: str) -> TicketRow | None:
-        return session.scalars(select(TicketRow).where(TicketRow.idempotency_key == key)).first()
+        return ticket_by_key(session, key)
 
     def _new_ticket(self, session: Session, zone: Zone, day: date, now: datetime, *,
                     language: Language, purpose: str | None, out_of_turn: str | None,
                     needs_escort: bool, source: str | None,
                     idempotency_key: str | None) -> TicketRow:
         assert zone.number_range is not None
-        insert = postgresql_insert if self._db.dialect == "postgresql" else sqlite_insert
-        session.execute(insert(TicketCounterRow)
-                        .values(zone=zone.code, service_day=day, last_sequence=0)
-                        .on_conflict_do_nothing(index_elements=["zone", "service_day"]))
-        counter = session.execute(
-            select(TicketCounterRow)
-            .where(TicketCounterRow.zone == zone.code, TicketCounterRow.service_day == day)
-            .with_for_update()).scalar_one()
+        counter = lock_day_counter(session, zone.code, day)
         in_use = ActiveNumbers(session, zone.code, day)
         sequence, number = allocate_number(zone.number_range, counter.last_sequence, in_use)
         counter.last_sequence = sequence
@@ -281,9 +279,14 @@ class QueueService:
                       row: TicketRow | TicketInfo) -> WaitEstimate:
         now = self._clock.now()
         zone = snap.config.zone(row.zone)
-        waiting = self._waiting(session, row.service_day, [zone.code])
-        mine = next((t for t in waiting if t.id == row.id), None)
-        ahead = people_ahead(waiting, mine, now) if mine is not None else 0
+        ahead = 0
+        if row.state in _WAITING:
+            klass = service_class(row, now)
+            first = class_time(row, klass)
+            ahead = people_ahead_count(session, day=row.service_day, zone=row.zone,
+                                       ticket_id=row.id, klass=klass, first=first,
+                                       issued_at=row.issued_at, target_desk=row.target_desk,
+                                       now=now)
         return self._estimate(session, snap.config, zone, row.service_day, ahead)
 
     def _estimate(self, session: Session, config: CenterConfig, zone: Zone, day: date,

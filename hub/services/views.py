@@ -32,6 +32,11 @@ class TicketInfo:
     started_at: datetime | None
     finished_at: datetime | None
 
+    @property
+    def arrival(self) -> datetime:
+        """The time that orders the ticket in its class (see hub.domain.ordering.Queued)."""
+        return self.queued_at
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedTicket:

@@ -151,6 +151,11 @@ class TicketRow(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(250), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    @property
+    def arrival(self) -> datetime:
+        """The time that orders the ticket in its class (see hub.domain.ordering.Queued)."""
+        return self.queued_at
+
     # Concurrent edits of one ticket (two desks calling it) fail instead of overwriting.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
