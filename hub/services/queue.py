@@ -35,7 +35,6 @@ from hub.domain.numbering import allocate_number
 from hub.domain.ordering import class_time, next_for_desk, service_class, zone_order
 from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import (
-    ACTIVE_STATES,
     AT_DESK_STATES,
     CALLED_STATES,
     WAITING_STATES,
@@ -75,7 +74,6 @@ RECENT_CALLS = 10
 # How long a zone's pace (service time, staffed desks) is reused by estimates.
 PACE_SECONDS = 2.0
 
-_ACTIVE = [s.value for s in ACTIVE_STATES]
 _WAITING = [s.value for s in WAITING_STATES]
 # What ordering and the board need of a waiting ticket (see ordering.Queued).
 _QUEUED_COLUMNS = (TicketRow.id, TicketRow.number, TicketRow.zone, TicketRow.state,
@@ -341,54 +339,53 @@ class QueueService:
 
     def call_next(self, desk_code: str, *, actor: str) -> TicketInfo:
         """Call the next visitor the desk should serve, finishing the current one if allowed."""
-        snap = self._centers.snapshot()
-        desk = self._open_desk(snap.config, desk_code)
+        def next_waiting(session: Session, snap: CenterSnapshot, desk: Desk,
+                         now: datetime) -> TicketRow:
+            day = snap.calendar.service_day(now)
+            chosen = next_for_desk(self._waiting(session, day, desk.zones), desk, now)
+            if chosen is None:
+                raise NothingWaiting(
+                    f"nobody is waiting for desk {desk.code}",
+                    Bilingual(kk="Кезекте ешкім жоқ", ru="В очереди никого нет"),
+                    field="desk", desk=desk.code)
+            return self._ticket(session, chosen.id)
 
-        def attempt() -> tuple[TicketInfo, TicketInfo | None]:
-            now = self._clock.now()
-            with self._db.write() as session:
-                finished = self._clear_desk(session, snap, desk, now, actor=actor)
-                day = snap.calendar.service_day(now)
-                chosen = next_for_desk(self._waiting(session, day, desk.zones), desk, now)
-                if chosen is None:
-                    raise NothingWaiting(
-                        f"nobody is waiting for desk {desk.code}",
-                        Bilingual(kk="Кезекте ешкім жоқ", ru="В очереди никого нет"),
-                        field="desk", desk=desk.code)
-                row = self._ticket(session, chosen.id)
-                info = self._transition(session, row, lambda t: t.call(desk.code, now,
-                                                                        actor=actor),
-                                        actor=actor, action="call")
-            return info, finished
-
-        info, finished = self._retrying(attempt)
-        if finished is not None:
-            self._publish("finished", finished)
-        self._publish("called", info)
-        return info
+        return self._call_to_desk(desk_code, actor, next_waiting)
 
     def call(self, ticket_id: int, desk_code: str, *, actor: str) -> TicketInfo:
         """Call one chosen ticket to the desk, out of the computed order."""
+        def chosen(session: Session, snap: CenterSnapshot, desk: Desk,
+                   now: datetime) -> TicketRow:
+            row = self._ticket(session, ticket_id)
+            if row.service_day != snap.calendar.service_day(now):
+                raise Conflict(
+                    f"ticket {row.number} was issued on {row.service_day}, not today",
+                    Bilingual(kk=f"{row.number} талоны басқа күні берілген",
+                              ru=f"Талон {row.number} выдан в другой день"),
+                    field="ticket_id")
+            if row.zone not in desk.zones or (row.target_desk not in (None, desk.code)):
+                raise Conflict(
+                    f"ticket {row.number} waits in {row.zone!r}, not for desk {desk.code!r}",
+                    Bilingual(kk=f"{row.number} талоны бұл жұмыс орнының кезегінде емес",
+                              ru=f"Талон {row.number} не стоит в очереди этого рабочего места"),
+                    field="ticket_id")
+            return row
+
+        return self._call_to_desk(desk_code, actor, chosen)
+
+    def _call_to_desk(self, desk_code: str, actor: str,
+                      choose: Callable[[Session, CenterSnapshot, Desk, datetime], TicketRow],
+                      ) -> TicketInfo:
+        """Free the desk (finishing its visitor where the policy allows) and call the
+        ticket `choose` picks, in one transaction: a refusal changes nothing."""
         snap = self._centers.snapshot()
         desk = self._open_desk(snap.config, desk_code)
 
         def attempt() -> tuple[TicketInfo, TicketInfo | None]:
             now = self._clock.now()
             with self._db.write() as session:
-                row = self._ticket(session, ticket_id)
-                if row.service_day != snap.calendar.service_day(now):
-                    raise Conflict(
-                        f"ticket {row.number} was issued on {row.service_day}, not today",
-                        Bilingual(kk=f"{row.number} талоны басқа күні берілген",
-                                  ru=f"Талон {row.number} выдан в другой день"),
-                        field="ticket_id")
-                if row.zone not in desk.zones or (row.target_desk not in (None, desk.code)):
-                    raise Conflict(
-                        f"ticket {row.number} waits in {row.zone!r}, not for desk {desk.code!r}",
-                        Bilingual(kk=f"{row.number} талоны бұл жұмыс орнының кезегінде емес",
-                                  ru=f"Талон {row.number} не стоит в очереди этого рабочего места"),
-                        field="ticket_id")
                 finished = self._clear_desk(session, snap, desk, now, actor=actor)
+                row = choose(session, snap, desk, now)
                 info = self._transition(session, row, lambda t: t.call(desk.code, now,
                                                                         actor=actor),
                                         actor=actor, action="call")
