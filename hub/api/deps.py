@@ -9,9 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from hub.domain.errors import Forbidden
+from hub.domain.errors import not_at_desk
 from hub.domain.roles import Permission, Role, allows
-from hub.domain.text import Bilingual
 from hub.services.users import Principal
 from hub.wiring import Hub
 
@@ -92,18 +91,23 @@ UserManager = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 Auditor = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]
 
 
-# People who serve at a desk act only at the desk they signed in to; administrators
-# and service tokens (devices bound to a desk by provisioning) are not bound here.
+# People who serve at a desk act only at the desk they signed in to. Administrators
+# are not bound; nor are service tokens here (binding a device to its desk is
+# provisioning's part).
 DESK_BOUND_ROLES = frozenset({Role.OPERATOR, Role.OFFICIAL})
 
 
-def ensure_at_desk(hub: Hub, principal: Principal, desk: str | None) -> None:
+def desk_binding(hub: Hub, principal: Principal) -> str | None:
+    """The desk a desk-bound user must act at; None for those not bound."""
     if principal.kind != "user" or principal.role not in DESK_BOUND_ROLES:
-        return
+        return None
     mine = hub.staffing.desk_of(principal.actor)
-    if desk is None or mine != desk:
-        raise Forbidden(
-            f"{principal.actor} is signed in to {mine or 'no desk'}, not {desk}",
-            Bilingual(kk="Алдымен осы жұмыс орнына кіріңіз",
-                      ru="Сначала войдите на это рабочее место"),
-            field="desk")
+    if mine is None:
+        raise not_at_desk(f"{principal.actor} is signed in to no desk")
+    return mine
+
+
+def ensure_at_desk(hub: Hub, principal: Principal, desk: str) -> None:
+    bound = desk_binding(hub, principal)
+    if bound is not None and bound != desk:
+        raise not_at_desk(f"{principal.actor} is signed in to {bound}, not {desk}")

@@ -64,9 +64,14 @@ async def login(request: Request) -> Response:
     if wait > 0:
         return _limited(request, username, next_url, wait)
     principal = None
+    sid = None
     if username and isinstance(password, str) and password:
         principal = await run_in_threadpool(hub.users.authenticate, username, password)
-    if principal is None:
+    if principal is not None:
+        # None if the password was changed while this one was being checked.
+        sid = await run_in_threadpool(hub.users.open_session, principal,
+                                      request.app.state.settings.session_hours)
+    if principal is None or sid is None:
         hub.login_limiter.failed(username, client)
         wait = hub.login_limiter.retry_after(username, client)
         if wait > 0:
@@ -76,8 +81,7 @@ async def login(request: Request) -> Response:
     hub.login_limiter.succeeded(username, client)
     # A fresh session: nothing from before signing in survives, the CSRF token rotates.
     request.session.clear()
-    request.session["sid"] = await run_in_threadpool(
-        hub.users.open_session, principal.name, request.app.state.settings.session_hours)
+    request.session["sid"] = sid
     request.session["csrf"] = secrets.token_urlsafe(32)
     flash_key(request, "login.welcome", name=principal.full_name or principal.name)
     return see_other(safe_next(next_url))

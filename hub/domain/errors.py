@@ -87,3 +87,9 @@ class Forbidden(DomainError):
 
     code = "forbidden"
     status = 403
+
+
+def not_at_desk(detail: str) -> Forbidden:
+    return Forbidden(detail, Bilingual(kk="Алдымен осы жұмыс орнына кіріңіз",
+                                       ru="Сначала войдите на это рабочее место"),
+                     field="desk")

@@ -28,6 +28,7 @@ from hub.domain.errors import (
     NotFound,
     NothingWaiting,
     ValidationFailed,
+    not_at_desk,
 )
 from hub.domain.estimate import WaitEstimate, estimate_wait, typical_service_minutes
 from hub.domain.issuing import plan_ticket
@@ -68,7 +69,7 @@ from hub.storage.queue_queries import (
 T = TypeVar("T")
 
 # Concurrent writers on PostgreSQL may collide on a ticket or a desk; the loser retries.
-WRITE_ATTEMPTS = 5
+WRITE_ATTEMPTS = 10
 SYSTEM_ACTOR = "system"
 RECENT_CALLS = 10
 # How long a zone's pace (service time, staffed desks) is reused by estimates.
@@ -79,7 +80,7 @@ _WAITING = [s.value for s in WAITING_STATES]
 _QUEUED_COLUMNS = (TicketRow.id, TicketRow.number, TicketRow.zone, TicketRow.state,
                    TicketRow.out_of_turn, TicketRow.target_desk, TicketRow.booked_for,
                    TicketRow.queued_at.label("arrival"), TicketRow.issued_at,
-                   TicketRow.language, TicketRow.needs_escort)
+                   TicketRow.language, TicketRow.needs_escort, TicketRow.version)
 _AT_DESK = [s.value for s in AT_DESK_STATES]
 
 
@@ -348,7 +349,12 @@ class QueueService:
                     f"nobody is waiting for desk {desk.code}",
                     Bilingual(kk="Кезекте ешкім жоқ", ru="В очереди никого нет"),
                     field="desk", desk=desk.code)
-            return self._ticket(session, chosen.id)
+            row = self._ticket(session, chosen.id)
+            if row.version != chosen.version:
+                # Another desk called it between our look at the queue and now
+                # (PostgreSQL reads each statement afresh): pick again.
+                raise StaleDataError(f"ticket {row.number} changed while being picked")
+            return row
 
         return self._call_to_desk(desk_code, actor, next_waiting)
 
@@ -397,28 +403,33 @@ class QueueService:
         self._publish("called", info)
         return info
 
-    def recall(self, ticket_id: int, *, actor: str) -> TicketInfo:
-        return self._simple(ticket_id, "recall", "recalled", actor,
+    def recall(self, ticket_id: int, *, actor: str,
+               at_desk: str | None = None) -> TicketInfo:
+        return self._simple(ticket_id, "recall", "recalled", actor, at_desk,
                             lambda t, now: t.recall(now, actor=actor))
 
-    def start(self, ticket_id: int, *, actor: str) -> TicketInfo:
-        return self._simple(ticket_id, "start", "started", actor,
+    def start(self, ticket_id: int, *, actor: str,
+              at_desk: str | None = None) -> TicketInfo:
+        return self._simple(ticket_id, "start", "started", actor, at_desk,
                             lambda t, now: t.start(now, actor=actor))
 
-    def finish(self, ticket_id: int, *, actor: str) -> TicketInfo:
-        return self._simple(ticket_id, "finish", "finished", actor,
+    def finish(self, ticket_id: int, *, actor: str,
+               at_desk: str | None = None) -> TicketInfo:
+        return self._simple(ticket_id, "finish", "finished", actor, at_desk,
                             lambda t, now: t.finish(now, actor=actor))
 
-    def no_show(self, ticket_id: int, *, actor: str) -> TicketInfo:
-        return self._simple(ticket_id, "no_show", "no_show", actor,
+    def no_show(self, ticket_id: int, *, actor: str,
+                at_desk: str | None = None) -> TicketInfo:
+        return self._simple(ticket_id, "no_show", "no_show", actor, at_desk,
                             lambda t, now: t.no_show(now, actor=actor))
 
     def cancel(self, ticket_id: int, *, actor: str, note: str | None = None) -> TicketInfo:
-        return self._simple(ticket_id, "cancel", "cancelled", actor,
+        return self._simple(ticket_id, "cancel", "cancelled", actor, None,
                             lambda t, now: t.cancel(now, actor=actor, note=note))
 
     def transfer(self, ticket_id: int, *, zone: str | None, desk: str | None,
-                 note: str | None = None, actor: str) -> TicketInfo:
+                 note: str | None = None, actor: str,
+                 at_desk: str | None = None) -> TicketInfo:
         """Send a visitor being served on to another zone, or to one desk."""
         snap = self._centers.snapshot()
         config = snap.config
@@ -444,7 +455,7 @@ class QueueService:
                           ru=f"«{target_desk.label.ru}» не обслуживает зону "
                              f"«{target_zone.name.ru}»"), field="desk")
         keep = config.policy.transfer_keeps_arrival
-        return self._simple(ticket_id, "transfer", "transferred", actor,
+        return self._simple(ticket_id, "transfer", "transferred", actor, at_desk,
                             lambda t, now: t.transfer(
                                 now, zone=target_zone.code,
                                 desk=target_desk.code if target_desk else None,
@@ -523,12 +534,16 @@ class QueueService:
     # Internals -----------------------------------------------------------------
 
     def _simple(self, ticket_id: int, action: str, event: str, actor: str,
-                change: Callable[[Ticket, datetime], Transition],
+                at_desk: str | None, change: Callable[[Ticket, datetime], Transition],
                 extra: dict[str, str] | None = None) -> TicketInfo:
+        """One transition of one ticket; with `at_desk`, only of a ticket at that desk
+        (checked in the transaction, so a ticket moving meanwhile is not touched)."""
         def attempt() -> TicketInfo:
             now = self._clock.now()
             with self._db.write() as session:
                 row = self._ticket(session, ticket_id)
+                if at_desk is not None and row.desk != at_desk:
+                    raise not_at_desk(f"ticket {row.number} is not at desk {at_desk}")
                 return self._transition(session, row, lambda t: change(t, now), actor=actor,
                                         action=action)
 
@@ -602,13 +617,16 @@ class QueueService:
         return desk
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
-        for tries in range(WRITE_ATTEMPTS):
+        """Run a write again when a concurrent one got there first (PostgreSQL)."""
+        for _ in range(WRITE_ATTEMPTS):
             try:
                 return attempt()
             except (StaleDataError, IntegrityError):
-                if tries == WRITE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        raise Conflict("too many simultaneous changes of the same tickets; try again",
+                       Bilingual(kk="Бір уақытта тым көп өзгеріс болды. Қайталап көріңіз.",
+                                 ru="Слишком много одновременных изменений. Повторите."),
+                       field=None)
 
     def _publish(self, kind: str, info: TicketInfo, extra: dict[str, str] | None = None) -> None:
         self._bus.publish(QueueEvent(kind=kind, at=datetime.now(UTC), zone=info.zone,

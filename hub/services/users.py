@@ -42,6 +42,9 @@ class Principal:
     full_name: str = ""
     language: Language = Language.KK
     user_id: int | None = None
+    # Fingerprint of the password hash that was verified at login: a session is
+    # opened only if it is still the current one (no reset slipped in between).
+    credential: str = ""
 
     @property
     def actor(self) -> str:
@@ -109,6 +112,7 @@ class UserService:
         self._clock = clock
         self._hasher = PasswordHasher()
         self._tokens: dict[str, tuple[float, Principal]] = {}
+        self._revocations = 0
         # Verified against when the user does not exist, so timing does not tell.
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
 
@@ -188,13 +192,19 @@ class UserService:
 
     # Console sessions --------------------------------------------------------
 
-    def open_session(self, username: str, hours: float) -> str:
-        """Start a console session; the returned id goes into the signed cookie."""
+    def open_session(self, principal: Principal, hours: float) -> str | None:
+        """Start a console session for a user just authenticated; the returned id goes
+        into the signed cookie. None if the password, or the user, changed since."""
         sid = secrets.token_urlsafe(32)
         now = self._clock.now()
         with self._db.write() as session:
+            user = session.scalars(select(UserRow).where(
+                UserRow.username == principal.name)).first()
+            if (user is None or not user.active
+                    or _digest(user.password_hash) != principal.credential):
+                return None
             session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.expires_at < now))
-            session.add(ConsoleSessionRow(sid_sha256=_digest(sid), username=username,
+            session.add(ConsoleSessionRow(sid_sha256=_digest(sid), username=principal.name,
                                           created_at=now,
                                           expires_at=now + timedelta(hours=hours)))
         return sid
@@ -246,10 +256,11 @@ class UserService:
         if self._hasher.check_needs_rehash(stored):
             with self._db.write() as session:
                 fresh = self._user(session, name)
-                fresh.password_hash = self._hasher.hash(password)
+                if fresh.password_hash == stored:
+                    fresh.password_hash = stored = self._hasher.hash(password)
         return Principal(name=row.username, role=Role(row.role), kind="user",
                          full_name=row.full_name, language=Language(row.language),
-                         user_id=row.id)
+                         user_id=row.id, credential=_digest(stored))
 
     # Service tokens ----------------------------------------------------------
 
@@ -286,10 +297,13 @@ class UserService:
                                Bilingual(kk="Токен табылмады", ru="Токен не найден"),
                                field="name")
             row.revoked_at = now
-            self._tokens.pop(row.token_sha256, None)
+            digest = row.token_sha256
             audit.record(session, actor=actor, action="revoke_token", entity="token",
                          entity_id=name, at=now, before={"revoked": False},
                          after={"revoked": True})
+        # Only after the commit: a lookup racing the revoke must not cache it again.
+        self._revocations += 1
+        self._tokens.pop(digest, None)
 
     def token_principal(self, token: str) -> Principal | None:
         """The service behind a bearer token. Devices send one with every request, so
@@ -301,15 +315,17 @@ class UserService:
         cached = self._tokens.get(digest)
         if cached is not None and time.monotonic() < cached[0]:
             return cached[1]
+        revocations = self._revocations
         with self._db.read() as session:
             row = session.scalars(select(ApiTokenRow).where(
                 ApiTokenRow.token_sha256 == digest)).first()
             if row is None or row.revoked_at is not None:
                 return None
             principal = Principal(name=row.name, role=Role(row.role), kind="token")
-        if len(self._tokens) > 1000:
-            self._tokens.clear()
-        self._tokens[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
+        if revocations == self._revocations:  # no revoke ran while we read
+            if len(self._tokens) > 1000:
+                self._tokens.clear()
+            self._tokens[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
         return principal
 
     @staticmethod

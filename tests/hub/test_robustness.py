@@ -232,3 +232,66 @@ def test_operators_act_only_at_the_desk_they_signed_in_to(hub: Hub) -> None:
                             headers=csrf).status_code == 200
         no_csrf = browser.post(f"/api/v1/tickets/{issued.id}/finish")
         assert no_csrf.status_code == 403
+
+
+def test_three_desks_calling_at_once_call_each_visitor_once(hub: Hub) -> None:
+    from hub.domain.errors import NothingWaiting
+
+    issued = {hub.queue.issue(language="kk", purpose="complaint", actor="t").ticket.number
+              for _ in range(30)}
+    called: list[int] = []
+    failures: list[Exception] = []
+    barrier = threading.Barrier(3)
+
+    def desk(code: str) -> None:
+        barrier.wait()
+        while True:
+            try:
+                ticket = hub.queue.call_next(code, actor=code)
+            except NothingWaiting:
+                return
+            except Exception as exc:  # anything else is the defect under test
+                failures.append(exc)
+                return
+            called.append(ticket.number)
+            hub.queue.start(ticket.id, actor=code)
+
+    threads = [threading.Thread(target=desk, args=(f"window-{i}",)) for i in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(called) == sorted(issued)
+
+
+def test_a_password_reset_during_login_opens_no_session(hub: Hub) -> None:
+    hub.users.create_user(username="aigerim", full_name="Айгерім", role=Role.ANALYST,
+                          password="long-enough-pw", actor="test")
+    principal = hub.users.authenticate("aigerim", "long-enough-pw")
+    assert principal is not None
+    hub.users.update_user("aigerim", actor="admin", password="a-new-long-pw")
+    assert hub.users.open_session(principal, 1) is None
+    fresh = hub.users.authenticate("aigerim", "a-new-long-pw")
+    assert fresh is not None
+    sid = hub.users.open_session(fresh, 1)
+    assert sid is not None
+    assert hub.users.session_principal(sid) is not None
+
+
+def test_an_operator_cannot_touch_a_visitor_at_another_desk(hub: Hub) -> None:
+    hub.users.create_user(username="erlan", full_name="Ерлан", role=Role.OPERATOR,
+                          password="long-enough-pw", actor="test")
+    hub.staffing.sign_in("window-1", "erlan")
+    hub.queue.issue(language="kk", purpose="complaint", actor="test")
+    elsewhere = hub.queue.call_next("window-2", actor="admin")
+    app = create_app(hub.settings, hub)
+    with TestClient(app) as browser:
+        login(browser, "erlan", "long-enough-pw")
+        page = browser.get("/console/").text
+        csrf = {"X-CSRF-Token": page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]}
+        for action in ("recall", "start", "no-show"):
+            refused = browser.post(f"/api/v1/tickets/{elsewhere.id}/{action}", headers=csrf)
+            assert refused.status_code == 403, action
+            assert refused.json()["field"] == "desk"
+    assert hub.queue.get(elsewhere.id).state == "called"

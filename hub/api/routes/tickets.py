@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from hub.api.deps import DeskWorker, HubDep, Issuer, Viewer, ensure_at_desk
+from hub.api.deps import DeskWorker, HubDep, Issuer, Viewer, desk_binding, ensure_at_desk
 from hub.api.schemas import (
     CallIn,
     CancelIn,
@@ -57,35 +57,35 @@ def call_ticket(ticket_id: TicketId, body: CallIn, hub: HubDep, who: DeskWorker)
 
 @router.post("/{ticket_id}/recall", response_model=TicketOut, summary="Call again")
 def recall_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
-    return TicketOut.of(hub.queue.recall(ticket_id, actor=who.actor))
+    return TicketOut.of(hub.queue.recall(ticket_id, actor=who.actor,
+                                          at_desk=desk_binding(hub, who)))
 
 
 @router.post("/{ticket_id}/start", response_model=TicketOut, summary="The visitor arrived")
 def start_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
-    return TicketOut.of(hub.queue.start(ticket_id, actor=who.actor))
+    return TicketOut.of(hub.queue.start(ticket_id, actor=who.actor,
+                                          at_desk=desk_binding(hub, who)))
 
 
 @router.post("/{ticket_id}/finish", response_model=TicketOut, summary="Service finished")
 def finish_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
-    return TicketOut.of(hub.queue.finish(ticket_id, actor=who.actor))
+    return TicketOut.of(hub.queue.finish(ticket_id, actor=who.actor,
+                                          at_desk=desk_binding(hub, who)))
 
 
 @router.post("/{ticket_id}/no-show", response_model=TicketOut, summary="The visitor did not come")
 def no_show_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
-    return TicketOut.of(hub.queue.no_show(ticket_id, actor=who.actor))
+    return TicketOut.of(hub.queue.no_show(ticket_id, actor=who.actor,
+                                          at_desk=desk_binding(hub, who)))
 
 
 @router.post("/{ticket_id}/transfer", response_model=TicketOut,
              summary="Send the visitor to another zone or desk")
 def transfer_ticket(ticket_id: TicketId, body: TransferIn, hub: HubDep,
                     who: DeskWorker) -> TicketOut:
-    ensure_at_desk(hub, who, hub.queue.get(ticket_id).desk)
     return TicketOut.of(hub.queue.transfer(ticket_id, zone=body.zone, desk=body.desk,
-                                           note=body.note, actor=who.actor))
+                                           note=body.note, actor=who.actor,
+                                           at_desk=desk_binding(hub, who)))
 
 
 @router.post("/{ticket_id}/cancel", response_model=TicketOut, summary="Cancel a waiting ticket")
