@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from hub.domain.errors import not_at_desk
 from hub.domain.roles import Permission, Role, allows
@@ -44,10 +45,14 @@ def csrf_matches(request: Request, presented: str | None) -> bool:
             and hmac.compare_digest(expected, presented))
 
 
-def optional_principal(request: Request, hub: HubDep) -> Principal | None:
+async def optional_principal(request: Request, hub: HubDep) -> Principal | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        principal = hub.users.token_principal(header[7:].strip())
+        token = header[7:].strip()
+        # A device's token is usually remembered: no worker-thread hop for the lookup.
+        principal = hub.users.remembered_token(token)
+        if principal is None:
+            principal = await run_in_threadpool(hub.users.token_principal, token)
         if principal is None:
             raise HTTPException(401, "invalid or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -55,7 +60,7 @@ def optional_principal(request: Request, hub: HubDep) -> Principal | None:
     sid = request.session.get("sid")
     if not isinstance(sid, str):
         return None
-    principal = hub.users.session_principal(sid)
+    principal = await run_in_threadpool(hub.users.session_principal, sid)
     if principal is None:
         request.session.clear()
         return None

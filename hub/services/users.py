@@ -305,16 +305,23 @@ class UserService:
         self._revocations += 1
         self._tokens.pop(digest, None)
 
+    def remembered_token(self, token: str) -> Principal | None:
+        """The cached principal of a token, without touching the database."""
+        cached = self._tokens.get(_digest(token))
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+        return None
+
     def token_principal(self, token: str) -> Principal | None:
         """The service behind a bearer token. Devices send one with every request, so
         a valid token is remembered for TOKEN_CACHE_SECONDS; a revoke here forgets it
         at once (another hub process notices within that time)."""
         if not token.startswith(TOKEN_PREFIX):
             return None
+        remembered = self.remembered_token(token)
+        if remembered is not None:
+            return remembered
         digest = _digest(token)
-        cached = self._tokens.get(digest)
-        if cached is not None and time.monotonic() < cached[0]:
-            return cached[1]
         revocations = self._revocations
         with self._db.read() as session:
             row = session.scalars(select(ApiTokenRow).where(
