@@ -211,13 +211,14 @@ class QueueService:
                 raise
             return self._issued(snap, replay, note=None, replayed=True)
 
-        def attempt() -> tuple[TicketInfo, bool]:
+        def attempt() -> tuple[TicketInfo, WaitEstimate, bool]:
             with self._db.write() as session:
                 if scoped_key is not None:
                     existing = self._by_key(session, scoped_key)
                     if existing is not None:
                         _same_request(existing, request)
-                        return ticket_info(existing), True
+                        return (ticket_info(existing), self._estimate_for(session, snap, existing),
+                                True)
                 row = self._new_ticket(session, plan.zone, plan.service_day, now,
                                        language=chosen_language,
                                        purpose=plan.purpose.code if plan.purpose else None,
@@ -229,13 +230,15 @@ class QueueService:
                                                        "out_of_turn": row.out_of_turn,
                                                        "needs_escort": row.needs_escort,
                                                        "source": source})
-                return ticket_info(row), False
+                # Counted in the same transaction: one indexed count is cheaper than
+                # a second transaction, and the figure is exact at issue time.
+                return ticket_info(row), self._estimate_for(session, snap, row), False
 
-        info, replayed = self._retrying(attempt)
+        info, estimate, replayed = self._retrying(attempt)
         if not replayed:
             self._publish("issued", info)
-        # Estimated after the commit: the write lock is not held for reading the queue.
-        return self._issued(snap, info, note=None if replayed else plan.note, replayed=replayed)
+        return IssuedTicket(ticket=info, estimate=estimate,
+                            note=None if replayed else plan.note, replayed=replayed)
 
     def _replay(self, key: str, request: dict[str, Any]) -> TicketInfo | None:
         with self._db.read() as session:
