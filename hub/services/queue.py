@@ -59,10 +59,11 @@ from hub.services.views import (
 from hub.storage.db import Database
 from hub.storage.models import DeskShiftRow, TicketRow
 from hub.storage.queue_queries import (
-    lock_day_counter,
+    next_sequence,
     number_held,
     numbers_held,
     people_ahead_count,
+    set_sequence,
     ticket_by_key,
 )
 
@@ -257,10 +258,11 @@ class QueueService:
                     needs_escort: bool, source: str | None,
                     idempotency_key: str | None) -> TicketRow:
         assert zone.number_range is not None
-        counter = lock_day_counter(session, zone.code, day)
+        drawn = next_sequence(session, zone.code, day)
         in_use = ActiveNumbers(session, zone.code, day)
-        sequence, number = allocate_number(zone.number_range, counter.last_sequence, in_use)
-        counter.last_sequence = sequence
+        sequence, number = allocate_number(zone.number_range, drawn - 1, in_use)
+        if sequence != drawn:  # the range wrapped onto numbers still held: skipped them
+            set_sequence(session, zone.code, day, sequence)
         row = TicketRow(service_day=day, issued_zone=zone.code, sequence=sequence, number=number,
                         zone=zone.code, purpose=purpose, language=language.value,
                         out_of_turn=out_of_turn, needs_escort=needs_escort,

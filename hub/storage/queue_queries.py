@@ -12,7 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -72,15 +84,21 @@ _ACTIVE = [s.value for s in ACTIVE_STATES]
 _ZONE = bindparam("zone", type_=String())
 _DAY = bindparam("day", type_=Date())
 
-_SEED_COUNTER = {
+# Creates the day's counter at 1 or advances it, and returns the new value; the
+# upsert locks the row until commit (SQLite's write lock is already held).
+_NEXT_SEQUENCE = {
     dialect: insert(TicketCounterRow)
-    .values(zone=_ZONE, service_day=_DAY, last_sequence=0)
-    .on_conflict_do_nothing(index_elements=["zone", "service_day"])
+    .values(zone=_ZONE, service_day=_DAY, last_sequence=1)
+    .on_conflict_do_update(index_elements=["zone", "service_day"],
+                           set_={"last_sequence": TicketCounterRow.last_sequence + 1})
+    .returning(TicketCounterRow.last_sequence)
     for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
-_LOCK_COUNTER = (select(TicketCounterRow)
-                 .where(TicketCounterRow.zone == _ZONE, TicketCounterRow.service_day == _DAY)
-                 .with_for_update())
+# (An UPDATE reserves the column names for its SET values: other parameter names.)
+_SET_SEQUENCE = (update(TicketCounterRow)
+                 .where(TicketCounterRow.zone == bindparam("counter_zone", type_=String()),
+                        TicketCounterRow.service_day == bindparam("counter_day", type_=Date()))
+                 .values(last_sequence=bindparam("sequence", type_=Integer())))
 _HELD = (TicketRow.issued_zone == _ZONE, TicketRow.service_day == _DAY,
          TicketRow.state.in_(_ACTIVE))
 _NUMBER_HELD = (select(TicketRow.id)
@@ -90,13 +108,17 @@ _NUMBERS_HELD = select(TicketRow.number).where(*_HELD)
 _BY_KEY = select(TicketRow).where(TicketRow.idempotency_key == bindparam("key", type_=String()))
 
 
-def lock_day_counter(session: Session, zone: str, day: date) -> TicketCounterRow:
-    """The zone's ticket counter for the day, created if new and locked until commit
-    (a row lock on PostgreSQL; SQLite's write lock is already held)."""
-    session.execute(_SEED_COUNTER[session.get_bind().dialect.name], {"zone": zone, "day": day})
-    counter: TicketCounterRow = session.execute(
-        _LOCK_COUNTER, {"zone": zone, "day": day}).scalar_one()
-    return counter
+def next_sequence(session: Session, zone: str, day: date) -> int:
+    """Advance the zone's ticket count for the day by one and return it; the row
+    stays locked until commit, so concurrent issuers of the zone queue here."""
+    statement = _NEXT_SEQUENCE[session.get_bind().dialect.name]
+    return int(session.execute(statement, {"zone": zone, "day": day}).scalar_one())
+
+
+def set_sequence(session: Session, zone: str, day: date, sequence: int) -> None:
+    """Move the count further, past numbers skipped because they are still held."""
+    session.execute(_SET_SEQUENCE, {"counter_zone": zone, "counter_day": day,
+                                    "sequence": sequence})
 
 
 def number_held(session: Session, zone: str, day: date, number: int) -> bool:
