@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from hub.center_schema import read_center_file
@@ -15,6 +16,8 @@ from hub.settings import HubSettings
 from hub.storage.db import Database, make_engine
 from hub.storage.migrate import upgrade
 
+POSTGRES_ISSUERS = 8
+
 
 @dataclass
 class Hub:
@@ -27,8 +30,14 @@ class Hub:
     staffing: StaffingService
     users: UserService
     login_limiter: LoginLimiter
+    # Where tickets are issued. SQLite takes one writer at a time anyway, and one
+    # thread doing them in turn beats sixteen threads fighting over the lock and
+    # the interpreter (benchmark: 276 -> 320 tickets/s, p99 98 -> 67 ms at 16 in
+    # flight). PostgreSQL locks per zone, so there a few threads issue at once.
+    issuing: Executor
 
     def close(self) -> None:
+        self.issuing.shutdown(wait=True)
         self.db.dispose()
 
 
@@ -53,4 +62,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
                login_limiter=LoginLimiter(settings.login_attempts,
-                                          settings.login_window_seconds))
+                                          settings.login_window_seconds),
+               issuing=ThreadPoolExecutor(
+                   max_workers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS,
+                   thread_name_prefix="kezek-issue"))
