@@ -32,16 +32,15 @@ from hub.console.web import (
     see_other,
 )
 from hub.domain.center import DeskKind, ZoneKind
-from hub.domain.errors import DomainError, NotFound, ValidationFailed
+from hub.domain.errors import DomainError, ValidationFailed
 from hub.domain.roles import Permission
-from hub.domain.text import Bilingual
+from hub.services.center_store import DocumentChange, put_item, remove_item
 from hub.services.users import Principal
 
 router = APIRouter(prefix=f"{PREFIX}/config", include_in_schema=False)
 
 Configurator = Annotated[Principal, Depends(need(Permission.CONFIGURE_CENTER))]
 Form = Annotated[FormData, Depends(checked_form)]
-Change = Callable[[dict[str, Any]], None]
 
 SECTIONS = (("zones", "config.zones"), ("desks", "config.desks"),
             ("purposes", "config.purposes"), ("out-of-turn", "config.out_of_turn"),
@@ -55,7 +54,7 @@ def _config_page(request: Request, principal: Principal, template: str, page: st
                   config_sections=SECTIONS, page=page, document=snap.document, **extra)
 
 
-def _apply(request: Request, principal: Principal, change: Change, action: str, *,
+def _apply(request: Request, principal: Principal, change: DocumentChange, action: str, *,
            fields: frozenset[str], own: frozenset[str],
            aliases: dict[str, str] | None = None) -> Errors:
     """Store the changed document; the errors by field if it was refused."""
@@ -176,34 +175,13 @@ COLLECTIONS: tuple[Collection, ...] = (
 )
 
 
-def _put(key: str, original: str, item: dict[str, Any]) -> Change:
-    """Replace the item now called `original` (an edit, maybe renaming it) or add one."""
+def _delete(key: str, code: str) -> DocumentChange:
+    remove = remove_item(key, code)
 
-    def change(doc: dict[str, Any]) -> None:
-        items: list[dict[str, Any]] = doc[key]
-        if original:
-            for i, existing in enumerate(items):
-                if existing["code"] == original:
-                    items[i] = item
-                    return
-            raise NotFound(f"no {key} item {original!r}",
-                           Bilingual(kk=f"«{original}» табылмады", ru=f"«{original}» не найден"),
-                           field="code")
-        items.append(item)
-
-    return change
-
-
-def _delete(key: str, code: str) -> Change:
     def change(doc: dict[str, Any]) -> None:
         if key == "zones":
             _refuse_if_used(doc, code)
-        before = len(doc[key])
-        doc[key] = [i for i in doc[key] if i["code"] != code]
-        if len(doc[key]) == before:
-            raise NotFound(f"no {key} item {code!r}",
-                           Bilingual(kk=f"«{code}» табылмады", ru=f"«{code}» не найден"),
-                           field="code")
+        remove(doc)
 
     return change
 
@@ -247,7 +225,8 @@ def _add_collection_routes(spec: Collection) -> None:
         original = forms.value(form, "original")
         values, item, errors = spec.parse(form)
         if not errors:
-            errors = _apply(request, principal, _put(spec.key, original, item),
+            put = put_item(spec.key, item, replacing=original or None)
+            errors = _apply(request, principal, put,
                             f"put_{spec.noun}", fields=spec.fields,
                             own=frozenset({spec.key}))
         if errors:

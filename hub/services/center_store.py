@@ -43,6 +43,49 @@ from hub.storage.models import (
     ZoneRow,
 )
 
+DocumentChange = Callable[[dict[str, Any]], None]
+
+
+def put_item(collection: str, item: dict[str, Any], *,
+             replacing: str | None = None) -> DocumentChange:
+    """A change that puts `item` into one of the document's lists (zones, desks,
+    purposes, out_of_turn): in place of the item coded `replacing` (an edit that
+    may rename it) or of its own code, else appended. A `replacing` item that is
+    gone was deleted meanwhile, and that is an error, not a silent add."""
+    def change(doc: dict[str, Any]) -> None:
+        items: list[dict[str, Any]] = doc[collection]
+        target = replacing or item["code"]
+        for i, existing in enumerate(items):
+            if existing["code"] == target:
+                items[i] = item
+                return
+        if replacing:
+            raise _missing(collection, replacing)
+        items.append(item)
+    return change
+
+
+def remove_item(collection: str, code: str) -> DocumentChange:
+    def change(doc: dict[str, Any]) -> None:
+        before = len(doc[collection])
+        doc[collection] = [i for i in doc[collection] if i["code"] != code]
+        if len(doc[collection]) == before:
+            raise _missing(collection, code)
+    return change
+
+
+def set_section(section: str, value: dict[str, Any]) -> DocumentChange:
+    def change(doc: dict[str, Any]) -> None:
+        doc[section] = value
+    return change
+
+
+def _missing(collection: str, code: str) -> NotFound:
+    return NotFound(f"no {collection} item {code!r}",
+                    Bilingual(kk=f"«{code}» табылмады", ru=f"«{code}» не найден"),
+                    field="code")
+
+
 # Another hub process may change the configuration; look for that this often.
 VERSION_CHECK_SECONDS = 1.0
 EDIT_ATTEMPTS = 10
@@ -176,7 +219,7 @@ class CenterStore:
         self._bus.publish(QueueEvent(kind="config", at=self._clock.now()))
         return snapshot
 
-    def edit(self, change: Callable[[dict[str, Any]], None], *, actor: str,
+    def edit(self, change: DocumentChange, *, actor: str,
              action: str) -> CenterSnapshot:
         """Apply `change` to the current document as a dict, revalidate, store.
 
