@@ -577,15 +577,11 @@ class QueueService:
             return None
         if current.service_day != snap.calendar.service_day(now):
             # Left over from an earlier day: close it so the desk is usable today.
-            ticket = _domain(current)
-            step = (ticket.no_show(now, actor=SYSTEM_ACTOR) if ticket.state in CALLED_STATES
-                    else ticket.finish(now, actor=SYSTEM_ACTOR))
-            before = _audit_view(current)
-            _store(current, ticket, step)
-            audit.record(session, actor=SYSTEM_ACTOR, action="close_stale", entity="ticket",
-                         entity_id=current.id, at=now, before=before,
-                         after=_audit_view(current))
-            session.flush()
+            self._transition(session, current,
+                             lambda t: (t.no_show(now, actor=SYSTEM_ACTOR)
+                                        if t.state in CALLED_STATES
+                                        else t.finish(now, actor=SYSTEM_ACTOR)),
+                             actor=SYSTEM_ACTOR, action="close_stale")
             return None
         if current.state == TicketState.SERVING.value and snap.config.policy.next_finishes_serving:
             return self._transition(session, current, lambda t: t.finish(now, actor=actor),

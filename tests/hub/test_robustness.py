@@ -295,3 +295,19 @@ def test_an_operator_cannot_touch_a_visitor_at_another_desk(hub: Hub) -> None:
             assert refused.status_code == 403, action
             assert refused.json()["field"] == "desk"
     assert hub.queue.get(elsewhere.id).state == "called"
+
+
+def test_a_visitor_left_at_a_desk_yesterday_is_closed_on_the_first_call_today(
+        hub: Hub, clock: ManualClock) -> None:
+    hub.queue.issue(language="kk", purpose="complaint", actor="test")
+    forgotten = hub.queue.call_next("window-1", actor="test")
+    clock.set(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))  # Tuesday 10:00
+    today = hub.queue.issue(language="kk", purpose="complaint", actor="test").ticket
+    called = hub.queue.call_next("window-1", actor="test")
+    assert called.id == today.id
+    assert hub.queue.get(forgotten.id).state == "no_show"
+    with hub.db.read() as session:
+        from hub.services import audit
+        trail = audit.recent(session, entity="ticket", entity_id=str(forgotten.id))
+    assert (trail[0].action, trail[0].actor) == ("close_stale", "system")
+    assert trail[0].before is not None and trail[0].before["state"] == "called"
