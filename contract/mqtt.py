@@ -1,0 +1,521 @@
+"""The MQTT contract between the hub and its nodes: topics, payloads and their version.
+
+Every topic string of Kezek is built here and nowhere else. Under a per-center root:
+
+    kezek/<center>/node/<node>/up/<channel>     node -> hub: status, telemetry, request
+    kezek/<center>/node/<node>/down/<channel>   hub -> node: reply, error, config, command,
+                                                display, announce
+
+so a node's broker ACL is two patterns: write `…/node/<node>/up/#`, read
+`…/node/<node>/down/#`. Nothing personal travels here: tickets are numbers,
+desks are codes and labels.
+
+Only MQTT 3.1.1 features are used (QoS 0/1, retained messages, the will,
+persistent sessions through clean_session=False), so the embedded broker of a
+one-box center (amqtt, 3.1.1 only) and Mosquitto both carry it. QoS 1 delivers
+at least once: every handler must treat a repeated message id as the same
+message, and a repeated request id gets the same answer.
+
+Payloads are JSON objects with `v` (the schema version), `id` (this message's
+id) and `at` (when it was made, with a UTC offset). Unknown fields are refused
+so a typo or a newer sender is noticed instead of half understood.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+SCHEMA_VERSION: Literal[1] = 1
+# Nothing a node legitimately sends comes near this; a bigger payload is refused unread.
+MAX_PAYLOAD_BYTES = 16 * 1024
+
+# Node and center ids are topic levels and broker user names: no '/', '+', '#' or spaces.
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+MessageId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                         pattern=r"^[A-Za-z0-9_.-]+$")]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Language = Literal["kk", "ru"]
+
+
+def new_message_id() -> str:
+    return secrets.token_hex(12)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Topics ---------------------------------------------------------------------
+
+
+class Direction(StrEnum):
+    UP = "up"  # node -> hub
+    DOWN = "down"  # hub -> node
+
+
+class UpChannel(StrEnum):
+    STATUS = "status"  # retained; the will says offline
+    TELEMETRY = "telemetry"
+    REQUEST = "request"
+
+
+class DownChannel(StrEnum):
+    REPLY = "reply"
+    ERROR = "error"
+    CONFIG = "config"  # retained
+    COMMAND = "command"
+    DISPLAY = "display"  # retained snapshot for display nodes
+    ANNOUNCE = "announce"
+
+
+RETAINED: frozenset[str] = frozenset({UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY})
+# Telemetry is a heartbeat: a lost one is replaced by the next, so QoS 0.
+QOS: dict[str, int] = dict.fromkeys((*UpChannel, *DownChannel), 1) | {
+    UpChannel.TELEMETRY: 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a message came from or goes: parsed back from a topic."""
+
+    node: str
+    direction: Direction
+    channel: str  # not necessarily a known channel: unknown ones are answered with an error
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Topic builders for one center."""
+
+    center: str
+
+    def __post_init__(self) -> None:
+        _check_id(self.center, "center")
+
+    @property
+    def root(self) -> str:
+        return f"kezek/{self.center}"
+
+    def up(self, node: str, channel: UpChannel) -> str:
+        _check_id(node, "node")
+        return f"{self.root}/node/{node}/up/{channel.value}"
+
+    def down(self, node: str, channel: DownChannel) -> str:
+        _check_id(node, "node")
+        return f"{self.root}/node/{node}/down/{channel.value}"
+
+    def hub_subscription(self) -> str:
+        """Everything every node sends."""
+        return f"{self.root}/node/+/up/#"
+
+    def node_subscription(self, node: str) -> str:
+        """Everything the hub sends to one node."""
+        _check_id(node, "node")
+        return f"{self.root}/node/{node}/down/#"
+
+    def acl_patterns(self) -> list[tuple[str, str]]:
+        """Mosquitto `pattern` lines (access, topic) for nodes whose user name is their id."""
+        return [("write", f"{self.root}/node/%u/up/#"), ("read", f"{self.root}/node/%u/down/#")]
+
+    def parse(self, topic: str) -> Route | None:
+        """The node, direction and channel of a topic of this center, or None."""
+        parts = topic.split("/")
+        if (len(parts) != 6 or f"{parts[0]}/{parts[1]}" != self.root or parts[2] != "node"
+                or parts[4] not in (Direction.UP, Direction.DOWN)):
+            return None
+        return Route(node=parts[3], direction=Direction(parts[4]), channel=parts[5])
+
+
+def _check_id(value: str, what: str) -> None:
+    if not re.fullmatch(ID_PATTERN, value):
+        raise ValueError(f"{what} id {value!r} must be lower-case letters, digits and '-'"
+                         " (at most 63)")
+
+
+def valid_id(value: str) -> bool:
+    try:
+        _check_id(value, "node")
+    except ValueError:
+        return False
+    return True
+
+
+# Payloads -------------------------------------------------------------------
+
+
+class Text(BaseModel):
+    """A text in Kazakh and in Russian: what a visitor or installer reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kk: ShortText
+    ru: ShortText
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = SCHEMA_VERSION
+    id: MessageId = Field(default_factory=new_message_id)
+    at: AwareDatetime = Field(default_factory=_now)
+
+
+class NodeMessage(Message):
+    """Sent by a node; `node` must be the node the topic and the credentials name."""
+
+    node: Identifier
+
+
+class NodeRole(StrEnum):
+    TICKET_TERMINAL = "ticket_terminal"
+    DISPLAY = "display"
+    CALL_BUTTON = "call_button"
+
+
+class Presence(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class DriverState(StrEnum):
+    OK = "ok"
+    WARNING = "warning"  # works, needs attention soon (paper low)
+    FAULT = "fault"  # does not work (paper out, cover open, device gone)
+    OFF = "off"  # not configured on this node
+
+
+class Driver(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    state: DriverState
+    detail: ShortText | None = None  # machine word for the console, e.g. "paper_low"
+
+
+class NodeStatus(NodeMessage):
+    """Retained on `up/status`. The will is the same message with state offline."""
+
+    kind: Literal["status"] = "status"
+    state: Presence
+    role: NodeRole
+    software: Annotated[str, StringConstraints(max_length=40)]
+    desk: Code | None = None
+    zones: list[Code] = Field(default_factory=list, max_length=20)
+    drivers: dict[Code, Driver] = Field(default_factory=dict, max_length=20)
+
+
+class Telemetry(NodeMessage):
+    kind: Literal["telemetry"] = "telemetry"
+    uptime_s: float = Field(ge=0)
+    outbox: int = Field(ge=0, description="requests waiting to be answered")
+    drivers: dict[Code, Driver] = Field(default_factory=dict, max_length=20)
+    cpu_temp_c: float | None = None
+
+
+class TicketRequest(NodeMessage):
+    """A visitor pressed the terminal (or reception issued on it): give a ticket."""
+
+    kind: Literal["ticket"] = "ticket"
+    language: Language
+    purpose: Code | None = None
+    zone: Code | None = None
+    out_of_turn: Code | None = None
+    needs_escort: bool = False
+
+
+class ButtonAction(StrEnum):
+    NEXT = "next"  # call the next visitor (finishing the one being served, as configured)
+    RECALL = "recall"
+    START = "start"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    TRANSFER = "transfer"
+
+
+class ButtonPress(NodeMessage):
+    """An operator pressed a button of the call-button node at `desk`."""
+
+    kind: Literal["button"] = "button"
+    desk: Code
+    action: ButtonAction
+    to_zone: Code | None = None  # transfer only
+    to_desk: Code | None = None  # transfer only
+
+    @model_validator(mode="after")
+    def _transfer_has_target(self) -> ButtonPress:
+        if self.action is ButtonAction.TRANSFER and self.to_zone is None and self.to_desk is None:
+            raise ValueError("a transfer needs to_zone or to_desk")
+        if self.action is not ButtonAction.TRANSFER and (self.to_zone or self.to_desk):
+            raise ValueError("to_zone and to_desk belong to a transfer only")
+        return self
+
+
+Request = Annotated[TicketRequest | ButtonPress, Field(discriminator="kind")]
+
+
+class Problem(BaseModel):
+    """Why something was refused: a machine code, an English detail for logs, and
+    the text a person reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: Code
+    detail: Annotated[str, StringConstraints(max_length=500)]
+    text: Text
+    field: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class IssuedTicket(BaseModel):
+    """What a terminal prints. Numbers and codes only: no name, no IIN, no phone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ticket_id: int
+    number: int
+    zone: Code
+    zone_name: Text
+    purpose: Code | None
+    purpose_name: Text | None
+    language: Language
+    out_of_turn: Code | None
+    needs_escort: bool
+    issued_at: AwareDatetime
+    service_day: date
+    people_ahead: int = Field(ge=0)
+    wait_minutes: float | None = Field(None, ge=0)
+    note: Text | None = None  # lunch break or closing soon
+    status_url: Annotated[str, StringConstraints(max_length=300)] | None = None
+    replayed: bool = False
+
+
+class DeskTicket(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    number: int
+    zone: Code
+    state: Code
+    language: Language
+    out_of_turn: Code | None
+    needs_escort: bool
+
+
+class DeskView(BaseModel):
+    """What a call-button node shows after a press: the hub's answer, not a guess."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    desk: Code
+    current: DeskTicket | None
+    waiting: int = Field(ge=0)
+
+
+class Reply(Message):
+    """The hub's answer to a request, on the requesting node's `down/reply`."""
+
+    request_id: MessageId
+    ok: bool
+    ticket: IssuedTicket | None = None
+    desk: DeskView | None = None
+    problem: Problem | None = None
+
+    @model_validator(mode="after")
+    def _problem_iff_refused(self) -> Reply:
+        if self.ok == (self.problem is not None):
+            raise ValueError("a reply carries a problem exactly when it is not ok")
+        return self
+
+
+class ErrorMessage(Message):
+    """On `down/error`: a message the hub could not take (bad JSON, wrong version,
+    wrong node, unknown channel, too large). Nothing was stored or changed."""
+
+    request_id: MessageId | None = None
+    topic: Annotated[str, StringConstraints(max_length=300)]
+    problem: Problem
+
+
+class ZoneCount(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    zone: Code
+    name: Text
+    waiting: int = Field(ge=0)
+
+
+class CallShown(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    number: int
+    zone: Code
+    desk: Code
+    desk_label: Text
+    at: AwareDatetime
+    state: Code
+
+
+class DisplaySnapshot(Message):
+    """Retained on a display node's `down/display`: its zones' recent calls (newest
+    first) and how many wait. Replaces the previous snapshot entirely."""
+
+    service_day: date
+    opening: Code  # open, lunch, closed
+    zones: list[ZoneCount]
+    calls: list[CallShown]
+
+
+class AnnouncementKind(StrEnum):
+    CALL = "call"
+    RECALL = "recall"
+    TRANSFER = "transfer"
+
+
+class Announcement(Message):
+    """Say it aloud: ticket `number`, please come to `desk`, in the visitor's language."""
+
+    kind: AnnouncementKind
+    number: int
+    zone: Code
+    desk: Code
+    desk_label: Text
+    language: Language
+
+
+class Named(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: Code
+    name: Text
+
+
+class NodeConfig(Message):
+    """Retained on `down/config`: what the hub knows the node needs: the center's
+    names, its purposes, zones and desks, and this node's place among them."""
+
+    center_name: Text
+    role: NodeRole | None
+    desk: Code | None
+    zones: list[Code]
+    purposes: list[Named]
+    zone_names: list[Named]
+    desks: list[Named]
+    out_of_turn: list[Named]
+
+
+class CommandName(StrEnum):
+    REPORT = "report"  # publish status and telemetry now
+    IDENTIFY = "identify"  # blink lamps / show the node id so an installer finds it
+    RESTART = "restart"  # exit; systemd starts the node again
+
+
+class Command(Message):
+    name: CommandName
+    args: dict[Code, ShortText] = Field(default_factory=dict, max_length=10)
+
+
+# Encoding -------------------------------------------------------------------
+
+
+class ContractError(ValueError):
+    """A payload that breaks the contract; `code` says how, `text` says it to a person."""
+
+    def __init__(self, code: str, detail: str, text: Text, message_id: str | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.text = text
+        self.message_id = message_id
+        self.field = field
+
+    def problem(self) -> Problem:
+        return Problem(code=self.code, detail=self.detail[:500], text=self.text,
+                       field=self.field)
+
+
+M = TypeVar("M", bound=BaseModel)
+_REQUEST = TypeAdapter[TicketRequest | ButtonPress](Request)
+
+
+def encode(message: BaseModel) -> bytes:
+    return message.model_dump_json(exclude_none=False).encode()
+
+
+def decode(model: type[M], raw: bytes) -> M:
+    """Check size, JSON, version and fields of a payload, in that order, so the error
+    names the first thing wrong."""
+    data = _checked_object(raw)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _invalid(error, data) from None
+
+
+def decode_request(raw: bytes) -> TicketRequest | ButtonPress:
+    data = _checked_object(raw)
+    try:
+        return _REQUEST.validate_python(data)
+    except ValidationError as error:
+        raise _invalid(error, data, tagged=True) from None
+
+
+def _checked_object(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise ContractError("too_large", f"payload of {len(raw)} bytes exceeds "
+                            f"{MAX_PAYLOAD_BYTES}",
+                            Text(kk="Хабарлама тым үлкен", ru="Сообщение слишком большое"))
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ContractError("not_json", f"payload is not JSON: {error}",
+                            Text(kk="Хабарлама JSON емес", ru="Сообщение не в формате JSON")
+                            ) from None
+    if not isinstance(data, dict):
+        raise ContractError("not_json", "payload must be a JSON object",
+                            Text(kk="Хабарлама JSON нысаны болуы керек",
+                                 ru="Сообщение должно быть объектом JSON"))
+    message_id = data.get("id") if _is_message_id(data.get("id")) else None
+    version = data.get("v")
+    if version != SCHEMA_VERSION:
+        raise ContractError(
+            "schema_version",
+            f"schema version {version!r} is not supported; this side speaks {SCHEMA_VERSION}",
+            Text(kk=f"Хабарлама нұсқасы ({version}) қолдау көрсетілмейді",
+                 ru=f"Версия сообщения ({version}) не поддерживается"),
+            message_id=message_id, field="v")
+    return data
+
+
+def _invalid(error: ValidationError, data: dict[str, Any], *,
+             tagged: bool = False) -> ContractError:
+    first = error.errors()[0]
+    # A union's errors start with the chosen kind ("ticket.language"): name the field only.
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        location: tuple[int | str, ...] = ("kind",)
+    else:
+        location = first["loc"][1:] if tagged else first["loc"]
+    where = ".".join(str(part) for part in location) or None
+    message_id = data.get("id")
+    return ContractError(
+        "invalid", f"{where or 'payload'}: {first['msg']}",
+        Text(kk=f"Хабарлама өрісі қате: {where or '—'}",
+             ru=f"Неверное поле сообщения: {where or '—'}"),
+        message_id=message_id if _is_message_id(message_id) else None, field=where)
+
+
+def _is_message_id(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value) is not None
+
+
+def offline_status(status: NodeStatus) -> NodeStatus:
+    """The will a node leaves with the broker when it connects."""
+    return status.model_copy(update={"state": Presence.OFFLINE, "id": new_message_id(),
+                                     "at": _now()})
