@@ -9,7 +9,6 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,12 +22,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from contract.broker import BrokerAddress, broker_address
 from contract.mqtt import Code, Identifier, NodeRole
 
 ENV_PREFIX = "KEZEK_NODE_"
 CONFIG_ENV = "KEZEK_NODE_CONFIG"
 DEFAULT_DATA_DIR = Path("/var/lib/kezek-node")
-DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 
 # The file `load_node_settings(path=...)` was given: settings sources are built by a
 # classmethod that sees no constructor arguments, so the path travels beside the call.
@@ -42,33 +41,16 @@ def package_version() -> str:
         return "0+unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool
-
-
-def parse_broker_url(url: str) -> BrokerAddress:
-    """`mqtt://host[:port]` or `mqtts://host[:port]`. Credentials are refused in the URL:
-    they belong in username/password, where they are kept secret and out of logs."""
+def _check_broker_url(url: str) -> BrokerAddress:
+    """The contract's parsing, plus what a node's URL must not have either: a path or query
+    (a websocket URL pasted by mistake) and port 0."""
+    address = broker_address(url)
     parts = urlsplit(url)
-    if parts.scheme not in DEFAULT_PORTS:
-        raise ValueError(f"scheme must be mqtt or mqtts, not {parts.scheme or 'none'!r}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("put the user name and password in username/password, not the URL")
-    if not parts.hostname:
-        raise ValueError("the URL names no host")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("the URL must be scheme://host[:port] with nothing after it")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError("the port must be a number from 1 to 65535") from None
-    if port == 0:
-        raise ValueError("the port must be a number from 1 to 65535")
-    return BrokerAddress(host=parts.hostname, port=port or DEFAULT_PORTS[parts.scheme],
-                         tls=parts.scheme == "mqtts")
+        raise ValueError("the broker URL must be scheme://host[:port] with nothing after it")
+    if parts.port == 0:  # the contract would read it as "the default port"
+        raise ValueError("the broker port must be a number from 1 to 65535")
+    return address
 
 
 class NodeSettings(BaseSettings):
@@ -106,7 +88,7 @@ class NodeSettings(BaseSettings):
     @field_validator("broker_url")
     @classmethod
     def _valid_broker_url(cls, value: str) -> str:
-        parse_broker_url(value)
+        _check_broker_url(value)
         return value
 
     @model_validator(mode="after")
@@ -117,7 +99,7 @@ class NodeSettings(BaseSettings):
 
     @property
     def broker(self) -> BrokerAddress:
-        return parse_broker_url(self.broker_url)
+        return _check_broker_url(self.broker_url)
 
     @property
     def broker_username(self) -> str:

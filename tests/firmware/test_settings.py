@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field
 
+from contract.broker import BrokerAddress
 from contract.mqtt import NodeRole
 from firmware.common.settings import (
-    BrokerAddress,
     NodeSettings,
     NodeSettingsError,
     load_node_settings,
-    parse_broker_url,
 )
 
 BASE_FILE = """
@@ -123,17 +122,18 @@ def test_a_bad_field_in_the_section_is_named(tmp_path: Path,
     ("mqtts://hub.local", BrokerAddress("hub.local", 8883, tls=True)),
     ("mqtts://10.0.0.2:18883/", BrokerAddress("10.0.0.2", 18883, tls=True)),
 ])
-def test_broker_urls(url: str, expected: BrokerAddress) -> None:
-    assert parse_broker_url(url) == expected
+def test_broker_urls(tmp_path: Path, url: str, expected: BrokerAddress) -> None:
+    path = write(tmp_path, BASE_FILE.replace("mqtt://127.0.0.1:1883", url))
+    assert load_node_settings(NodeSettings, path).broker == expected
 
 
 @pytest.mark.parametrize(("url", "complaint"), [
-    ("http://hub.local:1883", "scheme must be mqtt or mqtts"),
-    ("hub.local:1883", "scheme must be mqtt or mqtts"),
-    ("mqtt://", "names no host"),
-    ("mqtt://hub.local:99999", "port must be a number"),
+    ("http://hub.local:1883", "must start with mqtt:// or mqtts://"),
+    ("hub.local:1883", "must start with mqtt:// or mqtts://"),
+    ("mqtt://", "has no host"),
+    ("mqtt://hub.local:99999", "invalid port"),
     ("mqtt://hub.local:0", "port must be a number"),
-    ("mqtt://node:pw@hub.local", "not the URL"),
+    ("mqtt://node:pw@hub.local", "not in the URL"),
     ("mqtt://hub.local/kezek", "nothing after it"),
 ])
 def test_bad_broker_urls_are_refused(tmp_path: Path, url: str, complaint: str) -> None:
