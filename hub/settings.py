@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -15,6 +15,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from contract.broker import broker_address
+from contract.mqtt import ID_PATTERN
 from hub.storage.db import sqlite_url
 
 DEFAULT_CENTER_FILE = Path(__file__).parent / "centers" / "borodulikha.toml"
@@ -47,6 +49,20 @@ class HubSettings(BaseSettings):
     login_attempts: int = Field(5, ge=1, description="failed logins allowed per window")
     login_window_seconds: int = Field(300, ge=1)
     secure_cookies: bool = Field(False, description="mark cookies Secure (behind HTTPS)")
+    center_id: str = Field("center", pattern=ID_PATTERN,
+                           description="this center's MQTT topic root: kezek/<center_id>/…")
+    mqtt_enabled: bool = Field(True, description="run the MQTT bridge to the nodes")
+    mqtt_url: str | None = Field(
+        None, description="broker as mqtt://host:port or mqtts://host:port; empty starts "
+                          "the embedded broker (one-box center)")
+    mqtt_username: str | None = Field(None, description="the hub's broker user")
+    mqtt_password: SecretStr | None = Field(None, description="the hub's broker password")
+    mqtt_ca_file: Path | None = Field(None, description="CA certificate for mqtts://")
+    embedded_mqtt_host: str = Field("127.0.0.1", description="where the embedded broker listens")
+    embedded_mqtt_port: int = Field(1883, ge=1, le=65535)
+    clock_start: AwareDatetime | None = Field(
+        None, description="demonstrations and tests only: the hub's clock starts at this "
+                          "moment (e.g. 2026-11-23T10:00:00+05:00) and runs on")
 
     @field_validator("database_url")
     @classmethod
@@ -57,8 +73,18 @@ class HubSettings(BaseSettings):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("mqtt_url")
+    @classmethod
+    def _known_broker(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        broker_address(value)  # raises ValueError naming what is wrong
+        return value
+
     @model_validator(mode="after")
     def _production_needs_real_secret(self) -> HubSettings:
+        if self.environment is Environment.PRODUCTION and self.clock_start is not None:
+            raise ValueError("clock_start is for demonstrations and tests, not production")
         if self.environment is Environment.PRODUCTION and self.secret_key is None:
             raise ValueError("secret_key must be set in production (KEZEK_HUB_SECRET_KEY)")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:

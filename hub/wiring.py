@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from hub.center_schema import read_center_file
 from hub.services.center_store import CenterStore
-from hub.services.clock import Clock, SystemClock
+from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
+from hub.services.nodes import NodeRegistry
 from hub.services.queue import QueueService
 from hub.services.staffing import StaffingService
 from hub.services.users import LoginLimiter, UserService
@@ -29,6 +30,7 @@ class Hub:
     queue: QueueService
     staffing: StaffingService
     users: UserService
+    nodes: NodeRegistry
     login_limiter: LoginLimiter
     # Where tickets are issued. SQLite takes one writer at a time anyway, and one
     # thread doing them in turn beats sixteen threads fighting over the lock and
@@ -51,7 +53,9 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     if migrate:
         upgrade(engine)
     db = Database(engine)
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = (ShiftedClock(settings.clock_start) if settings.clock_start is not None
+                 else SystemClock())
     bus = EventBus()
     centers = CenterStore(db, clock, bus)
     if load_default_center and not centers.is_configured():
@@ -61,6 +65,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                queue=QueueService(db, centers, clock, bus),
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
+               nodes=NodeRegistry(db, clock),
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
                issuing=ThreadPoolExecutor(

@@ -84,7 +84,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> HubSettings:
-    return HubSettings(data_dir=tmp_path / "data", database_url=database_url)
+    return HubSettings(data_dir=tmp_path / "data", database_url=database_url,
+                       mqtt_enabled=False)
 
 
 @pytest.fixture

@@ -35,8 +35,16 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
     the_hub = hub if hub is not None else build_hub(settings, clock=clock)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        messaging = None
+        if settings.mqtt_enabled:
+            from hub.mqtt.messaging import start_messaging
+
+            messaging = start_messaging(the_hub)
+        app.state.messaging = messaging
         yield
+        if messaging is not None:
+            messaging.stop()
         if owned:
             the_hub.close()
 

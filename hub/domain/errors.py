@@ -93,3 +93,15 @@ def not_at_desk(detail: str) -> Forbidden:
     return Forbidden(detail, Bilingual(kk="Алдымен осы жұмыс орнына кіріңіз",
                                        ru="Сначала войдите на это рабочее место"),
                      field="desk")
+
+
+class DeskEmpty(Conflict):
+    """A button acted on the desk's visitor and the desk has none."""
+
+    code = "desk_empty"
+
+
+class NodeNotAllowed(Forbidden):
+    """A device asked for something outside its role or its desk."""
+
+    code = "not_allowed"

@@ -68,6 +68,10 @@ from hub.storage.queue_queries import (
 )
 
 T = TypeVar("T")
+# Runs first inside an action's write transaction; raising there undoes the action.
+# The MQTT bridge records a node's request id this way, so the action and the
+# record of having done it commit together and a resent request never acts twice.
+Claim = Callable[[Session], None]
 
 # Concurrent writers on PostgreSQL may collide on a ticket or a desk; the loser retries.
 WRITE_ATTEMPTS = 10
@@ -343,7 +347,7 @@ class QueueService:
 
     # Desk actions --------------------------------------------------------------
 
-    def call_next(self, desk_code: str, *, actor: str) -> TicketInfo:
+    def call_next(self, desk_code: str, *, actor: str, claim: Claim | None = None) -> TicketInfo:
         """Call the next visitor the desk should serve, finishing the current one if allowed."""
         def next_waiting(session: Session, snap: CenterSnapshot, desk: Desk,
                          now: datetime) -> TicketRow:
@@ -361,7 +365,7 @@ class QueueService:
                 raise StaleDataError(f"ticket {row.number} changed while being picked")
             return row
 
-        return self._call_to_desk(desk_code, actor, next_waiting)
+        return self._call_to_desk(desk_code, actor, next_waiting, claim)
 
     def call(self, ticket_id: int, desk_code: str, *, actor: str) -> TicketInfo:
         """Call one chosen ticket to the desk, out of the computed order."""
@@ -386,7 +390,7 @@ class QueueService:
 
     def _call_to_desk(self, desk_code: str, actor: str,
                       choose: Callable[[Session, CenterSnapshot, Desk, datetime], TicketRow],
-                      ) -> TicketInfo:
+                      claim: Claim | None = None) -> TicketInfo:
         """Free the desk (finishing its visitor where the policy allows) and call the
         ticket `choose` picks, in one transaction: a refusal changes nothing."""
         snap = self._centers.snapshot()
@@ -395,6 +399,8 @@ class QueueService:
         def attempt() -> tuple[TicketInfo, TicketInfo | None]:
             now = self._clock.now()
             with self._db.write() as session:
+                if claim is not None:
+                    claim(session)
                 finished = self._clear_desk(session, snap, desk, now, actor=actor)
                 row = choose(session, snap, desk, now)
                 info = self._transition(session, row, lambda t: t.call(desk.code, now,
@@ -409,24 +415,32 @@ class QueueService:
         return info
 
     def recall(self, ticket_id: int, *, actor: str,
-               at_desk: str | None = None) -> TicketInfo:
+               at_desk: str | None = None,
+               claim: Claim | None = None) -> TicketInfo:
         return self._simple(ticket_id, "recall", "recalled", actor, at_desk,
-                            lambda t, now: t.recall(now, actor=actor))
+                            lambda t, now: t.recall(now, actor=actor),
+                            claim=claim)
 
     def start(self, ticket_id: int, *, actor: str,
-              at_desk: str | None = None) -> TicketInfo:
+              at_desk: str | None = None,
+              claim: Claim | None = None) -> TicketInfo:
         return self._simple(ticket_id, "start", "started", actor, at_desk,
-                            lambda t, now: t.start(now, actor=actor))
+                            lambda t, now: t.start(now, actor=actor),
+                            claim=claim)
 
     def finish(self, ticket_id: int, *, actor: str,
-               at_desk: str | None = None) -> TicketInfo:
+               at_desk: str | None = None,
+               claim: Claim | None = None) -> TicketInfo:
         return self._simple(ticket_id, "finish", "finished", actor, at_desk,
-                            lambda t, now: t.finish(now, actor=actor))
+                            lambda t, now: t.finish(now, actor=actor),
+                            claim=claim)
 
     def no_show(self, ticket_id: int, *, actor: str,
-                at_desk: str | None = None) -> TicketInfo:
+                at_desk: str | None = None,
+                claim: Claim | None = None) -> TicketInfo:
         return self._simple(ticket_id, "no_show", "no_show", actor, at_desk,
-                            lambda t, now: t.no_show(now, actor=actor))
+                            lambda t, now: t.no_show(now, actor=actor),
+                            claim=claim)
 
     def cancel(self, ticket_id: int, *, actor: str, note: str | None = None) -> TicketInfo:
         return self._simple(ticket_id, "cancel", "cancelled", actor, None,
@@ -434,7 +448,7 @@ class QueueService:
 
     def transfer(self, ticket_id: int, *, zone: str | None, desk: str | None,
                  note: str | None = None, actor: str,
-                 at_desk: str | None = None) -> TicketInfo:
+                 at_desk: str | None = None, claim: Claim | None = None) -> TicketInfo:
         """Send a visitor being served on to another zone, or to one desk."""
         snap = self._centers.snapshot()
         config = snap.config
@@ -465,7 +479,7 @@ class QueueService:
                                 now, zone=target_zone.code,
                                 desk=target_desk.code if target_desk else None,
                                 keep_arrival=keep, actor=actor, note=note),
-                            extra={"note": note} if note else None)
+                            extra={"note": note} if note else None, claim=claim)
 
     def get(self, ticket_id: int) -> TicketInfo:
         with self._db.read() as session:
@@ -540,12 +554,14 @@ class QueueService:
 
     def _simple(self, ticket_id: int, action: str, event: str, actor: str,
                 at_desk: str | None, change: Callable[[Ticket, datetime], Transition],
-                extra: dict[str, str] | None = None) -> TicketInfo:
+                extra: dict[str, str] | None = None, claim: Claim | None = None) -> TicketInfo:
         """One transition of one ticket; with `at_desk`, only of a ticket at that desk
         (checked in the transaction, so a ticket moving meanwhile is not touched)."""
         def attempt() -> TicketInfo:
             now = self._clock.now()
             with self._db.write() as session:
+                if claim is not None:
+                    claim(session)
                 row = self._ticket(session, ticket_id)
                 if at_desk is not None and row.desk != at_desk:
                     raise not_at_desk(f"ticket {row.number} is not at desk {at_desk}")

@@ -225,3 +225,36 @@ class AuditRow(Base):
     entity_id: Mapped[str] = mapped_column(String(80))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class NodeRow(Base):
+    """A device of the center as the hub last heard from it over MQTT."""
+
+    __tablename__ = "nodes"
+    node_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30))
+    presence: Mapped[str] = mapped_column(String(10))  # online / offline
+    software: Mapped[str] = mapped_column(String(40))
+    desk: Mapped[str | None] = mapped_column(String(40))
+    zones: Mapped[list[str]] = mapped_column(JSON)
+    drivers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    telemetry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    # When the node stamped the status we keep: an older one arriving late (a will
+    # delivered twice, a resent retained message) must not overwrite a newer one.
+    status_at: Mapped[datetime]
+
+
+class NodeRequestRow(Base):
+    """A request a node made, by its own id: a resent request is answered from here."""
+
+    __tablename__ = "node_requests"
+    __table_args__ = (UniqueConstraint("node_id", "request_id", name="uq_node_request"),
+                      Index("ix_node_request_received", "received_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    node_id: Mapped[str] = mapped_column(String(63))
+    request_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime]
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -121,7 +121,8 @@ class Console:
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     clock = ManualClock(WORKING_MOMENT)
     settings = HubSettings(data_dir=tmp_path_factory.mktemp("console-hub"),
-                           login_attempts=LOGIN_ATTEMPTS, login_window_seconds=300)
+                           login_attempts=LOGIN_ATTEMPTS, login_window_seconds=300,
+                           mqtt_enabled=False)
     app = create_app(settings, clock=clock)
     hub: Hub = app.state.hub
     hub.users.create_user(username="admin", full_name="Әкімші", role=Role.ADMINISTRATOR,

@@ -12,10 +12,12 @@ from hub.domain.errors import (
     Conflict,
     DeskBusy,
     DeskClosed,
+    DeskEmpty,
     DomainError,
     Forbidden,
     IllegalTransition,
     KezekError,
+    NodeNotAllowed,
     NotFound,
     NothingWaiting,
     RangeExhausted,
@@ -70,7 +72,8 @@ ERRORS = [
     (IllegalTransition, "illegal_transition", 409), (CenterClosed, "center_closed", 409),
     (RangeExhausted, "range_exhausted", 409), (NothingWaiting, "queue_empty", 409),
     (DeskBusy, "desk_busy", 409), (DeskClosed, "desk_closed", 409),
-    (Forbidden, "forbidden", 403),
+    (Forbidden, "forbidden", 403), (DeskEmpty, "desk_empty", 409),
+    (NodeNotAllowed, "not_allowed", 403),
 ]
 
 

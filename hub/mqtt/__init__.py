@@ -1,0 +1,1 @@
+"""The hub's side of MQTT: the bridge to the services and the embedded broker."""

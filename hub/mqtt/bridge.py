@@ -1,0 +1,286 @@
+"""The hub's MQTT bridge: node messages in, through a channel -> handler table, to the
+services the web API uses; replies, errors, display snapshots, announcements and
+node configuration out.
+
+The hub keeps a persistent session (clean_session=False, a fixed client id), so a
+broker that holds messages for it (Mosquitto) hands over what nodes sent while the
+hub was away; nodes also resend unanswered requests, and a request id seen before
+is answered from the register, never acted on twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from contract.broker import broker_address
+from contract.mqtt import (
+    QOS,
+    RETAINED,
+    ButtonPress,
+    ContractError,
+    Direction,
+    DownChannel,
+    ErrorMessage,
+    Message,
+    NodeRole,
+    NodeStatus,
+    Presence,
+    Problem,
+    Reply,
+    Telemetry,
+    Text,
+    Topics,
+    UpChannel,
+    decode,
+    decode_request,
+    encode,
+    valid_id,
+)
+from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
+from hub.mqtt.requests import handle_button, handle_ticket, reply_json
+from hub.mqtt.workers import KeyedWorkers
+from hub.services.events import QueueEvent
+from hub.services.nodes import NodeInfo
+from hub.wiring import Hub
+
+log = logging.getLogger("kezek.mqtt.bridge")
+
+# Display snapshots are rebuilt at least this often: opening hours change with the clock.
+SNAPSHOT_REFRESH_SECONDS = 30.0
+WORKER_THREADS = 4
+
+
+class MqttBridge:
+    def __init__(self, hub: Hub, url: str, *, username: str | None = None,
+                 password: str | None = None, ca_file: str | None = None,
+                 client_id: str | None = None) -> None:
+        self.hub = hub
+        self.topics = Topics(hub.settings.center_id)
+        self.connected = threading.Event()
+        self._address = broker_address(url)
+        client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                             client_id=client_id or f"kezek-hub-{self.topics.center}",
+                             clean_session=False, protocol=mqtt.MQTTv311)
+        if username is not None:
+            client.username_pw_set(username, password)
+        if self._address.tls:
+            client.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        client.reconnect_delay_set(1, 30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        self._routes: dict[str, Callable[[str, bytes], None]] = {
+            UpChannel.STATUS: self._on_status,
+            UpChannel.TELEMETRY: self._on_telemetry,
+            UpChannel.REQUEST: self._on_request,
+        }
+        self._workers: KeyedWorkers | None = None
+        self._displays: dict[str, NodeInfo] = {}
+        self._displays_lock = threading.Lock()
+        self._published: dict[str, str] = {}  # display -> content of its last snapshot
+        self._dirty = threading.Event()
+        self._stopping = threading.Event()
+        self._snapshots: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # Life ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._workers = KeyedWorkers(WORKER_THREADS, "kezek-mqtt")
+        with self._displays_lock:
+            self._displays = {n.node_id: n for n in self.hub.nodes.with_role(NodeRole.DISPLAY)}
+        self._unsubscribe = self.hub.bus.subscribe(self._on_queue_event)
+        self._snapshots = threading.Thread(target=self._snapshot_loop,
+                                           name="kezek-mqtt-snapshots", daemon=True)
+        self._snapshots.start()
+        self._client.connect_async(self._address.host, self._address.port, keepalive=30)
+        self._client.loop_start()
+        log.info("MQTT bridge connecting to %s:%d as center %s", self._address.host,
+                 self._address.port, self.topics.center)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._dirty.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._workers is not None:
+            self._workers.stop()
+        if self._snapshots is not None:
+            self._snapshots.join(timeout=10)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self.connected.wait(timeout)
+
+    def pending(self) -> int:
+        return self._workers.pending() if self._workers is not None else 0
+
+    # Incoming ------------------------------------------------------------------
+
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any,
+                    reason_code: Any, _properties: Any) -> None:
+        if reason_code.is_failure:
+            log.error("broker refused the hub: %s", reason_code)
+            return
+        client.subscribe(self.topics.hub_subscription(), qos=1)
+        self.connected.set()
+        self._published.clear()  # the broker may have lost retained snapshots: send again
+        self._dirty.set()
+        log.info("MQTT bridge connected")
+
+    def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any,
+                       reason_code: Any, _properties: Any) -> None:
+        self.connected.clear()
+        if not self._stopping.is_set():
+            log.warning("MQTT bridge lost the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any,
+                    message: mqtt.MQTTMessage) -> None:
+        topic = message.topic
+        route = self.topics.parse(topic)
+        if route is None or route.direction is not Direction.UP or not valid_id(route.node):
+            log.warning("ignored a message on a topic outside the contract: %.200s", topic)
+            return
+        payload = bytes(message.payload)
+        assert self._workers is not None
+        self._workers.submit(route.node, lambda: self._handle(topic, route.node,
+                                                              route.channel, payload))
+
+    def _handle(self, topic: str, node: str, channel: str, payload: bytes) -> None:
+        handler = self._routes.get(channel)
+        try:
+            if handler is None:
+                raise ContractError(
+                    "unknown_channel", f"nobody handles channel {channel!r}",
+                    Text(kk="Бұл арнаға хабарлама жіберуге болмайды",
+                         ru="Этот канал не обрабатывается"), field="topic")
+            handler(node, payload)
+        except ContractError as error:
+            log.warning("refused a message from %s on %s: %s (%s)", node, channel, error.code,
+                        error.detail)
+            self._send_error(node, topic, error.problem(), error.message_id)
+        except Exception:
+            log.exception("failed to handle a message from %s on %s", node, channel)
+            self._send_error(node, topic, Problem(
+                code="internal", detail="the hub failed to handle the message",
+                text=Text(kk="Орталық сервер қатесі", ru="Ошибка центрального сервера")),
+                None)
+
+    @staticmethod
+    def _same_node(node: str, message: NodeStatus | Telemetry | Any) -> None:
+        if message.node != node:
+            raise ContractError(
+                "wrong_node", f"payload names node {message.node!r} on the topic of {node!r}",
+                Text(kk="Хабарламадағы құрылғы атауы сәйкес келмейді",
+                     ru="Имя устройства в сообщении не совпадает"),
+                message_id=message.id, field="node")
+
+    def _on_status(self, node: str, payload: bytes) -> None:
+        if not payload:
+            return  # someone cleared the retained status; nothing to learn
+        status = decode(NodeStatus, payload)
+        self._same_node(node, status)
+        info, changed = self.hub.nodes.record_status(status)
+        if not changed:
+            return
+        with self._displays_lock:
+            if info.role == NodeRole.DISPLAY:
+                self._displays[info.node_id] = info
+            else:
+                self._displays.pop(info.node_id, None)
+        log.info("node %s (%s) is %s", node, info.role, info.presence)
+        if status.state is Presence.ONLINE:
+            self._send_config(info)
+            if info.role == NodeRole.DISPLAY:
+                self._published.pop(node, None)
+                self._dirty.set()
+
+    def _on_telemetry(self, node: str, payload: bytes) -> None:
+        telemetry = decode(Telemetry, payload)
+        self._same_node(node, telemetry)
+        if self.hub.nodes.record_telemetry(telemetry) is None:
+            log.info("telemetry from %s, which has not reported its status", node)
+
+    def _on_request(self, node: str, payload: bytes) -> None:
+        request = decode_request(payload)
+        self._same_node(node, request)
+        earlier = self.hub.nodes.answered(node, request.id)
+        if earlier is not None:
+            self._send(node, DownChannel.REPLY, Reply.model_validate(earlier))
+            return
+        if isinstance(request, ButtonPress):
+            reply = handle_button(self.hub, node, request)
+        else:
+            reply = handle_ticket(self.hub, node, request)
+        self.hub.nodes.remember_reply(node, request.id, request.kind, reply_json(reply))
+        self._send(node, DownChannel.REPLY, reply)
+
+    # Outgoing ------------------------------------------------------------------
+
+    def _send(self, node: str, channel: DownChannel, message: Message) -> None:
+        self._client.publish(self.topics.down(node, channel), encode(message),
+                             qos=QOS[channel], retain=channel in RETAINED)
+
+    def _send_error(self, node: str, topic: str, problem: Problem,
+                    request_id: str | None) -> None:
+        self._send(node, DownChannel.ERROR,
+                   ErrorMessage(request_id=request_id, topic=topic[:300], problem=problem))
+
+    def _send_config(self, node: NodeInfo) -> None:
+        self._send(node.node_id, DownChannel.CONFIG,
+                   node_config(node, self.hub.centers.snapshot().config))
+
+    def _on_queue_event(self, event: QueueEvent) -> None:
+        self._dirty.set()
+        if event.kind == "config":
+            for node in self.hub.nodes.all():
+                if node.presence == Presence.ONLINE:
+                    self._send_config(node)
+            return
+        config = self.hub.centers.snapshot().config
+        spoken = announcement(event, config)
+        if spoken is None:
+            return
+        with self._displays_lock:
+            displays = list(self._displays.values())
+        for display in displays:
+            if spoken.zone in followed_zones(display, config):
+                self._send(display.node_id, DownChannel.ANNOUNCE, spoken)
+
+    def _snapshot_loop(self) -> None:
+        # One rebuild serves every change that arrived meanwhile: a burst of tickets
+        # costs one queue read per display round, not one per ticket.
+        while not self._stopping.is_set():
+            self._dirty.wait(SNAPSHOT_REFRESH_SECONDS)
+            if self._stopping.is_set():
+                return
+            self._dirty.clear()
+            try:
+                self._publish_snapshots()
+            except Exception:
+                log.exception("display snapshots could not be published")
+
+    def _publish_snapshots(self) -> None:
+        with self._displays_lock:
+            displays = list(self._displays.values())
+        if not displays or not self.connected.is_set():
+            return
+        state = self.hub.queue.state()
+        config = self.hub.centers.snapshot().config
+        for display in displays:
+            snapshot = display_snapshot(state, followed_zones(display, config))
+            content = snapshot.model_dump_json(exclude={"id", "at"})
+            if self._published.get(display.node_id) == content:
+                continue
+            self._send(display.node_id, DownChannel.DISPLAY, snapshot)
+            self._published[display.node_id] = content
+

@@ -1,0 +1,153 @@
+"""Node requests turned into calls of the same services the web API uses, and their
+answers into contract replies. A request id seen before gets the answer given then."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from contract.mqtt import (
+    ButtonAction,
+    ButtonPress,
+    DeskTicket,
+    DeskView,
+    IssuedTicket,
+    NodeRole,
+    Problem,
+    Reply,
+    Text,
+    TicketRequest,
+)
+from hub.domain.errors import DeskEmpty, DomainError, NodeNotAllowed
+from hub.domain.text import Bilingual
+from hub.services.nodes import AlreadyHandled
+from hub.services.views import TicketInfo
+from hub.wiring import Hub
+
+log = logging.getLogger("kezek.mqtt.requests")
+
+
+def node_actor(node_id: str) -> str:
+    """Who the audit log names for a node's action."""
+    return f"node:{node_id}"
+
+
+def problem_of(error: DomainError) -> Problem:
+    return Problem(code=error.code, detail=error.detail[:500],
+                   text=Text(kk=error.text.kk, ru=error.text.ru), field=error.field)
+
+
+def refused(request_id: str, error: DomainError) -> Reply:
+    return Reply(request_id=request_id, ok=False, problem=problem_of(error))
+
+
+def _allowed(hub: Hub, node_id: str, role: NodeRole, desk: str | None = None) -> None:
+    """A node acts only in its own role, and a call-button node only at its own desk."""
+    node = hub.nodes.get(node_id)
+    if node is None:
+        raise NodeNotAllowed(f"node {node_id} has not reported its status yet",
+                        Bilingual(kk="Құрылғы әлі тіркелмеген",
+                                  ru="Устройство ещё не зарегистрировано"), field="node")
+    if node.role != role.value:
+        raise NodeNotAllowed(f"node {node_id} is a {node.role}, not a {role.value}",
+                        Bilingual(kk="Бұл құрылғы мұндай сұрау жібере алмайды",
+                                  ru="Это устройство не может отправлять такой запрос"),
+                        field="kind")
+    if desk is not None and node.desk != desk:
+        raise NodeNotAllowed(f"node {node_id} is bound to desk {node.desk}, not {desk}",
+                        Bilingual(kk="Құрылғы басқа жұмыс орнына бекітілген",
+                                  ru="Устройство закреплено за другим рабочим местом"),
+                        field="desk")
+
+
+def handle_ticket(hub: Hub, node_id: str, request: TicketRequest) -> Reply:
+    try:
+        _allowed(hub, node_id, NodeRole.TICKET_TERMINAL)
+        issued = hub.queue.issue(language=request.language, purpose=request.purpose,
+                                 zone=request.zone, out_of_turn=request.out_of_turn,
+                                 needs_escort=request.needs_escort,
+                                 idempotency_key=request.id, source=f"mqtt:{node_id}",
+                                 actor=node_actor(node_id))
+    except DomainError as error:
+        return refused(request.id, error)
+    config = hub.centers.snapshot().config
+    ticket = issued.ticket
+    zone = config.zone(ticket.zone)
+    purpose = next((p for p in config.purposes if p.code == ticket.purpose), None)
+    return Reply(request_id=request.id, ok=True, ticket=IssuedTicket(
+        ticket_id=ticket.id, number=ticket.number, zone=ticket.zone,
+        zone_name=Text(kk=zone.name.kk, ru=zone.name.ru), purpose=ticket.purpose,
+        purpose_name=Text(kk=purpose.name.kk, ru=purpose.name.ru) if purpose else None,
+        language=ticket.language,
+        out_of_turn=ticket.out_of_turn, needs_escort=ticket.needs_escort,
+        issued_at=ticket.issued_at, service_day=ticket.service_day,
+        people_ahead=issued.estimate.people_ahead,
+        wait_minutes=float(issued.estimate.minutes),
+        note=Text(kk=issued.note.kk, ru=issued.note.ru) if issued.note else None,
+        replayed=issued.replayed))
+
+
+def handle_button(hub: Hub, node_id: str, press: ButtonPress) -> Reply:
+    """Apply a desk button once: the request id is claimed in the action's own
+    transaction, so a resent press finds it and changes nothing."""
+    claim = hub.nodes.claimer(node_id, press.id, "button")
+    actor = node_actor(node_id)
+    desk = press.desk
+    try:
+        _allowed(hub, node_id, NodeRole.CALL_BUTTON, desk)
+        if press.action is ButtonAction.NEXT:
+            hub.queue.call_next(desk, actor=actor, claim=claim)
+        else:
+            current = hub.queue.desk_current(desk)
+            if current is None:
+                raise DeskEmpty(f"no visitor at desk {desk}",
+                                Bilingual(kk="Жұмыс орнында келуші жоқ",
+                                          ru="У рабочего места нет посетителя"),
+                                field="desk")
+            _act(hub, press, current, actor, claim)
+    except AlreadyHandled as seen:
+        if seen.reply is not None:
+            return Reply.model_validate(seen.reply)
+        # Done before the hub could store its answer (it stopped in between): the
+        # desk as it is now is the answer.
+        log.info("button request %s of %s was applied before; answering with the desk",
+                 press.id, node_id)
+    except DomainError as error:
+        return refused(press.id, error)
+    return Reply(request_id=press.id, ok=True, desk=desk_view(hub, desk))
+
+
+def _act(hub: Hub, press: ButtonPress, current: TicketInfo, actor: str, claim: Any) -> None:
+    desk = press.desk
+    match press.action:
+        case ButtonAction.RECALL:
+            hub.queue.recall(current.id, actor=actor, at_desk=desk, claim=claim)
+        case ButtonAction.START:
+            hub.queue.start(current.id, actor=actor, at_desk=desk, claim=claim)
+        case ButtonAction.DONE:
+            hub.queue.finish(current.id, actor=actor, at_desk=desk, claim=claim)
+        case ButtonAction.NO_SHOW:
+            hub.queue.no_show(current.id, actor=actor, at_desk=desk, claim=claim)
+        case ButtonAction.TRANSFER:
+            hub.queue.transfer(current.id, zone=press.to_zone, desk=press.to_desk,
+                               actor=actor, at_desk=desk, claim=claim)
+        case ButtonAction.NEXT:  # pragma: no cover - handled by the caller
+            raise AssertionError("next is not an action on the current ticket")
+
+
+def desk_view(hub: Hub, desk: str) -> DeskView:
+    state = hub.queue.state()
+    status = next((d for d in state.desks if d.code == desk), None)
+    zones = set(status.zones) if status else set()
+    waiting = sum(1 for zone in state.zones if zone.code in zones
+                  for entry in zone.waiting if entry.target_desk in (None, desk))
+    current = status.current if status else None
+    return DeskView(desk=desk, waiting=waiting, current=DeskTicket(
+        number=current.number, zone=current.zone, state=current.state,
+        language=current.language,
+        out_of_turn=current.out_of_turn, needs_escort=current.needs_escort,
+    ) if current else None)
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    return reply.model_dump(mode="json")

@@ -1,0 +1,149 @@
+"""The fleet: which nodes exist, whether they are online, what their drivers report,
+and which of their requests were already handled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from contract.mqtt import NodeStatus, Telemetry
+from hub.services.clock import Clock
+from hub.storage.db import Database
+from hub.storage.models import NodeRequestRow, NodeRow
+
+# How long a request id is remembered: far longer than any outbox keeps a request.
+REQUEST_MEMORY = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    node_id: str
+    role: str
+    presence: str
+    software: str
+    desk: str | None
+    zones: tuple[str, ...]
+    drivers: dict[str, Any]
+    telemetry: dict[str, Any] | None
+    first_seen: datetime
+    last_seen: datetime
+
+
+class AlreadyHandled(Exception):
+    """The request id was seen before; `reply` is the answer given then, if stored."""
+
+    def __init__(self, reply: dict[str, Any] | None) -> None:
+        super().__init__("request already handled")
+        self.reply = reply
+
+
+def _info(row: NodeRow) -> NodeInfo:
+    return NodeInfo(node_id=row.node_id, role=row.role, presence=row.presence,
+                    software=row.software, desk=row.desk, zones=tuple(row.zones),
+                    drivers=dict(row.drivers), telemetry=row.telemetry,
+                    first_seen=row.first_seen, last_seen=row.last_seen)
+
+
+class NodeRegistry:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # Presence ------------------------------------------------------------------
+
+    def record_status(self, status: NodeStatus) -> tuple[NodeInfo, bool]:
+        """Keep the node's latest status; returns the node and whether it changed
+        (an older status arriving late is ignored)."""
+        now = self._clock.now()
+        drivers = {name: driver.model_dump(mode="json") for name, driver in status.drivers.items()}
+        with self._db.write() as session:
+            row = session.get(NodeRow, status.node)
+            if row is None:
+                row = NodeRow(node_id=status.node, first_seen=now, telemetry=None)
+                session.add(row)
+            elif status.at < row.status_at:
+                row.last_seen = now
+                return _info(row), False
+            row.role = status.role.value
+            row.presence = status.state.value
+            row.software = status.software
+            row.desk = status.desk
+            row.zones = list(status.zones)
+            row.drivers = drivers
+            row.status_at = status.at
+            row.last_seen = now
+            session.flush()
+            return _info(row), True
+
+    def record_telemetry(self, telemetry: Telemetry) -> NodeInfo | None:
+        """Store the heartbeat of a known node; None for a node that never said who it is."""
+        now = self._clock.now()
+        with self._db.write() as session:
+            row = session.get(NodeRow, telemetry.node)
+            if row is None:
+                return None
+            row.telemetry = telemetry.model_dump(mode="json", exclude={"v", "id", "node", "kind"})
+            row.drivers = {name: driver.model_dump(mode="json")
+                           for name, driver in telemetry.drivers.items()}
+            row.last_seen = now
+            session.flush()
+            return _info(row)
+
+    def get(self, node_id: str) -> NodeInfo | None:
+        with self._db.read() as session:
+            row = session.get(NodeRow, node_id)
+            return _info(row) if row is not None else None
+
+    def all(self) -> list[NodeInfo]:
+        with self._db.read() as session:
+            return [_info(row) for row in session.scalars(select(NodeRow).order_by(
+                NodeRow.role, NodeRow.node_id))]
+
+    def with_role(self, role: str) -> list[NodeInfo]:
+        return [node for node in self.all() if node.role == role]
+
+    # Requests ------------------------------------------------------------------
+
+    def claimer(self, node_id: str, request_id: str, kind: str) -> Callable[[Session], None]:
+        """The claim a service runs inside its write transaction: records the request,
+        or raises AlreadyHandled when it was recorded before."""
+        def claim(session: Session) -> None:
+            existing = session.scalars(select(NodeRequestRow).where(
+                NodeRequestRow.node_id == node_id,
+                NodeRequestRow.request_id == request_id)).first()
+            if existing is not None:
+                raise AlreadyHandled(existing.reply)
+            session.add(NodeRequestRow(node_id=node_id, request_id=request_id, kind=kind,
+                                       received_at=self._clock.now(), reply=None))
+            session.flush()
+
+        return claim
+
+    def answered(self, node_id: str, request_id: str) -> dict[str, Any] | None:
+        """The reply stored for a request seen before, or None."""
+        with self._db.read() as session:
+            return session.scalars(select(NodeRequestRow.reply).where(
+                NodeRequestRow.node_id == node_id,
+                NodeRequestRow.request_id == request_id)).first()
+
+    def remember_reply(self, node_id: str, request_id: str, kind: str,
+                       reply: dict[str, Any]) -> None:
+        with self._db.write() as session:
+            changed = session.execute(
+                update(NodeRequestRow).where(NodeRequestRow.node_id == node_id,
+                                             NodeRequestRow.request_id == request_id)
+                .values(reply=reply)).rowcount  # type: ignore[attr-defined]
+            if not changed:
+                session.add(NodeRequestRow(node_id=node_id, request_id=request_id, kind=kind,
+                                           received_at=self._clock.now(), reply=reply))
+
+    def forget_old_requests(self) -> int:
+        with self._db.write() as session:
+            result = session.execute(delete(NodeRequestRow).where(
+                NodeRequestRow.received_at < self._clock.now() - REQUEST_MEMORY))
+            return int(result.rowcount)  # type: ignore[attr-defined]
