@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from contract.mqtt import ButtonAction, ButtonPress, TicketRequest
-from firmware.common.outbox import Outbox
+from firmware.common.outbox import Outbox, OutboxRequest
 
 
 def ticket(language: str = "kk", **fields: object) -> TicketRequest:
@@ -48,9 +48,9 @@ def test_a_request_put_twice_is_stored_once(tmp_path: Path) -> None:
 
 def test_requests_survive_a_reopen_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "node" / "outbox.sqlite3"
-    requests = [ticket(purpose="pension", zone="a", out_of_turn="veteran", needs_escort=True),
-                ButtonPress(node="terminal-1", desk="d1", action=ButtonAction.TRANSFER,
-                            to_zone="b")]
+    requests: list[OutboxRequest] = [
+        ticket(purpose="pension", zone="a", out_of_turn="veteran", needs_escort=True),
+        ButtonPress(node="terminal-1", desk="d1", action=ButtonAction.TRANSFER, to_zone="b")]
     outbox = Outbox(path)
     for request in requests:
         outbox.put(request)
