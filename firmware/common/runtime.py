@@ -1,0 +1,383 @@
+"""The node runtime: settings, MQTT link, durable outbox, heartbeat and systemd, put
+together for a node application, which only builds requests and reacts to what comes down.
+
+Requests go out one at a time, oldest first: the outbox head is sent, and sent again with
+the same id every `request_retry_seconds` and at every reconnect until the hub answers it.
+The hub answers a repeated id with the same reply, so every request takes effect exactly
+once and in order, however often the broker or the hub went away in between."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from contract.mqtt import (
+    Announcement,
+    Command,
+    CommandName,
+    DisplaySnapshot,
+    DownChannel,
+    Driver,
+    ErrorMessage,
+    Message,
+    NodeConfig,
+    NodeStatus,
+    Presence,
+    Reply,
+    Telemetry,
+    UpChannel,
+)
+from firmware.common.callbacks import CallbackThread
+from firmware.common.link import Handler, MqttLink
+from firmware.common.outbox import Outbox, OutboxRequest
+from firmware.common.settings import NodeSettings
+from firmware.common.systemd import SystemdNotifier
+from firmware.common.thermal import CPU_THERMAL_ZONE, cpu_temperature
+
+log = logging.getLogger(__name__)
+
+OUTBOX_FILE = "outbox.sqlite3"
+# Exit code of the default restart: non-zero so that Restart=on-failure restarts too.
+RESTART_EXIT_CODE = 75
+STOP_TIMEOUT_SECONDS = 5.0
+
+M = TypeVar("M", bound=Message)
+DriverStates = Callable[[], dict[str, Driver]]
+ReplyCallback = Callable[[OutboxRequest, Reply], None]
+ErrorCallback = Callable[[OutboxRequest | None, ErrorMessage], None]
+
+
+class NodeRuntime:
+    """Everything a node shares. Callbacks run on one callback thread, in arrival order;
+    `drivers` is called from several threads and must be a quick, thread-safe read."""
+
+    def __init__(self, settings: NodeSettings, *,
+                 drivers: DriverStates | None = None,
+                 on_reply: ReplyCallback | None = None,
+                 on_config: Callable[[NodeConfig], None] | None = None,
+                 on_command: Callable[[Command], None] | None = None,
+                 on_display: Callable[[DisplaySnapshot], None] | None = None,
+                 on_announce: Callable[[Announcement], None] | None = None,
+                 on_error: ErrorCallback | None = None,
+                 on_restart: Callable[[], None] | None = None,
+                 environ: Mapping[str, str] | None = None,
+                 thermal_path: Path = CPU_THERMAL_ZONE) -> None:
+        self.settings = settings
+        self._drivers = drivers
+        self._on_reply = on_reply
+        self._on_error = on_error
+        self._on_command = on_command
+        self._on_restart = on_restart
+        self._environ = environ
+        self._thermal_path = thermal_path
+        self.outbox = Outbox(settings.data_dir / OUTBOX_FILE)
+        self._callbacks = CallbackThread()
+        handlers: dict[DownChannel, Handler[Any]] = {
+            DownChannel.REPLY: Handler(Reply, self._reply_arrived),
+            DownChannel.ERROR: Handler(ErrorMessage, self._error_arrived),
+            DownChannel.COMMAND: Handler(Command, self._command_arrived),
+        }
+        if on_config is not None:
+            handlers[DownChannel.CONFIG] = Handler(NodeConfig, self._later(on_config))
+        if on_display is not None:
+            handlers[DownChannel.DISPLAY] = Handler(DisplaySnapshot, self._later(on_display))
+        if on_announce is not None:
+            handlers[DownChannel.ANNOUNCE] = Handler(Announcement, self._later(on_announce))
+        self.link = MqttLink(settings, status=self._link_status, handlers=handlers,
+                             on_connect=self._link_connected,
+                             on_disconnect=self._link_disconnected)
+        self.notifier = SystemdNotifier({})
+        # The sender's state, guarded by one condition that every event it waits for notifies.
+        self._condition = threading.Condition()
+        self._stopping = False
+        self._connects = 0  # connections made so far: a change means "resend now"
+        self._submits = 0  # requests put so far: a change means "look at the outbox"
+        self._awaiting: str | None = None  # the request id sent and not yet answered
+        self._answer: Reply | ErrorMessage | None = None
+        self._stop_event = threading.Event()
+        self._published_drivers: dict[str, Driver] | None = None
+        self._started_at: float | None = None
+        self._sender = threading.Thread(target=self._send_loop, name="kezek-sender",
+                                        daemon=True)
+        self._ticker = threading.Thread(target=self._tick_loop, name="kezek-ticker",
+                                        daemon=True)
+
+    @property
+    def connected(self) -> threading.Event:
+        return self.link.connected
+
+    # Lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start in the background; returns at once, connected or not."""
+        if self._started_at is not None:
+            raise RuntimeError("the runtime was started already")
+        self.notifier = SystemdNotifier(os.environ if self._environ is None else self._environ)
+        self._started_at = time.monotonic()
+        self._callbacks.start()
+        self.link.start()
+        self._sender.start()
+        self._ticker.start()
+        # Ready once started, not once connected: a node with its broker away still takes
+        # presses into the outbox, and waiting for the broker would make systemd kill and
+        # restart a working node over and over (TimeoutStartSec) while the hub is down.
+        self.notifier.notify("READY=1", "STATUS=started, connecting to the broker")
+        log.info("node runtime started", extra={"outbox": len(self.outbox),
+                                                "broker": self.settings.broker_url})
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Say offline, stop every thread; what is in the outbox stays there for next time."""
+        with self._condition:
+            if self._stopping:
+                return
+            self._stopping = True
+            self._condition.notify_all()
+        self._stop_event.set()
+        self.notifier.notify("STOPPING=1")
+        for thread in (self._sender, self._ticker):
+            if thread.is_alive() and thread is not threading.current_thread():
+                thread.join(timeout)
+        self.link.close(timeout)
+        self._callbacks.close(timeout)
+        self.outbox.close()
+        log.info("node runtime stopped")
+
+    # Requests ----------------------------------------------------------------------
+
+    def submit(self, request: OutboxRequest) -> str:
+        """Keep `request` in the outbox for sending; returns its id. Never waits on the
+        network: the answer comes to on_reply (or on_error)."""
+        if request.node != self.settings.node_id:
+            raise ValueError(f"request is from node {request.node!r}, this node is "
+                             f"{self.settings.node_id!r}")
+        with self._condition:
+            if self._stopping:
+                raise RuntimeError("the runtime is stopped")
+        stored = self.outbox.put(request)
+        with self._condition:
+            self._submits += 1
+            self._condition.notify_all()
+        log.info("request queued" if stored else "request queued already",
+                 extra={"request_id": request.id, "kind": request.kind})
+        return request.id
+
+    def _send_loop(self) -> None:
+        try:
+            while self._send_next():
+                pass
+        except Exception:
+            # Dead sender, no watchdog pings: systemd restarts the node, the outbox remains.
+            log.exception("request sender failed")
+
+    def _send_next(self) -> bool:
+        """Take one step with the outbox head; False when stopping."""
+        retry = self.settings.request_retry_seconds
+        with self._condition:
+            submits = self._submits
+        head = self.outbox.head()
+        if head is None:
+            with self._condition:
+                self._condition.wait_for(
+                    lambda: self._stopping or self._submits != submits, timeout=retry)
+                return not self._stopping
+        with self._condition:
+            if self._stopping:
+                return False
+            if self._awaiting != head.id:
+                self._awaiting, self._answer = head.id, None
+            connects = self._connects
+            answer = self._answer
+        if answer is None:
+            if self.link.publish(UpChannel.REQUEST, head):
+                log.info("request sent", extra={"request_id": head.id, "kind": head.kind})
+            with self._condition:
+                self._condition.wait_for(
+                    lambda: (self._stopping or self._answer is not None
+                             or self._connects != connects), timeout=retry)
+                if self._stopping:
+                    return False
+                answer = self._answer
+            if answer is None:
+                return True  # unanswered: sent again on the next step
+        # The request leaves the outbox only after the application has handled the answer:
+        # a crash in between sends it again after the restart and the hub answers the same
+        # (a ticket then says `replayed`), so the application hears at least once and the
+        # hub acts exactly once. Meanwhile the next request waits, keeping the order.
+        done = threading.Event()
+        self._callbacks.call(self._complete, head, answer, done)
+        with self._condition:
+            self._condition.wait_for(lambda: self._stopping or done.is_set())
+            if not done.is_set():
+                return False  # stopping: the callback thread finishes it while closing
+            self._awaiting, self._answer = None, None
+        return True
+
+    def _complete(self, request: OutboxRequest, answer: Reply | ErrorMessage,
+                  done: threading.Event) -> None:
+        """On the callback thread: tell the application, then forget the request."""
+        try:
+            if isinstance(answer, Reply):
+                log.info("request answered", extra={"request_id": request.id, "ok": answer.ok})
+                if self._on_reply is not None:
+                    self._on_reply(request, answer)
+            else:
+                log.warning("request refused by the hub", extra={
+                    "request_id": request.id, "code": answer.problem.code,
+                    "detail": answer.problem.detail})
+                if self._on_error is not None:
+                    self._on_error(request, answer)
+        finally:
+            # Even when the application failed: sending it again would fail the same way.
+            self.outbox.remove(request.id)
+            with self._condition:
+                done.set()
+                self._condition.notify_all()
+
+    # Down messages (paho's thread) ---------------------------------------------------
+
+    def _reply_arrived(self, reply: Reply) -> None:
+        with self._condition:
+            if reply.request_id == self._awaiting and self._answer is None:
+                self._answer = reply
+                self._condition.notify_all()
+                return
+        # A second copy of an answer already taken (QoS 1 and resending both repeat).
+        log.debug("reply to no waiting request", extra={"request_id": reply.request_id})
+
+    def _error_arrived(self, error: ErrorMessage) -> None:
+        with self._condition:
+            if error.request_id is not None and error.request_id == self._awaiting:
+                if self._answer is None:
+                    self._answer = error
+                    self._condition.notify_all()
+                return
+        log.warning("hub reported an error", extra={
+            "request_id": error.request_id, "code": error.problem.code,
+            "detail": error.problem.detail})
+        if self._on_error is not None:
+            self._callbacks.call(self._on_error, None, error)
+
+    def _command_arrived(self, command: Command) -> None:
+        log.info("command received", extra={"command": command.name.value})
+        if command.name is CommandName.REPORT:
+            self._callbacks.call(self.report)
+        elif command.name is CommandName.RESTART:
+            threading.Thread(target=self._restart, name="kezek-restart", daemon=True).start()
+        elif self._on_command is not None:
+            self._callbacks.call(self._on_command, command)
+
+    def _later(self, callback: Callable[[M], None]) -> Callable[[M], None]:
+        def queue(message: M) -> None:
+            self._callbacks.call(callback, message)
+        return queue
+
+    def _restart(self) -> None:
+        if self._on_restart is not None:
+            self._on_restart()
+            return
+        log.warning("restarting on the hub's command")
+        self.stop()
+        logging.shutdown()
+        os._exit(RESTART_EXIT_CODE)
+
+    # Connection events (paho's thread) -----------------------------------------------
+
+    def _link_connected(self) -> None:
+        with self._condition:
+            self._connects += 1
+            self._condition.notify_all()
+        self.notifier.notify("STATUS=connected to the broker")
+        self._callbacks.call(self.publish_telemetry)
+
+    def _link_disconnected(self) -> None:
+        self.notifier.notify("STATUS=broker connection lost, reconnecting")
+
+    # Status and telemetry --------------------------------------------------------------
+
+    def driver_states(self) -> dict[str, Driver]:
+        if self._drivers is None:
+            return {}
+        try:
+            return dict(self._drivers())
+        except Exception:
+            log.exception("driver states unavailable")
+            return {}
+
+    def status(self, state: Presence = Presence.ONLINE,
+               drivers: dict[str, Driver] | None = None) -> NodeStatus:
+        """This node's status from its settings and its drivers' current states."""
+        settings = self.settings
+        return NodeStatus(node=settings.node_id, state=state, role=settings.role,
+                          software=settings.software, desk=settings.desk,
+                          zones=list(settings.zones),
+                          drivers=self.driver_states() if drivers is None else drivers)
+
+    def _link_status(self, state: Presence) -> NodeStatus:
+        status = self.status(state)
+        if state is Presence.ONLINE:
+            self._published_drivers = dict(status.drivers)
+        return status
+
+    def refresh_status(self, force: bool = False) -> bool:
+        """Publish the status again if the drivers' states changed since it was last
+        published (or `force`); True when published."""
+        drivers = self.driver_states()
+        if not force and drivers == self._published_drivers:
+            return False
+        if self.link.publish(UpChannel.STATUS, self.status(Presence.ONLINE, drivers)):
+            self._published_drivers = drivers
+            log.info("status published", extra={
+                "drivers": {code: driver.state.value for code, driver in drivers.items()}})
+            return True
+        return False
+
+    def telemetry(self) -> Telemetry:
+        started = self._started_at if self._started_at is not None else time.monotonic()
+        return Telemetry(node=self.settings.node_id, uptime_s=time.monotonic() - started,
+                         outbox=len(self.outbox), drivers=self.driver_states(),
+                         cpu_temp_c=cpu_temperature(self._thermal_path))
+
+    def publish_telemetry(self) -> bool:
+        return self.link.publish(UpChannel.TELEMETRY, self.telemetry())
+
+    def report(self) -> None:
+        """Status and telemetry now (the hub's `report` command)."""
+        self.refresh_status(force=True)
+        self.publish_telemetry()
+
+    # Heartbeat and watchdog ----------------------------------------------------------
+
+    def healthy(self) -> bool:
+        """Whether the threads the node cannot work without all run."""
+        return self._sender.is_alive() and self.link.alive() and self._callbacks.alive()
+
+    def _tick_loop(self) -> None:
+        heartbeat = self.settings.heartbeat_seconds
+        watchdog = self.notifier.watchdog_seconds
+        ping_every = watchdog / 2 if watchdog is not None else None
+        now = time.monotonic()
+        next_beat = now + heartbeat
+        next_ping = now
+        while True:
+            wake = min(next_beat, next_ping) if ping_every is not None else next_beat
+            if self._stop_event.wait(max(0.0, wake - time.monotonic())):
+                return
+            now = time.monotonic()
+            if ping_every is not None and now >= next_ping:
+                if self.healthy():
+                    self.notifier.notify("WATCHDOG=1")
+                else:
+                    log.error("a runtime thread died; withholding the watchdog ping")
+                next_ping = now + ping_every
+            if now >= next_beat:
+                try:
+                    self.refresh_status()
+                    self.publish_telemetry()
+                except Exception:
+                    log.exception("heartbeat failed")
+                next_beat = now + heartbeat

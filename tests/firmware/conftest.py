@@ -1,0 +1,227 @@
+"""Fixtures for the node runtime: a private Mosquitto on a free port (stoppable and
+restartable on the same port), a fake hub made of a plain paho client, and node settings
+that point at both."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from contract.mqtt import (
+    ButtonPress,
+    DownChannel,
+    Message,
+    NodeRole,
+    NodeStatus,
+    Reply,
+    Telemetry,
+    TicketRequest,
+    Topics,
+    UpChannel,
+    decode,
+    decode_request,
+    encode,
+)
+from firmware.common.settings import NodeSettings
+
+CENTER = "test-center"
+NODE = "terminal-1"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0,
+               what: str = "condition") -> None:
+    """Poll `predicate` until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Mosquitto:
+    """A private broker process on a fixed port: stop and start it again to play an outage."""
+
+    def __init__(self, binary: str, directory: Path) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.config = directory / "mosquitto.conf"
+        self.log = directory / "mosquitto.log"
+        # Tests run as root; Mosquitto would drop to user mosquitto and lose the temp dir.
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            f"user root\nlog_dest file {self.log}\nlog_type all\n")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        assert self.process is None, "broker already running"
+        self.process = subprocess.Popen([self.binary, "-c", str(self.config)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    error = self.process.stderr.read() if self.process.stderr else b""
+                    pytest.fail(f"mosquitto exited: {error.decode(errors='replace')}")
+                if time.monotonic() > deadline:
+                    pytest.fail("mosquitto did not start listening within 10 s")
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        if self.process.stderr:
+            self.process.stderr.close()
+        self.process = None
+
+
+@pytest.fixture
+def broker_process(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A broker configured on a free port but not started."""
+    binary = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
+    if binary is None:
+        if IN_CI:
+            pytest.fail("the mosquitto binary is missing (CI=true: required)")
+        pytest.skip("the mosquitto binary is missing")
+    broker = Mosquitto(binary, tmp_path)
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def broker(broker_process: Mosquitto) -> Mosquitto:
+    broker_process.start()
+    return broker_process
+
+
+class FakeHub:
+    """Plays the hub: records what nodes send and answers requests with a plain Reply."""
+
+    def __init__(self, port: int, center: str = CENTER) -> None:
+        self.topics = Topics(center)
+        self.lock = threading.Lock()
+        self.requests: list[TicketRequest | ButtonPress] = []  # every copy received
+        self.statuses: list[NodeStatus] = []
+        self.telemetry: list[Telemetry] = []
+        self.answering = True
+        self.ignore_first_copy = False  # answer a request only when it comes again
+        self.reply_copies = 1
+        self.connected = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                                  client_id=f"fake-hub-{uuid.uuid4().hex[:8]}")
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *args: self.connected.clear()
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(1, 1)
+        self.client.connect_async("127.0.0.1", port, keepalive=10)
+        self.client.loop_start()
+
+    def request_ids(self) -> list[str]:
+        with self.lock:
+            return [request.id for request in self.requests]
+
+    def _on_connect(self, client: mqtt.Client, *args: Any) -> None:
+        result, _ = client.subscribe(self.topics.hub_subscription(), qos=1)
+        assert result == mqtt.MQTT_ERR_SUCCESS
+        self.connected.set()
+
+    def _on_message(self, client: mqtt.Client, userdata: object,
+                    message: mqtt.MQTTMessage) -> None:
+        route = self.topics.parse(message.topic)
+        assert route is not None, message.topic
+        payload = bytes(message.payload)
+        if route.channel == UpChannel.STATUS:
+            with self.lock:
+                self.statuses.append(decode(NodeStatus, payload))
+        elif route.channel == UpChannel.TELEMETRY:
+            with self.lock:
+                self.telemetry.append(decode(Telemetry, payload))
+        elif route.channel == UpChannel.REQUEST:
+            request = decode_request(payload)
+            with self.lock:
+                self.requests.append(request)
+                copies = Counter(r.id for r in self.requests)[request.id]
+            if self.answering and not (self.ignore_first_copy and copies == 1):
+                for _ in range(self.reply_copies):
+                    self.send(route.node, DownChannel.REPLY,
+                              Reply(request_id=request.id, ok=True))
+
+    def send(self, node: str, channel: DownChannel, payload: Message | bytes,
+             retain: bool = False) -> None:
+        raw = payload if isinstance(payload, bytes) else encode(payload)
+        self.client.publish(self.topics.down(node, channel), raw, qos=1, retain=retain)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def hub(broker: Mosquitto) -> Iterator[FakeHub]:
+    fake = FakeHub(broker.port)
+    wait_until(fake.connected.is_set, what="the fake hub to connect")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(autouse=True)
+def _quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Back off at most a second between reconnections, so outages in tests end quickly."""
+    monkeypatch.setattr("firmware.common.link.RECONNECT_MAX_SECONDS", 1)
+
+
+@pytest.fixture
+def node_settings(tmp_path: Path, broker_process: Mosquitto) -> Callable[..., NodeSettings]:
+    """Settings of a ticket terminal at the private broker, data in the test's directory."""
+
+    def make(**overrides: Any) -> NodeSettings:
+        values: dict[str, Any] = {
+            "node_id": NODE, "center": CENTER, "role": NodeRole.TICKET_TERMINAL,
+            "broker_url": broker_process.url, "data_dir": tmp_path / "node",
+            "heartbeat_seconds": 30, "request_retry_seconds": 0.5, "keepalive_seconds": 5,
+            "zones": ["a"],
+        }
+        return NodeSettings(**(values | overrides))
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _no_node_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Node settings of the machine running the tests must not leak into them."""
+    for name in list(os.environ):
+        if name.startswith("KEZEK_NODE_") or name in ("NOTIFY_SOCKET", "WATCHDOG_USEC",
+                                                      "WATCHDOG_PID"):
+            monkeypatch.delenv(name)
