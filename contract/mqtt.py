@@ -140,7 +140,7 @@ class Topics:
         """The node, direction and channel of a topic of this center, or None."""
         parts = topic.split("/")
         if (len(parts) != 6 or f"{parts[0]}/{parts[1]}" != self.root or parts[2] != "node"
-                or parts[4] not in (Direction.UP, Direction.DOWN)):
+                or parts[4] not in (Direction.UP, Direction.DOWN) or not valid_id(parts[3])):
             return None
         return Route(node=parts[3], direction=Direction(parts[4]), channel=parts[5])
 
@@ -165,13 +165,13 @@ def valid_id(value: str) -> bool:
 class Text(BaseModel):
     """A text in Kazakh and in Russian: what a visitor or installer reads."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     kk: ShortText
     ru: ShortText
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     v: Literal[1] = SCHEMA_VERSION
     id: MessageId = Field(default_factory=new_message_id)
@@ -203,7 +203,7 @@ class DriverState(StrEnum):
 
 
 class Driver(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     state: DriverState
     detail: ShortText | None = None  # machine word for the console, e.g. "paper_low"
 
@@ -273,7 +273,7 @@ class Problem(BaseModel):
     """Why something was refused: a machine code, an English detail for logs, and
     the text a person reads."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     code: Code
     detail: Annotated[str, StringConstraints(max_length=500)]
     text: Text
@@ -283,7 +283,7 @@ class Problem(BaseModel):
 class IssuedTicket(BaseModel):
     """What a terminal prints. Numbers and codes only: no name, no IIN, no phone."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     ticket_id: int
     number: int
     zone: Code
@@ -303,7 +303,7 @@ class IssuedTicket(BaseModel):
 
 
 class DeskTicket(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     number: int
     zone: Code
     state: Code
@@ -315,7 +315,7 @@ class DeskTicket(BaseModel):
 class DeskView(BaseModel):
     """What a call-button node shows after a press: the hub's answer, not a guess."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     desk: Code
     current: DeskTicket | None
     waiting: int = Field(ge=0)
@@ -347,14 +347,14 @@ class ErrorMessage(Message):
 
 
 class ZoneCount(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     zone: Code
     name: Text
     waiting: int = Field(ge=0)
 
 
 class CallShown(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     number: int
     zone: Code
     desk: Code
@@ -391,7 +391,7 @@ class Announcement(Message):
 
 
 class Named(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     code: Code
     name: Text
 
@@ -474,7 +474,7 @@ def _checked_object(raw: bytes) -> dict[str, Any]:
                             Text(kk="Хабарлама тым үлкен", ru="Сообщение слишком большое"))
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise ContractError("not_json", f"payload is not JSON: {error}",
                             Text(kk="Хабарлама JSON емес", ru="Сообщение не в формате JSON")
                             ) from None
@@ -484,12 +484,15 @@ def _checked_object(raw: bytes) -> dict[str, Any]:
                                  ru="Сообщение должно быть объектом JSON"))
     message_id = data.get("id") if _is_message_id(data.get("id")) else None
     version = data.get("v")
-    if version != SCHEMA_VERSION:
+    # Exactly the integer: JSON true or 1.0 is not version 1.
+    if type(version) is not int or version != SCHEMA_VERSION:
+        shown = "—" if version is None else ascii(version)[:20]
         raise ContractError(
             "schema_version",
-            f"schema version {version!r} is not supported; this side speaks {SCHEMA_VERSION}",
-            Text(kk=f"Хабарлама нұсқасы ({version}) қолдау көрсетілмейді",
-                 ru=f"Версия сообщения ({version}) не поддерживается"),
+            f"schema version {shown} is not supported; this side speaks {SCHEMA_VERSION}",
+            Text(kk=f"Хабарлама нұсқасы ({shown}) қолдау көрсетілмейді; керегі: "
+                    f"{SCHEMA_VERSION}",
+                 ru=f"Версия сообщения ({shown}) не поддерживается; нужна {SCHEMA_VERSION}"),
             message_id=message_id, field="v")
     return data
 
@@ -502,7 +505,8 @@ def _invalid(error: ValidationError, data: dict[str, Any], *,
         location: tuple[int | str, ...] = ("kind",)
     else:
         location = first["loc"][1:] if tagged else first["loc"]
-    where = ".".join(str(part) for part in location) or None
+    # Names come from the sender: cut to what a Problem may carry.
+    where = ascii(".".join(str(part) for part in location))[1:-1][:80] or None
     message_id = data.get("id")
     return ContractError(
         "invalid", f"{where or 'payload'}: {first['msg']}",

@@ -57,8 +57,9 @@ class NodeRegistry:
     # Presence ------------------------------------------------------------------
 
     def record_status(self, status: NodeStatus) -> tuple[NodeInfo, bool]:
-        """Keep the node's latest status; returns the node and whether it changed
-        (an older status arriving late is ignored)."""
+        """Keep the status that arrived last (the broker keeps one node's messages in
+        order); returns the node and whether it changed: the same message delivered
+        again changes nothing."""
         now = self._clock.now()
         drivers = {name: driver.model_dump(mode="json") for name, driver in status.drivers.items()}
         with self._db.write() as session:
@@ -66,8 +67,7 @@ class NodeRegistry:
             if row is None:
                 row = NodeRow(node_id=status.node, first_seen=now, telemetry=None)
                 session.add(row)
-            elif status.at < row.status_at:
-                row.last_seen = now
+            elif status.id == row.status_id:
                 return _info(row), False
             row.role = status.role.value
             row.presence = status.state.value
@@ -75,6 +75,7 @@ class NodeRegistry:
             row.desk = status.desk
             row.zones = list(status.zones)
             row.drivers = drivers
+            row.status_id = status.id
             row.status_at = status.at
             row.last_seen = now
             session.flush()

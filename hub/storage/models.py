@@ -241,8 +241,11 @@ class NodeRow(Base):
     telemetry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
-    # When the node stamped the status we keep: an older one arriving late (a will
-    # delivered twice, a resent retained message) must not overwrite a newer one.
+    # The status message we keep, by id: the same message delivered again (a retained
+    # status resent on resubscribe, a will amqtt delivers twice) changes nothing. Order
+    # is not judged by `at`: a will is composed at connect time, before the online
+    # status that follows it, yet it is the newer news when it arrives.
+    status_id: Mapped[str] = mapped_column(String(64))
     status_at: Mapped[datetime]
 
 

@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from contract.mqtt import (
     MAX_PAYLOAD_BYTES,
@@ -151,10 +150,6 @@ def test_ids_that_cannot_be_a_topic_level_are_refused(bad: str) -> None:
         TOPICS.node_subscription(bad)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="contract bug: Topics.parse accepts a node level "
-                   "that is not a valid id, and Topics.down then refuses to build the "
-                   "error topic to answer it")
 @pytest.mark.parametrize("node", ["Terminal-1", "terminal 1", ""])
 def test_parse_refuses_a_node_level_that_is_not_an_id(node: str) -> None:
     assert TOPICS.parse(f"kezek/borodulikha/node/{node}/up/request") is None
@@ -426,9 +421,6 @@ def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
 @given(st.dictionaries(st.text(max_size=12), json_values, max_size=6))
 @settings(max_examples=150, deadline=None)
 def test_fuzz_arbitrary_json_objects(data: dict[str, Any]) -> None:
-    # A long `v` is a known bug, pinned by test_any_version_value_is_a_contract_error
-    # below; drop this line when it is fixed.
-    assume(len(str(data.get("v"))) < 150)
     _only_contract_errors(json.dumps(data).encode())
 
 
@@ -438,36 +430,22 @@ def test_fuzz_nearly_right_requests(data: dict[str, Any]) -> None:
     _only_contract_errors(json.dumps(data).encode())
 
 
-# Known contract bugs, pinned: each must become a ContractError the hub can send back.
+# Once contract bugs: each must be a ContractError the hub can send back.
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="contract bug: deeply nested JSON under 16 KiB raises "
-                   "RecursionError from json.loads instead of not_json")
 def test_deeply_nested_json_is_a_contract_error() -> None:
     _only_contract_errors(b"[" * 5000)
 
 
-@pytest.mark.xfail(strict=True, raises=ValidationError,
-                   reason="contract bug: the version is put into Text (at "
-                   "most 200 characters), so a long or unencodable `v` raises a pydantic "
-                   "ValidationError instead of schema_version")
 @pytest.mark.parametrize("version", ["9" * 190, "\ud800"])
 def test_any_version_value_is_a_contract_error(version: str) -> None:
     _only_contract_errors(_raw(**_ticket(v=version)))
 
 
-@pytest.mark.xfail(strict=True, raises=ValidationError,
-                   reason="contract bug: a long unknown field name goes into "
-                   "Text (at most 200) and Problem.field (at most 80) and raises a pydantic "
-                   "ValidationError instead of invalid")
 @pytest.mark.parametrize("length", [100, 300])
 def test_a_long_unknown_field_name_is_a_contract_error(length: int) -> None:
     _only_contract_errors(_raw(**_ticket(**{"x" * length: 1})))
 
 
-@pytest.mark.xfail(strict=True, raises=ContractError,
-                   reason="contract awkwardness: NaN and Infinity are taken "
-                   "as floats and encode as null, which no longer decodes")
 def test_telemetry_with_infinity_round_trips_or_is_refused() -> None:
     raw = b'{"v":1,"id":"t1","at":"2026-11-23T10:00:00Z","node":"terminal-1",' \
           b'"kind":"telemetry","uptime_s":Infinity,"outbox":0}'

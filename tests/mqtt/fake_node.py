@@ -63,6 +63,8 @@ class FakeNode:
         return self
 
     def go_online(self) -> FakeNode:
+        # Composed now, as a node does on every connection: newer than the will.
+        self.status = NodeStatus.model_validate(self.status.model_dump(exclude={"id", "at"}))
         self.publish(UpChannel.STATUS, self.status, retain=True)
         return self
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('telemetry', sa.JSON(), nullable=True),
     sa.Column('first_seen', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('last_seen', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('status_id', sa.String(length=64), nullable=False),
     sa.Column('status_at', hub.storage.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('node_id')
     )
