@@ -189,7 +189,7 @@ class FakeHub:
 
 
 @pytest.fixture
-def hub(broker: Mosquitto) -> Iterator[FakeHub]:
+def fake_hub(broker: Mosquitto) -> Iterator[FakeHub]:
     fake = FakeHub(broker.port)
     wait_until(fake.connected.is_set, what="the fake hub to connect")
     yield fake

@@ -111,16 +111,16 @@ class StatusWatcher:
 
 
 def test_online_retained_offline_will_on_a_lost_connection_then_online_again(
-        broker: Mosquitto, hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
+        broker: Mosquitto, fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
     runtime = make_runtime(drivers=lambda: {"printer": Driver(state=DriverState.OK)})
     runtime.start()
     wait_until(runtime.connected.is_set, what="the node to connect")
-    wait_until(lambda: hub.statuses, what="the online status")
-    assert hub.statuses[0].state is Presence.ONLINE
-    assert hub.statuses[0].role is NodeRole.TICKET_TERMINAL
-    assert hub.statuses[0].drivers == {"printer": Driver(state=DriverState.OK)}
+    wait_until(lambda: fake_hub.statuses, what="the online status")
+    assert fake_hub.statuses[0].state is Presence.ONLINE
+    assert fake_hub.statuses[0].role is NodeRole.TICKET_TERMINAL
+    assert fake_hub.statuses[0].drivers == {"printer": Driver(state=DriverState.OK)}
 
-    watcher = StatusWatcher(broker, hub)
+    watcher = StatusWatcher(broker, fake_hub)
     try:
         wait_until(lambda: watcher.seen, what="the retained status")
         assert watcher.seen == [(Presence.ONLINE, True)]  # a late subscriber learns it
@@ -140,7 +140,7 @@ def test_online_retained_offline_will_on_a_lost_connection_then_online_again(
 
 
 def test_requests_made_while_the_broker_is_down_are_replayed_in_order(
-        broker: Mosquitto, hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
+        broker: Mosquitto, fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
         recorder: Recorder) -> None:
     runtime = make_runtime()
     runtime.start()
@@ -162,7 +162,7 @@ def test_requests_made_while_the_broker_is_down_are_replayed_in_order(
     expected = [before.id] + [request.id for request in during]
     assert recorder.reply_ids() == expected
     # A copy sent while the fake hub was still resubscribing may come again: same id.
-    assert list(dict.fromkeys(hub.request_ids())) == expected
+    assert list(dict.fromkeys(fake_hub.request_ids())) == expected
     assert len(runtime.outbox) == 0
     assert [request for request, _ in recorder.replies][1:] == during  # back out equal
 
@@ -178,19 +178,19 @@ def test_requests_made_before_the_broker_ever_came_up_are_sent(
     assert not runtime.connected.is_set()
 
     broker_process.start()
-    hub = FakeHub(broker_process.port)
+    fake_hub = FakeHub(broker_process.port)
     try:
         wait_until(lambda: len(recorder.replies) == 2, timeout=15, what="replies")
         assert recorder.reply_ids() == [request.id for request in requests]
     finally:
-        hub.close()
+        fake_hub.close()
 
 
 def test_an_unanswered_request_is_resent_with_the_same_id_and_answered_once(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
         recorder: Recorder) -> None:
-    hub.ignore_first_copy = True  # the hub "lost" the first copy
-    hub.reply_copies = 2  # and then answers twice, as QoS 1 may deliver
+    fake_hub.ignore_first_copy = True  # the hub "lost" the first copy
+    fake_hub.reply_copies = 2  # and then answers twice, as QoS 1 may deliver
     runtime = make_runtime(node_settings(request_retry_seconds=0.2))
     runtime.start()
     request, following = ticket(), ticket("ru")
@@ -198,7 +198,7 @@ def test_an_unanswered_request_is_resent_with_the_same_id_and_answered_once(
     runtime.submit(following)
 
     wait_until(lambda: len(recorder.replies) == 2, what="both replies")
-    ids = hub.request_ids()
+    ids = fake_hub.request_ids()
     assert ids[:2] == [request.id, request.id]  # the next waits until the first is answered
     assert ids.count(request.id) == 2
     assert recorder.reply_ids() == [request.id, following.id]
@@ -208,20 +208,20 @@ def test_an_unanswered_request_is_resent_with_the_same_id_and_answered_once(
 
 
 def test_the_outbox_survives_a_restart_of_the_runtime(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
         recorder: Recorder) -> None:
-    hub.answering = False  # the hub is away
+    fake_hub.answering = False  # the hub is away
     settings = node_settings(request_retry_seconds=0.2)
     first = make_runtime(settings)
     first.start()
     requests = [ticket(), ticket("ru"), ticket()]
     for request in requests:
         first.submit(request)
-    wait_until(lambda: hub.requests, what="the first request to be sent")
+    wait_until(lambda: fake_hub.requests, what="the first request to be sent")
     first.stop()
     assert recorder.replies == []
 
-    hub.answering = True
+    fake_hub.answering = True
     second = make_runtime(settings)
     assert len(second.outbox) == 3
     second.start()
@@ -230,9 +230,9 @@ def test_the_outbox_survives_a_restart_of_the_runtime(
 
 
 def test_telemetry_reports_the_outbox_and_the_cpu_temperature(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
         tmp_path: Path) -> None:
-    hub.answering = False
+    fake_hub.answering = False
     sensor = tmp_path / "temp"
     sensor.write_text("51234\n")
     runtime = make_runtime(node_settings(heartbeat_seconds=0.1), thermal_path=sensor,
@@ -242,8 +242,8 @@ def test_telemetry_reports_the_outbox_and_the_cpu_temperature(
     runtime.submit(ticket())
     runtime.submit(ticket())
 
-    wait_until(lambda: any(t.outbox == 2 for t in hub.telemetry), what="telemetry")
-    beat = next(t for t in hub.telemetry if t.outbox == 2)
+    wait_until(lambda: any(t.outbox == 2 for t in fake_hub.telemetry), what="telemetry")
+    beat = next(t for t in fake_hub.telemetry if t.outbox == 2)
     assert beat.node == NODE
     assert beat.cpu_temp_c == 51.2
     assert beat.uptime_s >= 0
@@ -251,29 +251,29 @@ def test_telemetry_reports_the_outbox_and_the_cpu_temperature(
 
 
 def test_a_driver_change_republishes_the_status(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any) -> None:
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any) -> None:
     printer = {"printer": Driver(state=DriverState.OK)}
     runtime = make_runtime(drivers=lambda: dict(printer))
     runtime.start()
-    wait_until(lambda: hub.statuses, what="the online status")
+    wait_until(lambda: fake_hub.statuses, what="the online status")
     assert not runtime.refresh_status()  # nothing changed: nothing sent
 
     printer["printer"] = Driver(state=DriverState.FAULT, detail="paper_out")
     assert runtime.refresh_status()
-    wait_until(lambda: len(hub.statuses) == 2, what="the new status")
-    assert hub.statuses[1].drivers["printer"].state is DriverState.FAULT
+    wait_until(lambda: len(fake_hub.statuses) == 2, what="the new status")
+    assert fake_hub.statuses[1].drivers["printer"].state is DriverState.FAULT
 
 
 def test_undecodable_down_messages_are_dropped_and_the_link_keeps_working(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], recorder: Recorder) -> None:
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], recorder: Recorder) -> None:
     runtime = make_runtime()
     runtime.start()
     wait_until(runtime.connected.is_set, what="the node to connect")
 
-    hub.send(NODE, DownChannel.REPLY, b"not json at all")
-    hub.send(NODE, DownChannel.REPLY, b'{"v": 9, "request_id": "x", "ok": true}')
-    hub.send(NODE, DownChannel.DISPLAY, b'{"v": 1, "unexpected": 1}')
-    hub.send(NODE, DownChannel.COMMAND, b"\xff\xfe")
+    fake_hub.send(NODE, DownChannel.REPLY, b"not json at all")
+    fake_hub.send(NODE, DownChannel.REPLY, b'{"v": 9, "request_id": "x", "ok": true}')
+    fake_hub.send(NODE, DownChannel.DISPLAY, b'{"v": 1, "unexpected": 1}')
+    fake_hub.send(NODE, DownChannel.COMMAND, b"\xff\xfe")
     request = ticket()
     runtime.submit(request)
 
@@ -285,51 +285,51 @@ def test_undecodable_down_messages_are_dropped_and_the_link_keeps_working(
 
 
 def test_config_display_and_commands_reach_the_application(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], recorder: Recorder) -> None:
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], recorder: Recorder) -> None:
     text = Text(kk="Орталық", ru="Центр")
     config = NodeConfig(center_name=text, role=NodeRole.TICKET_TERMINAL, desk=None,
                         zones=["a"], purposes=[], zone_names=[], desks=[], out_of_turn=[])
-    hub.send(NODE, DownChannel.CONFIG, config, retain=True)  # there before the node is
+    fake_hub.send(NODE, DownChannel.CONFIG, config, retain=True)  # there before the node is
     runtime = make_runtime()
     runtime.start()
     wait_until(lambda: recorder.configs, what="the retained config")
     assert recorder.configs == [config]
 
-    statuses_before = len(hub.statuses)
-    telemetry_before = len(hub.telemetry)
-    hub.send(NODE, DownChannel.COMMAND, Command(name=CommandName.REPORT))
-    wait_until(lambda: len(hub.statuses) > statuses_before
-               and len(hub.telemetry) > telemetry_before, what="the report")
+    statuses_before = len(fake_hub.statuses)
+    telemetry_before = len(fake_hub.telemetry)
+    fake_hub.send(NODE, DownChannel.COMMAND, Command(name=CommandName.REPORT))
+    wait_until(lambda: len(fake_hub.statuses) > statuses_before
+               and len(fake_hub.telemetry) > telemetry_before, what="the report")
 
-    hub.send(NODE, DownChannel.COMMAND, Command(name=CommandName.IDENTIFY))
+    fake_hub.send(NODE, DownChannel.COMMAND, Command(name=CommandName.IDENTIFY))
     wait_until(lambda: recorder.commands, what="identify")
     assert recorder.commands[0].name is CommandName.IDENTIFY
 
-    hub.send(NODE, DownChannel.COMMAND, Command(name=CommandName.RESTART))
+    fake_hub.send(NODE, DownChannel.COMMAND, Command(name=CommandName.RESTART))
     assert recorder.restarts.wait(5)
 
 
 def test_an_error_about_the_head_request_ends_it(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime], recorder: Recorder) -> None:
-    hub.answering = False
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], recorder: Recorder) -> None:
+    fake_hub.answering = False
     runtime = make_runtime()
     runtime.start()
     refused, following = ticket(), ticket("ru")
     runtime.submit(refused)
     runtime.submit(following)
-    wait_until(lambda: hub.requests, what="the request")
+    wait_until(lambda: fake_hub.requests, what="the request")
 
     problem = Problem(code="invalid", detail="purpose: unknown",
                       text=Text(kk="Қате", ru="Ошибка"))
-    hub.send(NODE, DownChannel.ERROR, ErrorMessage(request_id=refused.id, topic="t",
+    fake_hub.send(NODE, DownChannel.ERROR, ErrorMessage(request_id=refused.id, topic="t",
                                                    problem=problem))
-    hub.answering = True
+    fake_hub.answering = True
     wait_until(lambda: recorder.replies, what="the next request to go through")
     assert [(request, error.request_id) for request, error in recorder.errors] == [
         (refused, refused.id)]
     assert recorder.reply_ids() == [following.id]
 
-    hub.send(NODE, DownChannel.ERROR, ErrorMessage(topic="t", problem=problem))
+    fake_hub.send(NODE, DownChannel.ERROR, ErrorMessage(topic="t", problem=problem))
     wait_until(lambda: len(recorder.errors) == 2, what="an error about no request")
     assert recorder.errors[1][0] is None
 
@@ -342,7 +342,7 @@ def test_submit_refuses_a_request_of_another_node(
 
 
 def test_systemd_hears_ready_watchdog_and_stopping(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
     name = f"kezek-notify-{uuid.uuid4().hex}"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as receiver:
         receiver.bind("\0" + name)
@@ -360,7 +360,7 @@ def test_systemd_hears_ready_watchdog_and_stopping(
 
 
 def test_a_request_leaves_the_outbox_only_after_the_application_handled_the_reply(
-        hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
     still_kept: list[bool] = []
     runtime: NodeRuntime | None = None
 
