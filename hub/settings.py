@@ -63,6 +63,9 @@ class HubSettings(BaseSettings):
     clock_start: AwareDatetime | None = Field(
         None, description="demonstrations and tests only: the hub's clock starts at this "
                           "moment (e.g. 2026-11-23T10:00:00+05:00) and runs on")
+    demo_clock: bool = Field(
+        False, description="demonstrations only: when the center is closed at start, the "
+                           "hub's clock jumps to its next opening and runs on from there")
 
     @field_validator("database_url")
     @classmethod
@@ -83,8 +86,10 @@ class HubSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secret(self) -> HubSettings:
-        if self.environment is Environment.PRODUCTION and self.clock_start is not None:
-            raise ValueError("clock_start is for demonstrations and tests, not production")
+        if self.environment is Environment.PRODUCTION and (self.clock_start is not None
+                                                           or self.demo_clock):
+            raise ValueError("clock_start and demo_clock are for demonstrations and tests, "
+                             "not production")
         if self.environment is Environment.PRODUCTION and self.secret_key is None:
             raise ValueError("secret_key must be set in production (KEZEK_HUB_SECRET_KEY)")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import UTC, datetime
 from dataclasses import dataclass
 
 from hub.center_schema import read_center_file
+from hub.domain.calendar import OpeningState
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
@@ -54,13 +56,19 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
         upgrade(engine)
     db = Database(engine)
     if clock is None:
-        clock = (ShiftedClock(settings.clock_start) if settings.clock_start is not None
-                 else SystemClock())
+        if settings.clock_start is not None or settings.demo_clock:
+            clock = ShiftedClock(settings.clock_start or datetime.now(UTC))
+        else:
+            clock = SystemClock()
     bus = EventBus()
     centers = CenterStore(db, clock, bus)
     if load_default_center and not centers.is_configured():
         centers.replace(read_center_file(settings.center_file), actor="system",
                         action="load_center")
+    if settings.demo_clock and isinstance(clock, ShiftedClock):
+        calendar = centers.snapshot().calendar
+        if calendar.status_at(clock.now()).state is OpeningState.CLOSED:
+            clock.jump_to(calendar.next_opening(clock.now()))
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers,
                queue=QueueService(db, centers, clock, bus),
                staffing=StaffingService(db, centers, clock, bus),

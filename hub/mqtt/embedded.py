@@ -64,8 +64,6 @@ class EmbeddedBroker:
         log.info("embedded MQTT broker listening on %s:%d", self.host, self.port)
 
     async def _start(self) -> None:
-        from amqtt.broker import Broker
-
         # amqtt and its state machine library log every transition at INFO.
         for noisy in ("amqtt", "transitions"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -75,7 +73,7 @@ class EmbeddedBroker:
             "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin":
                         {"allow_anonymous": True}},
         }
-        self._broker = Broker(config)
+        self._broker = _corrected_broker()(config)
         await self._broker.start()
 
     @property
@@ -88,3 +86,38 @@ class EmbeddedBroker:
             return
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
+
+
+class _SnapshotDict(dict[Any, Any]):
+    """Iterates over a snapshot. amqtt 0.12 walks its subscription table across awaits
+    while other sessions change it ("dictionary changed size during iteration" when
+    several nodes connect at once)."""
+
+    def __iter__(self) -> Any:
+        return iter(list(super().keys()))
+
+    def items(self) -> Any:
+        return list(super().items())
+
+
+def _corrected_broker() -> type[Any]:
+    from amqtt.broker import Broker
+
+    class CorrectedBroker(Broker):  # type: ignore[misc]
+        """amqtt 0.12's Broker with two faults worked around (both seen here: nodes got
+        each other's retained configuration, and connections failed)."""
+
+        def __init__(self, config: dict[str, Any]) -> None:
+            super().__init__(config)
+            self._subscriptions = _SnapshotDict()
+
+        async def _publish_retained_messages_for_subscription(
+                self, subscription: tuple[str, int], session: Any) -> None:
+            # On connect amqtt replays retained messages for every filter any client
+            # subscribed to, not only this session's: keep to the session's own.
+            holders = self._subscriptions.get(subscription[0], [])
+            if any(held is session or held.client_id == session.client_id
+                   for held, _ in holders):
+                await super()._publish_retained_messages_for_subscription(subscription, session)
+
+    return CorrectedBroker

@@ -45,3 +45,6 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._shift
+
+    def jump_to(self, moment: datetime) -> None:
+        self._shift = moment - datetime.now(UTC)
