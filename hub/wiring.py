@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from hub.center_schema import read_center_file
 from hub.domain.calendar import OpeningState

@@ -1,0 +1,159 @@
+"""The fleet page: every node of the center (ticket terminals, displays, call
+buttons), whether it is online, when it was last heard from, its software, its
+drivers and its latest heartbeat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from contract.mqtt import DriverState, NodeRole, Presence
+from hub.api.routes.nodes import SILENT_AFTER, is_silent
+from hub.console.i18n import MESSAGES, translate
+from hub.console.web import PREFIX, hub_of, language_of, need, render
+from hub.domain.roles import Permission
+from hub.domain.text import Language
+from hub.services.nodes import NodeInfo
+from hub.services.users import Principal
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+Viewer = Annotated[Principal, Depends(need(Permission.VIEW_QUEUE))]
+
+ROLE_ORDER = tuple(role.value for role in NodeRole)
+STATE_ORDER = tuple(state.value for state in DriverState)
+# A Raspberry Pi starts throttling at 80 °C; warn a little before.
+CPU_WARM_C = 70.0
+CPU_HOT_C = 80.0
+
+
+@dataclass(frozen=True, slots=True)
+class DriverRow:
+    name: str  # shown name (translated when known)
+    code: str
+    state: str  # ok / warning / fault / off (anything else is shown as is)
+    state_name: str
+    detail: str | None  # the machine word
+    detail_text: str | None  # its translation, when known
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    node_id: str
+    role: str
+    presence: str  # online / silent / offline
+    presence_name: str
+    last_seen: datetime
+    last_seen_ago: str
+    software: str
+    desk: str | None
+    zones: list[str]
+    drivers: list[DriverRow]
+    outbox: int | None
+    cpu_temp_c: float | None
+    cpu_level: str  # ok / warm / hot / "" without a reading
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGroup:
+    role: str
+    title: str
+    nodes: list[NodeRow]
+
+
+def _known(language: Language, key: str, fallback: str) -> str:
+    return translate(language, key) if key in MESSAGES else fallback
+
+
+def ago(language: Language, elapsed: timedelta) -> str:
+    """'5 min ago' in the page's language (a moment in the future counts as now)."""
+    seconds = int(elapsed.total_seconds())
+    if seconds < 5:
+        return translate(language, "fleet.ago.now")
+    if seconds < 60:
+        return translate(language, "fleet.ago.seconds", n=seconds)
+    minutes = seconds // 60
+    if minutes < 60:
+        return translate(language, "fleet.ago.minutes", n=minutes)
+    hours = minutes // 60
+    if hours < 24:
+        return translate(language, "fleet.ago.hours", h=hours, m=minutes % 60)
+    return translate(language, "fleet.ago.days", n=hours // 24)
+
+
+def _presence(node: NodeInfo, now: datetime) -> str:
+    if is_silent(node, now):
+        return "silent"
+    return "online" if node.presence == Presence.ONLINE.value else "offline"
+
+
+def _drivers(node: NodeInfo, language: Language) -> list[DriverRow]:
+    rows = []
+    for code, value in sorted(node.drivers.items()):
+        state = str(value.get("state", "")) if isinstance(value, dict) else ""
+        detail = value.get("detail") if isinstance(value, dict) else None
+        rows.append(DriverRow(
+            name=_known(language, f"fleet.driver.{code}", code), code=code, state=state,
+            state_name=_known(language, f"fleet.state.{state}", state),
+            detail=detail if isinstance(detail, str) else None,
+            detail_text=(_known(language, f"fleet.detail.{detail}", "") or None)
+            if isinstance(detail, str) else None))
+    # Faults first, then warnings: what needs a person is read first.
+    rank = {state: i for i, state in enumerate(("fault", "warning", "ok", "off"))}
+    return sorted(rows, key=lambda r: (rank.get(r.state, len(rank)), r.code))
+
+
+def _cpu_level(temp: float | None) -> str:
+    if temp is None:
+        return ""
+    return "hot" if temp >= CPU_HOT_C else "warm" if temp >= CPU_WARM_C else "ok"
+
+
+def node_row(node: NodeInfo, now: datetime, language: Language,
+             desk_labels: dict[str, str], zone_names: dict[str, str]) -> NodeRow:
+    presence = _presence(node, now)
+    telemetry: dict[str, Any] = node.telemetry or {}
+    outbox = telemetry.get("outbox")
+    temp = telemetry.get("cpu_temp_c")
+    cpu = float(temp) if isinstance(temp, int | float) else None
+    return NodeRow(
+        node_id=node.node_id, role=node.role, presence=presence,
+        presence_name=translate(language, f"fleet.presence.{presence}"),
+        last_seen=node.last_seen, last_seen_ago=ago(language, now - node.last_seen),
+        software=node.software,
+        desk=desk_labels.get(node.desk, node.desk) if node.desk else None,
+        zones=[zone_names.get(z, z) for z in node.zones],
+        drivers=_drivers(node, language),
+        outbox=outbox if isinstance(outbox, int) else None,
+        cpu_temp_c=cpu, cpu_level=_cpu_level(cpu))
+
+
+def fleet_groups(nodes: list[NodeInfo], now: datetime, language: Language,
+                 desk_labels: dict[str, str], zone_names: dict[str, str]) -> list[RoleGroup]:
+    """Nodes by role, in the order terminals, displays, call buttons (then anything else)."""
+    roles = sorted({n.role for n in nodes},
+                   key=lambda r: (ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER), r))
+    return [RoleGroup(role=role, title=_known(language, f"fleet.role.{role}", role),
+                      nodes=[node_row(n, now, language, desk_labels, zone_names)
+                             for n in sorted(nodes, key=lambda n: n.node_id) if n.role == role])
+            for role in roles]
+
+
+@router.get("/fleet")
+def fleet_page(request: Request, principal: Viewer) -> Response:
+    hub = hub_of(request)
+    language = language_of(request, principal)
+    config = hub.centers.snapshot().config
+    now = hub.clock.now()
+    groups = fleet_groups(hub.nodes.all(), now, language,
+                          {d.code: d.label.get(language) for d in config.desks},
+                          {z.code: z.name.get(language) for z in config.zones})
+    counts = {kind: sum(1 for g in groups for n in g.nodes if n.presence == kind)
+              for kind in ("online", "silent", "offline")}
+    return render(request, "fleet.html", principal, section="fleet", groups=groups,
+                  counts=counts, now=now,
+                  silent_seconds=int(SILENT_AFTER.total_seconds()))
