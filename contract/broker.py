@@ -15,16 +15,22 @@ class BrokerAddress:
 
 
 def broker_address(url: str) -> BrokerAddress:
+    """Parse a broker URL. Errors never repeat the URL: it might hold a password."""
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise ValueError("put the broker user and password in their own settings, "
+                         "not in the URL")
     if parts.scheme not in ("mqtt", "mqtts"):
-        raise ValueError(f"broker URL must start with mqtt:// or mqtts://, not {url!r}")
+        raise ValueError("broker URL must start with mqtt:// or mqtts://")
     if not parts.hostname:
-        raise ValueError(f"broker URL {url!r} has no host")
+        raise ValueError("broker URL has no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("broker URL takes only a host and a port, no path or query")
     try:
         port = parts.port
     except ValueError:
-        raise ValueError(f"broker URL {url!r} has an invalid port") from None
-    if parts.username or parts.password:
-        raise ValueError("put the broker user and password in their own settings, not in the URL")
+        raise ValueError("broker URL has an invalid port") from None
+    if port == 0:
+        raise ValueError("broker URL has an invalid port")
     tls = parts.scheme == "mqtts"
     return BrokerAddress(host=parts.hostname, port=port or (8883 if tls else 1883), tls=tls)

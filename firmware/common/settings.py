@@ -12,7 +12,6 @@ from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -42,15 +41,7 @@ def package_version() -> str:
 
 
 def _check_broker_url(url: str) -> BrokerAddress:
-    """The contract's parsing, plus what a node's URL must not have either: a path or query
-    (a websocket URL pasted by mistake) and port 0."""
-    address = broker_address(url)
-    parts = urlsplit(url)
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("the broker URL must be scheme://host[:port] with nothing after it")
-    if parts.port == 0:  # the contract would read it as "the default port"
-        raise ValueError("the broker port must be a number from 1 to 65535")
-    return address
+    return broker_address(url)
 
 
 class NodeSettings(BaseSettings):
