@@ -25,6 +25,7 @@ from hub.wiring import Hub
 from tests.brokers import free_port
 from tests.mqtt.fake_node import FakeNode
 
+
 @pytest.fixture
 def one_box(hub: Hub) -> Iterator[tuple[Messaging, Topics]]:
     """The web application as `kezek-hub serve` builds it, MQTT included."""
