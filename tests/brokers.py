@@ -60,7 +60,7 @@ class PrivateMosquitto:
         self.config.write_text("\n".join([
             f"listener {self.port} 127.0.0.1", "allow_anonymous false",
             f"password_file {passwords}", f"acl_file {directory / 'acl'}",
-            "persistence true", f"persistence_location {directory}/",
+            "persistence true", f"persistence_location {directory}/", "set_tcp_nodelay true",
             "user root", f"log_dest file {self.log}", "log_type error", "log_type warning",
             "log_type notice", ""]))
         self.process: subprocess.Popen[bytes] | None = None

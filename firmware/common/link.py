@@ -17,6 +17,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
+from contract.broker import no_delay
 from contract.mqtt import (
     QOS,
     RETAINED,
@@ -99,6 +100,7 @@ class MqttLink:
             ca_file = self.settings.ca_file
             client.tls_set(ca_certs=str(ca_file) if ca_file else None)
         client.reconnect_delay_set(RECONNECT_MIN_SECONDS, RECONNECT_MAX_SECONDS)
+        client.on_socket_open = no_delay
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_connect_fail = self._on_connect_fail

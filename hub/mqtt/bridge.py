@@ -5,7 +5,7 @@ node configuration out.
 The hub keeps a persistent session (clean_session=False, a fixed client id), so a
 broker that holds messages for it (Mosquitto) hands over what nodes sent while the
 hub was away; nodes also resend unanswered requests, and a request id seen before
-is answered from the register, never acted on twice.
+is answered again (hub/mqtt/replies.py), never acted on twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from contract.broker import broker_address
+from contract.broker import broker_address, no_delay
 from contract.mqtt import (
     QOS,
     RETAINED,
@@ -33,7 +33,6 @@ from contract.mqtt import (
     NodeStatus,
     Presence,
     Problem,
-    Reply,
     Telemetry,
     Text,
     Topics,
@@ -44,6 +43,7 @@ from contract.mqtt import (
     valid_id,
 )
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
+from hub.mqtt.replies import RecentReplies, ReplyLog
 from hub.mqtt.requests import handle_button, handle_ticket, reply_json
 from hub.mqtt.workers import KeyedWorkers
 from hub.services.events import QueueEvent
@@ -73,6 +73,7 @@ class MqttBridge:
         if self._address.tls:
             client.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         client.reconnect_delay_set(1, 30)
+        client.on_socket_open = no_delay
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -83,8 +84,12 @@ class MqttBridge:
             UpChannel.REQUEST: self._on_request,
         }
         self._workers: KeyedWorkers | None = None
-        self._displays: dict[str, NodeInfo] = {}
-        self._displays_lock = threading.Lock()
+        # Every node the hub knows, kept current by their statuses: asked on every
+        # request (role, desk) and every call (which displays announce it).
+        self._nodes: dict[str, NodeInfo] = {}
+        self._nodes_lock = threading.Lock()
+        self._recent = RecentReplies()
+        self._reply_log: ReplyLog | None = None
         self._published: dict[str, str] = {}  # display -> content of its last snapshot
         self._dirty = threading.Event()
         self._stopping = threading.Event()
@@ -95,8 +100,12 @@ class MqttBridge:
 
     def start(self) -> None:
         self._workers = KeyedWorkers(WORKER_THREADS, "kezek-mqtt")
-        with self._displays_lock:
-            self._displays = {n.node_id: n for n in self.hub.nodes.with_role(NodeRole.DISPLAY)}
+        self._reply_log = ReplyLog(self.hub.nodes)
+        forgotten = self.hub.nodes.forget_old_requests()
+        if forgotten:
+            log.info("forgot %d node requests older than a week", forgotten)
+        with self._nodes_lock:
+            self._nodes = {node.node_id: node for node in self.hub.nodes.all()}
         self._unsubscribe = self.hub.bus.subscribe(self._on_queue_event)
         self._snapshots = threading.Thread(target=self._snapshot_loop,
                                            name="kezek-mqtt-snapshots", daemon=True)
@@ -113,6 +122,8 @@ class MqttBridge:
             self._unsubscribe()
         if self._workers is not None:
             self._workers.stop()
+        if self._reply_log is not None:
+            self._reply_log.close()
         if self._snapshots is not None:
             self._snapshots.join(timeout=10)
         self._client.disconnect()
@@ -192,11 +203,8 @@ class MqttBridge:
         info, changed = self.hub.nodes.record_status(status)
         if not changed:
             return
-        with self._displays_lock:
-            if info.role == NodeRole.DISPLAY:
-                self._displays[info.node_id] = info
-            else:
-                self._displays.pop(info.node_id, None)
+        with self._nodes_lock:
+            self._nodes[info.node_id] = info
         log.info("node %s (%s) is %s", node, info.role, info.presence)
         if status.state is Presence.ONLINE:
             self._send_config(info)
@@ -213,21 +221,29 @@ class MqttBridge:
     def _on_request(self, node: str, payload: bytes) -> None:
         request = decode_request(payload)
         self._same_node(node, request)
-        earlier = self.hub.nodes.answered(node, request.id)
+        earlier = self._recent.get(node, request.id)
         if earlier is not None:
-            self._send(node, DownChannel.REPLY, Reply.model_validate(earlier))
+            self._publish(node, DownChannel.REPLY, earlier)
             return
+        with self._nodes_lock:
+            known = self._nodes.get(node)
         if isinstance(request, ButtonPress):
-            reply = handle_button(self.hub, node, request)
+            reply = handle_button(self.hub, known, node, request)
         else:
-            reply = handle_ticket(self.hub, node, request)
-        self.hub.nodes.remember_reply(node, request.id, request.kind, reply_json(reply))
-        self._send(node, DownChannel.REPLY, reply)
+            reply = handle_ticket(self.hub, known, node, request)
+        encoded = encode(reply)
+        self._recent.put(node, request.id, encoded)
+        assert self._reply_log is not None
+        self._reply_log.add(node, request.id, request.kind, reply_json(reply))
+        self._publish(node, DownChannel.REPLY, encoded)
 
     # Outgoing ------------------------------------------------------------------
 
     def _send(self, node: str, channel: DownChannel, message: Message) -> None:
-        self._client.publish(self.topics.down(node, channel), encode(message),
+        self._publish(node, channel, encode(message))
+
+    def _publish(self, node: str, channel: DownChannel, payload: bytes) -> None:
+        self._client.publish(self.topics.down(node, channel), payload,
                              qos=QOS[channel], retain=channel in RETAINED)
 
     def _send_error(self, node: str, topic: str, problem: Problem,
@@ -250,9 +266,7 @@ class MqttBridge:
         spoken = announcement(event, config)
         if spoken is None:
             return
-        with self._displays_lock:
-            displays = list(self._displays.values())
-        for display in displays:
+        for display in self._displays():
             if spoken.zone in followed_zones(display, config):
                 self._send(display.node_id, DownChannel.ANNOUNCE, spoken)
 
@@ -269,9 +283,12 @@ class MqttBridge:
             except Exception:
                 log.exception("display snapshots could not be published")
 
+    def _displays(self) -> list[NodeInfo]:
+        with self._nodes_lock:
+            return [node for node in self._nodes.values() if node.role == NodeRole.DISPLAY]
+
     def _publish_snapshots(self) -> None:
-        with self._displays_lock:
-            displays = list(self._displays.values())
+        displays = self._displays()
         if not displays or not self.connected.is_set():
             return
         state = self.hub.queue.state()
@@ -283,4 +300,5 @@ class MqttBridge:
                 continue
             self._send(display.node_id, DownChannel.DISPLAY, snapshot)
             self._published[display.node_id] = content
+
 

@@ -20,7 +20,7 @@ from contract.mqtt import (
 )
 from hub.domain.errors import DeskEmpty, DomainError, NodeNotAllowed
 from hub.domain.text import Bilingual
-from hub.services.nodes import AlreadyHandled
+from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import TicketInfo
 from hub.wiring import Hub
 
@@ -41,9 +41,9 @@ def refused(request_id: str, error: DomainError) -> Reply:
     return Reply(request_id=request_id, ok=False, problem=problem_of(error))
 
 
-def _allowed(hub: Hub, node_id: str, role: NodeRole, desk: str | None = None) -> None:
+def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
+             desk: str | None = None) -> None:
     """A node acts only in its own role, and a call-button node only at its own desk."""
-    node = hub.nodes.get(node_id)
     if node is None:
         raise NodeNotAllowed(f"node {node_id} has not reported its status yet",
                         Bilingual(kk="Құрылғы әлі тіркелмеген",
@@ -60,9 +60,10 @@ def _allowed(hub: Hub, node_id: str, role: NodeRole, desk: str | None = None) ->
                         field="desk")
 
 
-def handle_ticket(hub: Hub, node_id: str, request: TicketRequest) -> Reply:
+def handle_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
+                  request: TicketRequest) -> Reply:
     try:
-        _allowed(hub, node_id, NodeRole.TICKET_TERMINAL)
+        _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
         issued = hub.queue.issue(language=request.language, purpose=request.purpose,
                                  zone=request.zone, out_of_turn=request.out_of_turn,
                                  needs_escort=request.needs_escort,
@@ -87,14 +88,14 @@ def handle_ticket(hub: Hub, node_id: str, request: TicketRequest) -> Reply:
         replayed=issued.replayed))
 
 
-def handle_button(hub: Hub, node_id: str, press: ButtonPress) -> Reply:
+def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPress) -> Reply:
     """Apply a desk button once: the request id is claimed in the action's own
     transaction, so a resent press finds it and changes nothing."""
     claim = hub.nodes.claimer(node_id, press.id, "button")
     actor = node_actor(node_id)
     desk = press.desk
     try:
-        _allowed(hub, node_id, NodeRole.CALL_BUTTON, desk)
+        _allowed(node, node_id, NodeRole.CALL_BUTTON, desk)
         if press.action is ButtonAction.NEXT:
             hub.queue.call_next(desk, actor=actor, claim=claim)
         else:

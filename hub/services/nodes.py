@@ -3,7 +3,7 @@ and which of their requests were already handled."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,23 +125,20 @@ class NodeRegistry:
 
         return claim
 
-    def answered(self, node_id: str, request_id: str) -> dict[str, Any] | None:
-        """The reply stored for a request seen before, or None."""
-        with self._db.read() as session:
-            return session.scalars(select(NodeRequestRow.reply).where(
-                NodeRequestRow.node_id == node_id,
-                NodeRequestRow.request_id == request_id)).first()
-
-    def remember_reply(self, node_id: str, request_id: str, kind: str,
-                       reply: dict[str, Any]) -> None:
+    def remember_replies(self, replies: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
+        """Store (node, request id, kind, reply) answers in one transaction; a request
+        claimed by its action gets its reply added to the claim."""
+        now = self._clock.now()
         with self._db.write() as session:
-            changed = session.execute(
-                update(NodeRequestRow).where(NodeRequestRow.node_id == node_id,
-                                             NodeRequestRow.request_id == request_id)
-                .values(reply=reply)).rowcount  # type: ignore[attr-defined]
-            if not changed:
-                session.add(NodeRequestRow(node_id=node_id, request_id=request_id, kind=kind,
-                                           received_at=self._clock.now(), reply=reply))
+            for node_id, request_id, kind, reply in replies:
+                changed = session.execute(
+                    update(NodeRequestRow).where(NodeRequestRow.node_id == node_id,
+                                                 NodeRequestRow.request_id == request_id)
+                    .values(reply=reply)).rowcount  # type: ignore[attr-defined]
+                if not changed:
+                    session.add(NodeRequestRow(node_id=node_id, request_id=request_id,
+                                               kind=kind, received_at=now, reply=reply))
+                    session.flush()
 
     def forget_old_requests(self) -> int:
         with self._db.write() as session:

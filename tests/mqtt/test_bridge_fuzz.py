@@ -5,14 +5,13 @@ delivery, tested elsewhere), so hypothesis can try hundreds of them."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from contract.mqtt import DownChannel, Message, TicketRequest, UpChannel
+from contract.mqtt import DownChannel, Reply, TicketRequest, UpChannel
 from hub.mqtt.bridge import MqttBridge
 from hub.storage.models import NodeRow, TicketRow
 
@@ -38,12 +37,13 @@ CHANNELS = st.sampled_from([UpChannel.REQUEST, UpChannel.STATUS, UpChannel.TELEM
 
 
 class Recorder:
-    def __init__(self, bridge: MqttBridge) -> None:
-        self.sent: list[tuple[str, DownChannel, Message]] = []
-        self._bridge = bridge
+    """Stands in for the bridge's publishing: what would have gone to the broker."""
 
-    def __call__(self, node: str, channel: DownChannel, message: Message) -> None:
-        self.sent.append((node, channel, message))
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, DownChannel, bytes]] = []
+
+    def __call__(self, node: str, channel: DownChannel, payload: bytes) -> None:
+        self.sent.append((node, channel, payload))
 
 
 def counts(bridge: MqttBridge) -> tuple[int, int]:
@@ -59,8 +59,8 @@ def counts(bridge: MqttBridge) -> tuple[int, int]:
 def test_no_message_breaks_the_bridge_or_stores_what_it_should_not(
         bridged_hub: MqttBridge, monkeypatch: pytest.MonkeyPatch, channel: str,
         payload: bytes) -> None:
-    recorder = Recorder(bridged_hub)
-    monkeypatch.setattr(bridged_hub, "_send", recorder)
+    recorder = Recorder()
+    monkeypatch.setattr(bridged_hub, "_publish", recorder)
     topic = f"{bridged_hub.topics.root}/node/terminal-1/up/{channel}"
     bridged_hub._handle(topic, "terminal-1", channel, payload)
     tickets, nodes = counts(bridged_hub)
@@ -78,12 +78,13 @@ def test_no_message_breaks_the_bridge_or_stores_what_it_should_not(
 
 def test_the_bridge_still_serves_after_the_fuzz(bridged_hub: MqttBridge,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    recorder = Recorder(bridged_hub)
-    monkeypatch.setattr(bridged_hub, "_send", recorder)
+    recorder = Recorder()
+    monkeypatch.setattr(bridged_hub, "_publish", recorder)
     for raw in (b"\x00\xff", b"{}", b'{"v": 1}', json.dumps({"v": 1, "kind": "ticket"}).encode()):
         bridged_hub._handle("t", "terminal-1", UpChannel.REQUEST, raw)
     request = TicketRequest(node="terminal-1", language="kk", purpose="appeal_paper")
     bridged_hub._handle("t", "terminal-1", UpChannel.REQUEST, request.model_dump_json().encode())
-    last: Any = recorder.sent[-1]
-    assert last[1] is DownChannel.REPLY and last[2].request_id == request.id
+    _, channel, payload = recorder.sent[-1]
+    assert channel is DownChannel.REPLY
+    assert Reply.model_validate_json(payload).request_id == request.id
     assert [kind for _, kind, _ in recorder.sent[:-1]] == [DownChannel.ERROR] * 4
