@@ -34,12 +34,15 @@ def mosquitto_binary() -> str | None:
 
 
 class PrivateMosquitto:
-    """Mosquitto with authentication: `users` maps names to passwords; the hub user may
-    do everything under the center's root, every other user is a node limited by the
-    contract's ACL patterns (its user name is its node id)."""
+    """Mosquitto on a free port. With `users` (name -> password) it authenticates: the
+    hub user may do everything under the center's root, every other user is a node
+    limited by the contract's ACL patterns (its user name is its node id). Without,
+    anyone may connect. `persistence` keeps sessions and queued messages across a
+    restart, as a production broker does."""
 
-    def __init__(self, directory: Path, topics: Topics, users: dict[str, str], *,
-                 hub_user: str = "hub") -> None:
+    def __init__(self, directory: Path, topics: Topics | None = None,
+                 users: dict[str, str] | None = None, *, hub_user: str = "hub",
+                 persistence: bool = True) -> None:
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed")
@@ -47,20 +50,26 @@ class PrivateMosquitto:
         self.directory = directory
         self.port = free_port()
         self.log = directory / "mosquitto.log"
-        passwords = directory / "passwd"
-        passwords.touch(mode=0o600)
-        for user, password in users.items():
-            subprocess.run(["mosquitto_passwd", "-b", str(passwords), user, password],
-                           check=True, capture_output=True)
-        acl = [f"user {hub_user}", f"topic readwrite {topics.root}/#", ""]
-        acl += [f"pattern {access} {pattern}" for access, pattern in topics.acl_patterns()]
-        (directory / "acl").write_text("\n".join(acl) + "\n")
+        access = ["allow_anonymous true"]
+        if users is not None:
+            if topics is None:
+                raise ValueError("an authenticating broker needs the topics for its ACL")
+            passwords = directory / "passwd"
+            passwords.touch(mode=0o600)
+            for user, password in users.items():
+                subprocess.run(["mosquitto_passwd", "-b", str(passwords), user, password],
+                               check=True, capture_output=True)
+            acl = [f"user {hub_user}", f"topic readwrite {topics.root}/#", ""]
+            acl += [f"pattern {right} {pattern}" for right, pattern in topics.acl_patterns()]
+            (directory / "acl").write_text("\n".join(acl) + "\n")
+            access = ["allow_anonymous false", f"password_file {passwords}",
+                      f"acl_file {directory / 'acl'}"]
+        kept = (["persistence true", f"persistence_location {directory}/"] if persistence
+                else ["persistence false"])
         self.config = directory / "mosquitto.conf"
         # Tests run as root; Mosquitto would drop to user mosquitto and lose the temp dir.
         self.config.write_text("\n".join([
-            f"listener {self.port} 127.0.0.1", "allow_anonymous false",
-            f"password_file {passwords}", f"acl_file {directory / 'acl'}",
-            "persistence true", f"persistence_location {directory}/", "set_tcp_nodelay true",
+            f"listener {self.port} 127.0.0.1", *access, *kept, "set_tcp_nodelay true",
             "user root", f"log_dest file {self.log}", "log_type error", "log_type warning",
             "log_type notice", ""]))
         self.process: subprocess.Popen[bytes] | None = None
@@ -92,7 +101,13 @@ class PrivateMosquitto:
         if self.process is None:
             return
         self.process.terminate()
-        self.process.wait(10)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        if self.process.stderr:
+            self.process.stderr.close()
         self.process = None
 
     def restart(self) -> None:

@@ -57,7 +57,8 @@ def run_and_check(tmp_path: Path, hub: HubProcess) -> None:
     engine = create_engine(f"sqlite:///{hub.data_dir / 'kezek.sqlite3'}")
     with engine.connect() as connection:
         tickets = connection.execute(text("SELECT count(*) FROM tickets")).scalar_one()
-        nodes = dict(connection.execute(text("SELECT node_id, presence FROM nodes")).all())
+        nodes: dict[str, str] = dict(connection.execute(
+            text("SELECT node_id, presence FROM nodes")).all())
         called = connection.execute(text(
             "SELECT count(*) FROM tickets WHERE called_at IS NOT NULL")).scalar_one()
     engine.dispose()

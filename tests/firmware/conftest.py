@@ -5,11 +5,7 @@ that point at both."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -36,92 +32,26 @@ from contract.mqtt import (
     encode,
 )
 from firmware.common.settings import NodeSettings
+from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
+from tests.conftest import unavailable
 
 CENTER = "test-center"
 NODE = "terminal-1"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0,
-               what: str = "condition") -> None:
-    """Poll `predicate` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Mosquitto:
-    """A private broker process on a fixed port: stop and start it again to play an outage."""
-
-    def __init__(self, binary: str, directory: Path) -> None:
-        self.binary = binary
-        self.port = free_port()
-        self.config = directory / "mosquitto.conf"
-        self.log = directory / "mosquitto.log"
-        # Tests run as root; Mosquitto would drop to user mosquitto and lose the temp dir.
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            f"user root\nlog_dest file {self.log}\nlog_type all\n")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        assert self.process is None, "broker already running"
-        self.process = subprocess.Popen([self.binary, "-c", str(self.config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    error = self.process.stderr.read() if self.process.stderr else b""
-                    pytest.fail(f"mosquitto exited: {error.decode(errors='replace')}")
-                if time.monotonic() > deadline:
-                    pytest.fail("mosquitto did not start listening within 10 s")
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        if self.process.stderr:
-            self.process.stderr.close()
-        self.process = None
 
 
 @pytest.fixture
-def broker_process(tmp_path: Path) -> Iterator[Mosquitto]:
+def broker_process(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     """A broker configured on a free port but not started."""
-    binary = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
-    if binary is None:
-        if IN_CI:
-            pytest.fail("the mosquitto binary is missing (CI=true: required)")
-        pytest.skip("the mosquitto binary is missing")
-    broker = Mosquitto(binary, tmp_path)
+    if mosquitto_binary() is None:
+        unavailable("the mosquitto binary is missing")
+    # No persistence: a restarted broker remembers nothing, the harder case for nodes.
+    broker = PrivateMosquitto(tmp_path, persistence=False)
     yield broker
     broker.stop()
 
 
 @pytest.fixture
-def broker(broker_process: Mosquitto) -> Mosquitto:
+def broker(broker_process: PrivateMosquitto) -> PrivateMosquitto:
     broker_process.start()
     return broker_process
 
@@ -189,7 +119,7 @@ class FakeHub:
 
 
 @pytest.fixture
-def fake_hub(broker: Mosquitto) -> Iterator[FakeHub]:
+def fake_hub(broker: PrivateMosquitto) -> Iterator[FakeHub]:
     fake = FakeHub(broker.port)
     wait_until(fake.connected.is_set, what="the fake hub to connect")
     yield fake
@@ -203,7 +133,7 @@ def _quick_reconnects(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def node_settings(tmp_path: Path, broker_process: Mosquitto) -> Callable[..., NodeSettings]:
+def node_settings(tmp_path: Path, broker_process: PrivateMosquitto) -> Callable[..., NodeSettings]:
     """Settings of a ticket terminal at the private broker, data in the test's directory."""
 
     def make(**overrides: Any) -> NodeSettings:

@@ -37,7 +37,8 @@ from contract.mqtt import (
 from firmware.common.outbox import OutboxRequest
 from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettings
-from tests.firmware.conftest import NODE, FakeHub, Mosquitto, wait_until
+from tests.brokers import PrivateMosquitto, wait_until
+from tests.firmware.conftest import NODE, FakeHub
 
 
 class Recorder:
@@ -94,7 +95,7 @@ def ticket(language: str = "kk") -> TicketRequest:
 class StatusWatcher:
     """A second broker connection that watches one node's retained status."""
 
-    def __init__(self, broker: Mosquitto, hub: FakeHub) -> None:
+    def __init__(self, broker: PrivateMosquitto, hub: FakeHub) -> None:
         self.seen: list[tuple[Presence, bool]] = []  # (state, retained flag)
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"watcher-{uuid.uuid4().hex[:8]}")
@@ -111,7 +112,8 @@ class StatusWatcher:
 
 
 def test_online_retained_offline_will_on_a_lost_connection_then_online_again(
-        broker: Mosquitto, fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime]) -> None:
+        broker: PrivateMosquitto, fake_hub: FakeHub,
+        make_runtime: Callable[..., NodeRuntime]) -> None:
     runtime = make_runtime(drivers=lambda: {"printer": Driver(state=DriverState.OK)})
     runtime.start()
     wait_until(runtime.connected.is_set, what="the node to connect")
@@ -140,7 +142,7 @@ def test_online_retained_offline_will_on_a_lost_connection_then_online_again(
 
 
 def test_requests_made_while_the_broker_is_down_are_replayed_in_order(
-        broker: Mosquitto, fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
+        broker: PrivateMosquitto, fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
         recorder: Recorder) -> None:
     runtime = make_runtime()
     runtime.start()
@@ -168,7 +170,7 @@ def test_requests_made_while_the_broker_is_down_are_replayed_in_order(
 
 
 def test_requests_made_before_the_broker_ever_came_up_are_sent(
-        broker_process: Mosquitto, make_runtime: Callable[..., NodeRuntime],
+        broker_process: PrivateMosquitto, make_runtime: Callable[..., NodeRuntime],
         recorder: Recorder) -> None:
     runtime = make_runtime()
     runtime.start()

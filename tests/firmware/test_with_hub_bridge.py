@@ -14,8 +14,8 @@ from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettings
 from hub.mqtt.bridge import MqttBridge
 from hub.wiring import Hub
-from tests.brokers import PrivateMosquitto, mosquitto_binary
-from tests.firmware.conftest import IN_CI, wait_until
+from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
+from tests.conftest import unavailable
 
 CENTER = "test-center"
 NODE = "terminal-1"
@@ -26,9 +26,7 @@ NODE_PASSWORD = "terminal-secret"
 @pytest.fixture
 def secured_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     if mosquitto_binary() is None:
-        if IN_CI:
-            pytest.fail("the mosquitto binary is missing (CI=true: required)")
-        pytest.skip("the mosquitto binary is missing")
+        unavailable("the mosquitto binary is missing")
     directory = tmp_path / "broker"
     directory.mkdir()
     broker = PrivateMosquitto(directory, Topics(CENTER),

@@ -23,6 +23,7 @@ from contract.mqtt import (
     UpChannel,
 )
 from hub.mqtt.bridge import MqttBridge
+from hub.services.nodes import NodeInfo
 from hub.storage.models import AuditRow, TicketRow
 from tests.brokers import wait_until
 from tests.mqtt.conftest import NodeFactory
@@ -129,15 +130,21 @@ def test_nodes_act_only_in_their_role_and_at_their_desk(
 
 def test_presence_telemetry_and_the_will(bridged_hub: MqttBridge, node: NodeFactory) -> None:
     registry = bridged_hub.hub.nodes
+
+    def known() -> NodeInfo:
+        info = registry.get("terminal-1")
+        assert info is not None
+        return info
+
     terminal = node("terminal-1")
-    wait_until(lambda: (n := registry.get("terminal-1")) is not None and n.presence == "online",
+    wait_until(lambda: registry.get("terminal-1") is not None and known().presence == "online",
                what="terminal online")
     terminal.publish(UpChannel.TELEMETRY, Telemetry(node="terminal-1", uptime_s=12.5, outbox=3,
                                                     cpu_temp_c=48.2))
-    wait_until(lambda: (registry.get("terminal-1").telemetry or {}).get("outbox") == 3,
+    wait_until(lambda: (known().telemetry or {}).get("outbox") == 3,
                what="telemetry stored")
     terminal.kill()
-    wait_until(lambda: registry.get("terminal-1").presence == "offline", timeout=20,
+    wait_until(lambda: known().presence == "offline", timeout=20,
                what="the will to mark the terminal offline")
 
 
