@@ -7,7 +7,10 @@ for women), four digits of the registration number and a check digit.
 The check digit is the weighted sum of the first eleven digits modulo 11 with
 weights 1..11; when that gives 10 a second pass uses the weights
 3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2; when the second pass also gives 10 the
-number is never issued.
+number is never issued. The first pass weighs the 11th digit by 11 ≡ 0, so a
+mistake in that digit alone is caught only when the second pass is in use;
+a mistake in any one of the first ten digits is always caught unless one of
+the two numbers needs the second pass.
 
 Offers ``Iin`` (a validated value), ``parse_iin`` and ``check_digit``.
 """
