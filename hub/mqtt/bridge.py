@@ -54,6 +54,9 @@ log = logging.getLogger("kezek.mqtt.bridge")
 
 # Display snapshots are rebuilt at least this often: opening hours change with the clock.
 SNAPSHOT_REFRESH_SECONDS = 30.0
+# ...and at most this often: under a burst of tickets the boards still change within
+# a fraction of a second, and the queue is read a few times a second, not per ticket.
+SNAPSHOT_MIN_SECONDS = 0.2
 WORKER_THREADS = 4
 
 
@@ -282,6 +285,7 @@ class MqttBridge:
                 self._publish_snapshots()
             except Exception:
                 log.exception("display snapshots could not be published")
+            self._stopping.wait(SNAPSHOT_MIN_SECONDS)
 
     def _displays(self) -> list[NodeInfo]:
         with self._nodes_lock:
