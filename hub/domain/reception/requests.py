@@ -339,14 +339,17 @@ class BookingRequest:
 
     def _check(self, target: RequestState) -> None:
         if not can_transition(self.state, target):
-            raise IllegalTransition(
-                f"request {self.number} is {self.state.value} and cannot become {target.value}",
-                Bilingual(
-                    kk=f"{self.number} өтініші «{STATE_NAMES[self.state].kk}» күйінде, "
-                       f"«{STATE_NAMES[target].kk}» күйіне өте алмайды",
-                    ru=f"Обращение {self.number} в состоянии «{STATE_NAMES[self.state].ru}» "
-                       f"и не может перейти в «{STATE_NAMES[target].ru}»"),
-                field="state", state=self.state.value, requested=target.value)
+            raise self._illegal(target)
+
+    def _illegal(self, target: RequestState) -> IllegalTransition:
+        return IllegalTransition(
+            f"request {self.number} is {self.state.value} and cannot become {target.value}",
+            Bilingual(
+                kk=f"{self.number} өтініші «{STATE_NAMES[self.state].kk}» күйінде, "
+                   f"«{STATE_NAMES[target].kk}» күйіне өте алмайды",
+                ru=f"Обращение {self.number} в состоянии «{STATE_NAMES[self.state].ru}» "
+                   f"и не может перейти в «{STATE_NAMES[target].ru}»"),
+            field="state", state=self.state.value, requested=target.value)
 
     def _move(self, target: RequestState, at: datetime, actor: str,
               note: str | None = None) -> Transition:
@@ -663,14 +666,9 @@ class BookingRequest:
         elif self.state is S.APPROVED and self.booking is None:
             who = self._stamp(at, actor)
         else:
-            self._check(S.APPROVED)
-            raise Conflict(
-                f"request {self.number} is already booked; move it first",
-                Bilingual(kk="Өтініш бойынша жазылу бар — алдымен оны ауыстырыңыз.",
-                          ru="Запись по обращению уже есть — сначала перенесите её."),
-                field="booking")
-        if booking.official != self.official and self.official is not None and (
-                self.state is S.APPROVED):
+            # Already booked (move it first), or not approved yet (approve it).
+            raise self._illegal(S.APPROVED)
+        if self.state is S.APPROVED and booking.official != self.official:
             raise ValidationFailed(
                 "the booking is with another official than the one approved",
                 Bilingual(kk="Жазылу бекітілген лауазымды адамға емес.",
