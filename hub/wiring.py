@@ -57,12 +57,13 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     if load_default_center and not centers.is_configured():
         centers.replace(read_center_file(settings.center_file), actor="system",
                         action="load_center")
+    issuing = ThreadPoolExecutor(max_workers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS,
+                                 thread_name_prefix="kezek-issue")
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers,
-               queue=QueueService(db, centers, clock, bus),
+               queue=QueueService(db, centers, clock, bus, issuing=issuing,
+                                  issuers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS),
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
-               issuing=ThreadPoolExecutor(
-                   max_workers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS,
-                   thread_name_prefix="kezek-issue"))
+               issuing=issuing)
