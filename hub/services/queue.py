@@ -323,8 +323,16 @@ class QueueService:
         for another request, the center closed) is answered with its error while
         the others go on; any other failure rolls the transaction back, and then
         each request is tried again on its own, so one bad request fails alone."""
+        tries: list[int] = []
+
+        def attempt() -> list[IssuedTicket | DomainError]:
+            # Only a retry looks for earlier tickets by key and for held numbers
+            # first: see `_issue_together`.
+            tries.append(1)
+            return self._issue_together(batch, careful=len(tries) > 1)
+
         try:
-            outcomes = self._retrying(lambda: self._issue_together(batch))
+            outcomes = self._retrying(attempt)
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].done.set_exception(exc)
@@ -340,14 +348,25 @@ class QueueService:
             else:
                 request.done.set_exception(outcome)
 
-    def _issue_together(self, batch: list[_IssueRequest]) -> list[IssuedTicket | DomainError]:
+    def _issue_together(self, batch: list[_IssueRequest], *,
+                        careful: bool) -> list[IssuedTicket | DomainError]:
+        """One transaction for the batch. Not `careful` (the first try), it does not
+        look for earlier tickets with the batch's idempotency keys, nor for active
+        tickets holding the numbers about to be given: both are rare (a client's
+        retry; a range that wrapped or changed during the day), and the unique
+        indexes on the key and on a zone's active numbers refuse the insert when
+        one is there. That failure rolls everything back and the `careful` retry
+        looks first, as one ticket at a time always did."""
         snap = self._centers.snapshot()
         now = self._clock.now()
         day = snap.calendar.service_day(now)
         checked = [_check_request(snap, now, request) for request in batch]
         keys = {r.scoped_key for r in batch if r.scoped_key is not None}
+        # A refused request with a key may be a retry of a ticket issued before closing.
+        look = careful or any(isinstance(c, _Refused) and r.scoped_key is not None
+                              for r, c in zip(batch, checked, strict=True))
         with self._db.write() as session:
-            known = tickets_by_keys(session, keys)
+            known = tickets_by_keys(session, keys) if look else {}
             made: dict[str, _NewTicket] = {}
             fresh: list[_NewTicket] = []
             # Per request: a refusal, a new ticket, or an earlier ticket (with the
@@ -380,12 +399,12 @@ class QueueService:
                 if key is not None:
                     made[key] = ticket
             if fresh:
-                self._number(session, snap.config, day, fresh)
+                self._number(session, snap.config, day, fresh, careful=careful)
                 self._store_new(session, fresh, now)
             return self._answers(session, snap, now, steps, fresh)
 
     def _number(self, session: Session, config: CenterConfig, day: date,
-                fresh: list[_NewTicket]) -> None:
+                fresh: list[_NewTicket], *, careful: bool) -> None:
         """Give the new tickets their sequences and numbers: each zone's day counter
         advances by its count of new tickets, all zones in one statement."""
         counts = Counter(t.issued_zone for t in fresh)
@@ -395,10 +414,12 @@ class QueueService:
             drawn[ticket.issued_zone] += 1
             ticket.sequence = drawn[ticket.issued_zone]
             ticket.number = number_for(_range_of(ticket.plan.zone), ticket.sequence)
-        # Until a range wraps its next numbers are free; one look says so for the lot.
+        # Until a range wraps its next numbers are free. The first try counts on that
+        # (the index uq_ticket_active_number refuses a held one); a careful one looks.
         candidates = Counter((t.issued_zone, t.number) for t in fresh)
         clashing = {zone for (zone, _), n in candidates.items() if n > 1}
-        clashing |= {zone for zone, _ in held_among(session, day, list(candidates))}
+        if careful:
+            clashing |= {zone for zone, _ in held_among(session, day, list(candidates))}
         for zone in sorted(clashing):
             # The range wrapped onto numbers still held: skip them, as one by one.
             in_use = numbers_held(session, zone, day)
