@@ -4,6 +4,11 @@ Every change runs in one write transaction that also writes the audit row, so
 a refused request leaves nothing behind. Ticket numbers are drawn under a lock
 on the zone's day counter (a row lock on PostgreSQL, the write lock on
 SQLite), so two hub processes never hand out the same number.
+
+Tickets are issued by group commit: requests that arrive while a transaction is
+running wait, and the next transaction issues all of them (one statement each
+for the counters, the tickets, the audit rows and the people ahead), answering
+each request as if it had been issued alone, after the ones before it.
 """
 
 from __future__ import annotations

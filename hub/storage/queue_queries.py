@@ -1,5 +1,7 @@
 """Statements of the hot path of issuing, built once with bound parameters
-(building a statement per call cost more than running it).
+(building a statement per call cost more than running it). Issuing works on a
+batch of tickets at once (see QueueService.issue): one statement for all the
+batch's counters, tickets, audit rows and counts of people ahead.
 
 `people_ahead_count` is the SQL form of `hub.domain.issuing.people_ahead` with
 the order of `hub.domain.ordering.call_key`: a test compares the two on random
@@ -162,25 +164,15 @@ _SET_SEQUENCE = (update(TicketCounterRow)
                         TicketCounterRow.service_day == bindparam("counter_day", type_=Date()))
                  .values(last_sequence=bindparam("sequence", type_=Integer())))
 _HELD = (TicketRow.issued_zone == _ZONE, TicketRow.service_day == _DAY, _HOLDS_NUMBER)
-_NUMBER_HELD = (select(TicketRow.id)
-                .where(*_HELD, TicketRow.number == bindparam("number", type_=Integer()))
-                .limit(1))
 _NUMBERS_HELD = select(TicketRow.number).where(*_HELD)
 # Zones and numbers as two lists: the index is searched for every combination, and
 # the caller keeps the pairs it asked about.
 _ANY_HELD = select(TicketRow.issued_zone, TicketRow.number).where(
     TicketRow.issued_zone.in_(bindparam("zones", expanding=True)), TicketRow.service_day == _DAY,
     TicketRow.number.in_(bindparam("numbers", expanding=True)), _HOLDS_NUMBER)
-_BY_KEY = select(TicketRow).where(TicketRow.idempotency_key == bindparam("key", type_=String()))
 _BY_KEYS = select(TicketRow.__table__).where(
     TicketRow.idempotency_key.in_(bindparam("keys", expanding=True)))
 _INSERT_TICKETS = insert(TicketRow).returning(TicketRow.id, sort_by_parameter_order=True)
-
-
-def next_sequence(session: Session, zone: str, day: date) -> int:
-    """Advance the zone's ticket count for the day by one and return it; the row
-    stays locked until commit, so concurrent issuers of the zone queue here."""
-    return advance_sequences(session, day, {zone: 1})[zone]
 
 
 def advance_sequences(session: Session, day: date, counts: dict[str, int]) -> dict[str, int]:
@@ -200,11 +192,6 @@ def set_sequence(session: Session, zone: str, day: date, sequence: int) -> None:
                                     "sequence": sequence})
 
 
-def number_held(session: Session, zone: str, day: date, number: int) -> bool:
-    """Whether an active ticket of the zone's day shows `number`."""
-    return session.scalar(_NUMBER_HELD, {"zone": zone, "day": day, "number": number}) is not None
-
-
 def numbers_held(session: Session, zone: str, day: date) -> set[int]:
     return set(session.scalars(_NUMBERS_HELD, {"zone": zone, "day": day}))
 
@@ -219,11 +206,6 @@ def held_among(session: Session, day: date,
         "numbers": sorted({n for _, n in candidates})})
     asked = set(candidates)
     return {(str(zone), int(number)) for zone, number in rows if (zone, number) in asked}
-
-
-def ticket_by_key(session: Session, key: str) -> TicketRow | None:
-    row: TicketRow | None = session.scalars(_BY_KEY, {"key": key}).first()
-    return row
 
 
 def tickets_by_keys(session: Session, keys: Collection[str]) -> dict[str, Any]:
