@@ -97,7 +97,8 @@ def make_app() -> FastAPI:
     data_dir = Path(os.environ[ENV_DATA_DIR])
     settings = HubSettings(data_dir=data_dir,
                            database_url=os.environ.get(ENV_DATABASE_URL) or None,
-                           center_file=CENTER_FILE)
+                           center_file=CENTER_FILE,
+                           mqtt_enabled=False)  # HTTP only: bench/mqtt_tickets.py does MQTT
     app = create_app(settings, clock=ManualClock(WORKING_TIME))
     token = app.state.hub.users.create_token(name="bench", role=Role.ADMINISTRATOR,
                                              actor="bench")

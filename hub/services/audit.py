@@ -21,6 +21,15 @@ def record(session: Session, *, actor: str, action: str, entity: str, entity_id:
                               "entity_id": str(entity_id), "before": before, "after": after})
 
 
+def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Several `record`s in one statement; each entry has `record`'s keyword arguments."""
+    if entries:
+        session.connection().execute(_INSERT, [
+            {"at": e["at"], "actor": e["actor"], "action": e["action"], "entity": e["entity"],
+             "entity_id": str(e["entity_id"]), "before": e.get("before"),
+             "after": e.get("after")} for e in entries])
+
+
 def recent(session: Session, *, limit: int = 200, entity: str | None = None,
            entity_id: str | None = None, before_id: int | None = None) -> list[AuditRow]:
     query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)

@@ -4,11 +4,19 @@ Every change runs in one write transaction that also writes the audit row, so
 a refused request leaves nothing behind. Ticket numbers are drawn under a lock
 on the zone's day counter (a row lock on PostgreSQL, the write lock on
 SQLite), so two hub processes never hand out the same number.
+
+Tickets are issued by group commit: requests that arrive while a transaction is
+running wait, and the next transaction issues all of them (one statement each
+for the counters, the tickets, the audit rows and the people ahead), answering
+each request as if it had been issued alone, after the ones before it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from time import monotonic
 from typing import Any, TypeVar
@@ -19,7 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hub.domain.calendar import WorkCalendar
-from hub.domain.center import CenterConfig, Desk, Zone
+from hub.domain.center import CenterConfig, Desk, NumberRange, Zone
 from hub.domain.errors import (
     Conflict,
     DeskBusy,
@@ -31,8 +39,8 @@ from hub.domain.errors import (
     not_at_desk,
 )
 from hub.domain.estimate import WaitEstimate, estimate_wait, typical_service_minutes
-from hub.domain.issuing import plan_ticket
-from hub.domain.numbering import allocate_number
+from hub.domain.issuing import IssuePlan, people_ahead, plan_ticket
+from hub.domain.numbering import allocate_number, number_for
 from hub.domain.ordering import class_time, next_for_desk, service_class, zone_order
 from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import (
@@ -47,6 +55,7 @@ from hub.services import audit
 from hub.services.center_store import CenterSnapshot, CenterStore
 from hub.services.clock import Clock
 from hub.services.events import EventBus, QueueEvent
+from hub.services.group_commit import GroupCommit
 from hub.services.views import (
     DeskStatus,
     IssuedTicket,
@@ -59,12 +68,14 @@ from hub.services.views import (
 from hub.storage.db import Database
 from hub.storage.models import DeskShiftRow, TicketRow
 from hub.storage.queue_queries import (
-    next_sequence,
-    number_held,
+    advance_sequences,
+    held_among,
+    insert_tickets,
     numbers_held,
     people_ahead_count,
+    people_ahead_counts,
     set_sequence,
-    ticket_by_key,
+    tickets_by_keys,
 )
 
 T = TypeVar("T")
@@ -94,7 +105,8 @@ def start_of_service_day(calendar: WorkCalendar, moment: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def ticket_info(row: TicketRow) -> TicketInfo:
+def ticket_info(row: TicketRow | Any) -> TicketInfo:
+    """A ticket's record from its row (an ORM object or a row of the tickets table)."""
     return TicketInfo(id=row.id, number=row.number, zone=row.zone, issued_zone=row.issued_zone,
                       service_day=row.service_day, language=row.language, purpose=row.purpose,
                       out_of_turn=row.out_of_turn, needs_escort=row.needs_escort,
@@ -114,7 +126,7 @@ def _domain(row: TicketRow) -> Ticket:
                   transfers=row.transfers, id=row.id)
 
 
-def _audit_view(row: TicketRow) -> dict[str, Any]:
+def _audit_view(row: TicketRow | TicketInfo) -> dict[str, Any]:
     return {"number": row.number, "state": row.state, "zone": row.zone, "desk": row.desk,
             "target_desk": row.target_desk, "recalls": row.recalls}
 
@@ -140,28 +152,118 @@ def _store(row: TicketRow, ticket: Ticket, step: Transition) -> None:
         row.started_at = None
 
 
-class ActiveNumbers:
-    """The numbers of a zone's day still held by active tickets, asked lazily:
-    until the range wraps the next number is free, and one indexed lookup says
-    so without loading the whole day."""
+@dataclass(slots=True)
+class _IssueRequest:
+    """One call of `issue`, waiting for its turn in a batch."""
 
-    def __init__(self, session: Session, zone: str, day: date) -> None:
-        self._session = session
-        self._zone = zone
-        self._day = day
-        self._all: set[int] | None = None
+    language: str
+    purpose: str | None
+    zone: str | None
+    out_of_turn: str | None
+    needs_escort: bool
+    idempotency_key: str | None
+    source: str | None
+    actor: str
+    done: Future[IssuedTicket] = field(default_factory=Future)
 
-    def __contains__(self, number: object) -> bool:
-        if not isinstance(number, int):
-            return False
-        if self._all is None:
-            if not number_held(self._session, self._zone, self._day, number):
-                return False
-            self._all = numbers_held(self._session, self._zone, self._day)
-        return number in self._all
+    @property
+    def scoped_key(self) -> str | None:
+        # Keys are the client's own: two terminals using the same key never collide.
+        return (f"{self.actor}|{self.idempotency_key}"
+                if self.idempotency_key is not None else None)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return {"language": self.language, "purpose": self.purpose, "zone": self.zone,
+                "out_of_turn": self.out_of_turn, "needs_escort": self.needs_escort}
 
 
-def _same_request(row: TicketRow, request: dict[str, Any]) -> None:
+@dataclass(slots=True)
+class _NewTicket:
+    """A ticket being issued in the current batch."""
+
+    request: _IssueRequest
+    plan: IssuePlan
+    language: str
+    position: int
+    sequence: int = 0
+    number: int = 0
+    stored: TicketInfo | None = None
+
+    @property
+    def info(self) -> TicketInfo:
+        assert self.stored is not None, "the ticket is not inserted yet"
+        return self.stored
+
+    @property
+    def issued_zone(self) -> str:
+        return self.plan.zone.code
+
+    # What `_same_request` compares, as on a stored ticket.
+    @property
+    def purpose(self) -> str | None:
+        return self.plan.purpose.code if self.plan.purpose else None
+
+    @property
+    def out_of_turn(self) -> str | None:
+        return self.request.out_of_turn
+
+    @property
+    def needs_escort(self) -> bool:
+        return self.request.needs_escort
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {"service_day": self.plan.service_day, "issued_zone": self.issued_zone,
+                "sequence": self.sequence, "number": self.number, "zone": self.issued_zone,
+                "purpose": self.purpose, "language": self.language,
+                "out_of_turn": self.out_of_turn, "needs_escort": self.needs_escort,
+                "state": TicketState.WAITING.value, "desk": None, "target_desk": None,
+                "booked_for": None, "recalls": 0, "transfers": 0, "issued_at": now,
+                "queued_at": now, "called_at": None, "started_at": None, "finished_at": None,
+                "updated_at": now, "source": self.request.source,
+                "idempotency_key": self.request.scoped_key, "version": 1}
+
+    def ticket_info(self, ticket_id: int, now: datetime) -> TicketInfo:
+        return TicketInfo(id=ticket_id, number=self.number, zone=self.issued_zone,
+                          issued_zone=self.issued_zone, service_day=self.plan.service_day,
+                          language=self.language, purpose=self.purpose,
+                          out_of_turn=self.out_of_turn, needs_escort=self.needs_escort,
+                          state=TicketState.WAITING.value, desk=None, target_desk=None,
+                          booked_for=None, recalls=0, transfers=0, issued_at=now,
+                          queued_at=now, called_at=None, started_at=None, finished_at=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """No new ticket for this request; a retry of an earlier one is still answered."""
+
+    refusal: DomainError
+
+
+def _check_request(snap: CenterSnapshot, now: datetime, request: _IssueRequest,
+                   ) -> tuple[Language, IssuePlan] | _Refused | DomainError:
+    """What can be decided without the database: the language, the zone, whether open."""
+    try:
+        language = Language(request.language)
+    except ValueError:
+        return ValidationFailed(f"language must be kk or ru, not {request.language!r}",
+                                Bilingual(kk="Тіл «kk» немесе «ru» болуы керек",
+                                          ru="Язык должен быть «kk» или «ru»"),
+                                field="language")
+    try:
+        return language, plan_ticket(snap.config, snap.calendar, now, purpose=request.purpose,
+                                     zone=request.zone, out_of_turn=request.out_of_turn)
+    except DomainError as refusal:
+        # A retry of a ticket issued before closing time still gets its ticket back.
+        return _Refused(refusal)
+
+
+def _range_of(zone: Zone) -> NumberRange:
+    assert zone.number_range is not None  # plan_ticket issues only in serving zones
+    return zone.number_range
+
+
+def _same_request(row: Any, request: dict[str, Any]) -> None:
     """A retry must repeat its request; a key reused for another one is a client bug."""
     stored = {"language": row.language, "purpose": row.purpose, "zone": row.issued_zone,
               "out_of_turn": row.out_of_turn, "needs_escort": row.needs_escort}
@@ -177,7 +279,11 @@ def _same_request(row: TicketRow, request: dict[str, Any]) -> None:
 
 
 class QueueService:
-    def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus) -> None:
+    def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus, *,
+                 issuing: Executor | None = None, issuers: int = 1) -> None:
+        """With `issuing`, tickets are issued there by up to `issuers` threads at once,
+        each taking every request waiting into one transaction (group commit);
+        without it, in the caller's thread, one transaction each."""
         self._db = db
         self._centers = centers
         self._clock = clock
@@ -186,6 +292,8 @@ class QueueService:
         # zone, reused for a moment because every issue and board refresh needs it.
         self._pace: dict[tuple[str, date], tuple[float, float, int]] = {}
         bus.subscribe(self._forget_pace)
+        self._group = (GroupCommit(issuing, self._issue_batch, drains=issuers)
+                       if issuing is not None else None)
 
     # Issuing -------------------------------------------------------------------
 
@@ -193,95 +301,198 @@ class QueueService:
               out_of_turn: str | None = None, needs_escort: bool = False,
               idempotency_key: str | None = None, source: str | None = None,
               actor: str) -> IssuedTicket:
+        request = _IssueRequest(language=language, purpose=purpose, zone=zone,
+                                out_of_turn=out_of_turn, needs_escort=needs_escort,
+                                idempotency_key=idempotency_key, source=source, actor=actor)
+        if self._group is None or self._group.inside():
+            self._issue_batch([request])
+        else:
+            self._group.submit(request)
+        return request.done.result()
+
+    def submit_issue(self, *, language: str, purpose: str | None = None,
+                     zone: str | None = None, out_of_turn: str | None = None,
+                     needs_escort: bool = False, idempotency_key: str | None = None,
+                     source: str | None = None, actor: str) -> Future[IssuedTicket]:
+        """`issue` without waiting: the future holds the ticket or the error. Requests
+        that come in together are issued in one transaction (group commit), so an
+        async caller should use this instead of running `issue` in a thread."""
+        request = _IssueRequest(language=language, purpose=purpose, zone=zone,
+                                out_of_turn=out_of_turn, needs_escort=needs_escort,
+                                idempotency_key=idempotency_key, source=source, actor=actor)
+        if self._group is None:
+            self._issue_batch([request])
+        else:
+            self._group.submit(request)
+        return request.done
+
+    def _issue_batch(self, batch: list[_IssueRequest]) -> None:
+        """Issue every request of `batch` in one transaction and answer each one.
+        A request refused before anything is written (a wrong language, a key used
+        for another request, the center closed) is answered with its error while
+        the others go on; any other failure rolls the transaction back, and then
+        each request is tried again on its own, so one bad request fails alone."""
+        tries: list[int] = []
+
+        def attempt() -> list[IssuedTicket | DomainError]:
+            # Only a retry looks for earlier tickets by key and for held numbers
+            # first: see `_issue_together`.
+            tries.append(1)
+            return self._issue_together(batch, careful=len(tries) > 1)
+
+        try:
+            outcomes = self._retrying(attempt)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].done.set_exception(exc)
+                return
+            for request in batch:
+                self._issue_batch([request])
+            return
+        for request, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, IssuedTicket):
+                if not outcome.replayed:
+                    self._publish("issued", outcome.ticket)
+                request.done.set_result(outcome)
+            else:
+                request.done.set_exception(outcome)
+
+    def _issue_together(self, batch: list[_IssueRequest], *,
+                        careful: bool) -> list[IssuedTicket | DomainError]:
+        """One transaction for the batch. Not `careful` (the first try), it does not
+        look for earlier tickets with the batch's idempotency keys, nor for active
+        tickets holding the numbers about to be given: both are rare (a client's
+        retry; a range that wrapped or changed during the day), and the unique
+        indexes on the key and on a zone's active numbers refuse the insert when
+        one is there. That failure rolls everything back and the `careful` retry
+        looks first, as one ticket at a time always did."""
         snap = self._centers.snapshot()
-        try:
-            chosen_language = Language(language)
-        except ValueError:
-            raise ValidationFailed(f"language must be kk or ru, not {language!r}",
-                                   Bilingual(kk="Тіл «kk» немесе «ru» болуы керек",
-                                             ru="Язык должен быть «kk» или «ru»"),
-                                   field="language") from None
-        # Keys are the client's own: two terminals using the same key never collide.
-        scoped_key = f"{actor}|{idempotency_key}" if idempotency_key is not None else None
-        request = {"language": chosen_language.value, "purpose": purpose, "zone": zone,
-                   "out_of_turn": out_of_turn, "needs_escort": needs_escort}
         now = self._clock.now()
-        try:
-            plan = plan_ticket(snap.config, snap.calendar, now, purpose=purpose, zone=zone,
-                               out_of_turn=out_of_turn)
-        except DomainError:
-            # A retry of a ticket issued before closing time still gets its ticket back.
-            replay = self._replay(scoped_key, request) if scoped_key is not None else None
-            if replay is None:
-                raise
-            return self._issued(snap, replay, note=None, replayed=True)
+        day = snap.calendar.service_day(now)
+        checked = [_check_request(snap, now, request) for request in batch]
+        keys = {r.scoped_key for r in batch if r.scoped_key is not None}
+        # A refused request with a key may be a retry of a ticket issued before closing.
+        look = careful or any(isinstance(c, _Refused) and r.scoped_key is not None
+                              for r, c in zip(batch, checked, strict=True))
+        with self._db.write() as session:
+            known = tickets_by_keys(session, keys) if look else {}
+            made: dict[str, _NewTicket] = {}
+            fresh: list[_NewTicket] = []
+            # Per request: a refusal, a new ticket, or an earlier ticket (with the
+            # position after which it is answered).
+            steps: list[DomainError | _NewTicket | tuple[Any, int]] = []
+            for position, (request, check) in enumerate(zip(batch, checked, strict=True)):
+                if isinstance(check, DomainError):  # a wrong language: refused first
+                    steps.append(check)
+                    continue
+                key = request.scoped_key
+                earlier: Any = None
+                if key is not None:
+                    earlier = made.get(key) or known.get(key)
+                if earlier is not None:
+                    try:
+                        _same_request(earlier, request.body)
+                    except Conflict as conflict:
+                        steps.append(conflict)
+                        continue
+                    steps.append((earlier, position))
+                    continue
+                if isinstance(check, _Refused):  # e.g. closed: only a retry is answered
+                    steps.append(check.refusal)
+                    continue
+                language, plan = check
+                ticket = _NewTicket(request=request, plan=plan, language=language.value,
+                                    position=position)
+                fresh.append(ticket)
+                steps.append(ticket)
+                if key is not None:
+                    made[key] = ticket
+            if fresh:
+                self._number(session, snap.config, day, fresh, careful=careful)
+                self._store_new(session, fresh, now)
+            return self._answers(session, snap, now, steps, fresh)
 
-        def attempt() -> tuple[TicketInfo, WaitEstimate, bool]:
-            with self._db.write() as session:
-                if scoped_key is not None:
-                    existing = self._by_key(session, scoped_key)
-                    if existing is not None:
-                        _same_request(existing, request)
-                        return (ticket_info(existing), self._estimate_for(session, snap, existing),
-                                True)
-                row = self._new_ticket(session, plan.zone, plan.service_day, now,
-                                       language=chosen_language,
-                                       purpose=plan.purpose.code if plan.purpose else None,
-                                       out_of_turn=out_of_turn, needs_escort=needs_escort,
-                                       source=source, idempotency_key=scoped_key)
-                audit.record(session, actor=actor, action="issue", entity="ticket",
-                             entity_id=row.id, at=now, before=None,
-                             after=_audit_view(row) | {"language": row.language,
-                                                       "out_of_turn": row.out_of_turn,
-                                                       "needs_escort": row.needs_escort,
-                                                       "source": source})
-                # Counted in the same transaction: one indexed count is cheaper than
-                # a second transaction, and the figure is exact at issue time.
-                return ticket_info(row), self._estimate_for(session, snap, row), False
-
-        info, estimate, replayed = self._retrying(attempt)
-        if not replayed:
-            self._publish("issued", info)
-        return IssuedTicket(ticket=info, estimate=estimate,
-                            note=None if replayed else plan.note, replayed=replayed)
-
-    def _replay(self, key: str, request: dict[str, Any]) -> TicketInfo | None:
-        with self._db.read() as session:
-            row = self._by_key(session, key)
-            if row is None:
-                return None
-            _same_request(row, request)
-            return ticket_info(row)
+    def _number(self, session: Session, config: CenterConfig, day: date,
+                fresh: list[_NewTicket], *, careful: bool) -> None:
+        """Give the new tickets their sequences and numbers: each zone's day counter
+        advances by its count of new tickets, all zones in one statement."""
+        counts = Counter(t.issued_zone for t in fresh)
+        last = advance_sequences(session, day, dict(counts))
+        drawn = {zone: last[zone] - count for zone, count in counts.items()}
+        for ticket in fresh:
+            drawn[ticket.issued_zone] += 1
+            ticket.sequence = drawn[ticket.issued_zone]
+            ticket.number = number_for(_range_of(ticket.plan.zone), ticket.sequence)
+        # Until a range wraps its next numbers are free. The first try counts on that
+        # (the index uq_ticket_active_number refuses a held one); a careful one looks.
+        candidates = Counter((t.issued_zone, t.number) for t in fresh)
+        clashing = {zone for (zone, _), n in candidates.items() if n > 1}
+        if careful:
+            clashing |= {zone for zone, _ in held_among(session, day, list(candidates))}
+        for zone in sorted(clashing):
+            # The range wrapped onto numbers still held: skip them, as one by one.
+            in_use = numbers_held(session, zone, day)
+            previous = last[zone] - counts[zone]
+            for ticket in (t for t in fresh if t.issued_zone == zone):
+                previous, ticket.number = allocate_number(
+                    _range_of(ticket.plan.zone), previous, in_use)  # may refuse: RangeExhausted
+                ticket.sequence = previous
+                in_use.add(ticket.number)
+            if previous != last[zone]:
+                set_sequence(session, zone, day, previous)
 
     @staticmethod
-    def _by_key(session: Session, key: str) -> TicketRow | None:
-        return ticket_by_key(session, key)
+    def _store_new(session: Session, fresh: list[_NewTicket], now: datetime) -> None:
+        """Insert the new tickets and their audit rows, one statement each."""
+        ids = insert_tickets(session, [t.row(now) for t in fresh])
+        for ticket, ticket_id in zip(fresh, ids, strict=True):
+            ticket.stored = ticket.ticket_info(ticket_id, now)
+        audit.record_many(session, [{
+            "actor": t.request.actor, "action": "issue", "entity": "ticket",
+            "entity_id": t.info.id, "at": now, "before": None,
+            "after": _audit_view(t.info) | {"language": t.info.language,
+                                            "out_of_turn": t.info.out_of_turn,
+                                            "needs_escort": t.info.needs_escort,
+                                            "source": t.request.source}}
+            for t in fresh])
 
-    def _new_ticket(self, session: Session, zone: Zone, day: date, now: datetime, *,
-                    language: Language, purpose: str | None, out_of_turn: str | None,
-                    needs_escort: bool, source: str | None,
-                    idempotency_key: str | None) -> TicketRow:
-        assert zone.number_range is not None
-        drawn = next_sequence(session, zone.code, day)
-        in_use = ActiveNumbers(session, zone.code, day)
-        sequence, number = allocate_number(zone.number_range, drawn - 1, in_use)
-        if sequence != drawn:  # the range wrapped onto numbers still held: skipped them
-            set_sequence(session, zone.code, day, sequence)
-        row = TicketRow(service_day=day, issued_zone=zone.code, sequence=sequence, number=number,
-                        zone=zone.code, purpose=purpose, language=language.value,
-                        out_of_turn=out_of_turn, needs_escort=needs_escort,
-                        state=TicketState.WAITING.value, issued_at=now, queued_at=now,
-                        updated_at=now, source=source, idempotency_key=idempotency_key,
-                        recalls=0, transfers=0)
-        session.add(row)
-        session.flush()
-        return row
-
-    def _issued(self, snap: CenterSnapshot, info: TicketInfo, *,
-                note: Bilingual | None, replayed: bool) -> IssuedTicket:
-        with self._db.read() as session:
-            estimate = self._estimate_for(session, snap, info)
-        return IssuedTicket(ticket=info, estimate=estimate, note=note, replayed=replayed)
+    def _answers(self, session: Session, snap: CenterSnapshot, now: datetime,
+                 steps: list[DomainError | _NewTicket | tuple[Any, int]],
+                 fresh: list[_NewTicket]) -> list[IssuedTicket | DomainError]:
+        """Each request's answer with its estimate. People ahead are counted as each
+        request saw the queue: everyone issued before the batch (one statement for
+        all), plus the tickets of this batch issued before the request."""
+        answers: list[tuple[TicketInfo, int, _NewTicket | None] | DomainError] = []
+        for step in steps:
+            if isinstance(step, DomainError):
+                answers.append(step)
+            elif isinstance(step, _NewTicket):
+                answers.append((step.info, step.position, step))
+            else:
+                earlier, position = step
+                info = earlier.info if isinstance(earlier, _NewTicket) else ticket_info(earlier)
+                answers.append((info, position, None))
+        fresh_ids = [t.info.id for t in fresh]
+        asked = {a[0].id for a in answers if not isinstance(a, DomainError)
+                 and a[0].state in _WAITING}
+        before_batch = people_ahead_counts(session, asked, now=now, leaving_out=fresh_ids)
+        out: list[IssuedTicket | DomainError] = []
+        for answer in answers:
+            if isinstance(answer, DomainError):
+                out.append(answer)
+                continue
+            info, position, new = answer
+            ahead = 0
+            if info.id in before_batch:
+                seen = [t.info for t in fresh
+                        if t.position < position and t.info.zone == info.zone]
+                ahead = before_batch[info.id] + people_ahead(seen, info, now)
+            estimate = self._estimate(session, snap.config, snap.config.zone(info.zone),
+                                      info.service_day, ahead)
+            out.append(IssuedTicket(ticket=info, estimate=estimate,
+                                    note=new.plan.note if new is not None else None,
+                                    replayed=new is None))
+        return out
 
     def _estimate_for(self, session: Session, snap: CenterSnapshot,
                       row: TicketRow | TicketInfo) -> WaitEstimate:

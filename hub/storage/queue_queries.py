@@ -1,5 +1,7 @@
 """Statements of the hot path of issuing, built once with bound parameters
-(building a statement per call cost more than running it).
+(building a statement per call cost more than running it). Issuing works on a
+batch of tickets at once (see QueueService.issue): one statement for all the
+batch's counters, tickets, audit rows and counts of people ahead.
 
 `people_ahead_count` is the SQL form of `hub.domain.issuing.people_ahead` with
 the order of `hub.domain.ordering.call_key`: a test compares the two on random
@@ -9,6 +11,7 @@ speed (a count on an index instead of loading and ordering the zone's queue).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -20,9 +23,11 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    insert,
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -30,39 +35,74 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub.domain.ordering import BOOKING_LEAD, ServiceClass
-from hub.domain.tickets import ACTIVE_STATES, WAITING_STATES
-from hub.storage.models import TicketCounterRow, TicketRow
+from hub.domain.tickets import WAITING_STATES
+from hub.storage.models import ACTIVE_STATES_SQL, TicketCounterRow, TicketRow
 from hub.storage.types import UtcDateTime
 
 
-def _people_ahead_statement() -> Any:
-    due_before = bindparam("due_before", type_=UtcDateTime())
-    klass = bindparam("klass", type_=Integer())
-    first = bindparam("first", type_=UtcDateTime())
-    issued_at = bindparam("issued_at", type_=UtcDateTime())
-    ticket_id = bindparam("ticket_id", type_=Integer())
-    target_desk = bindparam("target_desk", type_=String())
-    other_class = case(
-        (and_(TicketRow.booked_for.is_not(None), TicketRow.booked_for <= due_before),
+def _class_of(ticket: Any, due_before: Any) -> Any:
+    """The service class of `ticket` (a table or alias of tickets) as SQL."""
+    return case(
+        (and_(ticket.c.booked_for.is_not(None), ticket.c.booked_for <= due_before),
          literal(int(ServiceClass.BOOKED_DUE))),
-        (TicketRow.out_of_turn.is_not(None), literal(int(ServiceClass.OUT_OF_TURN))),
+        (ticket.c.out_of_turn.is_not(None), literal(int(ServiceClass.OUT_OF_TURN))),
         else_=literal(int(ServiceClass.REGULAR)))
-    other_first = case((other_class == int(ServiceClass.BOOKED_DUE), TicketRow.booked_for),
-                       else_=TicketRow.queued_at)
-    # call_key(other) < call_key(mine), compared field by field.
-    same_issue_time = and_(TicketRow.issued_at == issued_at, TicketRow.id < ticket_id)
+
+
+def _first_of(ticket: Any, klass: Any) -> Any:
+    """What orders `ticket` within its class (hub.domain.ordering.class_time) as SQL."""
+    return case((klass == int(ServiceClass.BOOKED_DUE), ticket.c.booked_for),
+                else_=ticket.c.queued_at)
+
+
+def _ahead_of(other: Any, *, day: Any, zone: Any, ticket_id: Any, klass: Any, first: Any,
+              issued_at: Any, target_desk: Any, due_before: Any) -> list[Any]:
+    """The conditions under which a waiting ticket `other` is called before the
+    ticket described by the other arguments (bound parameters, or columns of a
+    correlated ticket): call_key(other) < call_key(mine), compared field by field."""
+    other_class = _class_of(other, due_before)
+    other_first = _first_of(other, other_class)
+    same_issue_time = and_(other.c.issued_at == issued_at, other.c.id < ticket_id)
     same_first = and_(other_first == first,
-                      or_(TicketRow.issued_at < issued_at, same_issue_time))
+                      or_(other.c.issued_at < issued_at, same_issue_time))
     same_class = and_(other_class == klass, or_(other_first < first, same_first))
     before = or_(other_class < klass, same_class)
     # A ticket aimed at one desk waits only behind tickets that desk may call.
-    same_desk = or_(target_desk.is_(None), TicketRow.target_desk.is_(None),
-                    TicketRow.target_desk == target_desk)
-    return (select(func.count()).select_from(TicketRow)
-            .where(TicketRow.service_day == bindparam("day", type_=Date()),
-                   TicketRow.zone == bindparam("zone", type_=String()),
-                   TicketRow.state.in_([s.value for s in WAITING_STATES]),
-                   TicketRow.id != ticket_id, before, same_desk))
+    same_desk = or_(target_desk.is_(None), other.c.target_desk.is_(None),
+                    other.c.target_desk == target_desk)
+    return [other.c.service_day == day, other.c.zone == zone,
+            other.c.state.in_([s.value for s in WAITING_STATES]),
+            other.c.id != ticket_id, before, same_desk]
+
+
+def _people_ahead_statement() -> Any:
+    tickets = TicketRow.__table__
+    return (select(func.count()).select_from(tickets)
+            .where(*_ahead_of(tickets, day=bindparam("day", type_=Date()),
+                              zone=bindparam("zone", type_=String()),
+                              ticket_id=bindparam("ticket_id", type_=Integer()),
+                              klass=bindparam("klass", type_=Integer()),
+                              first=bindparam("first", type_=UtcDateTime()),
+                              issued_at=bindparam("issued_at", type_=UtcDateTime()),
+                              target_desk=bindparam("target_desk", type_=String()),
+                              due_before=bindparam("due_before", type_=UtcDateTime()))))
+
+
+def _people_ahead_of_many_statement() -> Any:
+    """For each ticket of `ids`: its id and the number of waiting tickets ahead of
+    it, not counting the tickets of `fresh` (those are counted by the caller)."""
+    mine = TicketRow.__table__.alias("mine")
+    other = TicketRow.__table__.alias("other")
+    due_before = bindparam("due_before", type_=UtcDateTime())
+    klass = _class_of(mine, due_before)
+    ahead = (select(func.count()).select_from(other)
+             .where(*_ahead_of(other, day=mine.c.service_day, zone=mine.c.zone,
+                               ticket_id=mine.c.id, klass=klass, first=_first_of(mine, klass),
+                               issued_at=mine.c.issued_at, target_desk=mine.c.target_desk,
+                               due_before=due_before),
+                    other.c.id.not_in(bindparam("fresh", expanding=True)))
+             .correlate(mine).scalar_subquery())
+    return select(mine.c.id, ahead).where(mine.c.id.in_(bindparam("ids", expanding=True)))
 
 
 PEOPLE_AHEAD = _people_ahead_statement()
@@ -78,41 +118,72 @@ def people_ahead_count(session: Session, *, day: date, zone: str, ticket_id: int
     return int(count or 0)
 
 
+PEOPLE_AHEAD_OF_MANY = _people_ahead_of_many_statement()
+
+
+def people_ahead_counts(session: Session, ticket_ids: Collection[int], *, now: datetime,
+                        leaving_out: Collection[int] = ()) -> dict[int, int]:
+    """`people_ahead_count` for several tickets in one statement: ticket id -> how many
+    waiting tickets of its zone come first, the tickets of `leaving_out` not counted."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(PEOPLE_AHEAD_OF_MANY, {
+        "ids": list(ticket_ids), "fresh": list(leaving_out), "due_before": now + BOOKING_LEAD})
+    return {int(ticket_id): int(count or 0) for ticket_id, count in rows}
+
+
 # Issuing a number ---------------------------------------------------------------
 
-_ACTIVE = [s.value for s in ACTIVE_STATES]
 _ZONE = bindparam("zone", type_=String())
 _DAY = bindparam("day", type_=Date())
+# Written out as the partial index uq_ticket_active_number says it, word for word:
+# SQLite (and PostgreSQL with a generic plan) uses a partial index only when the
+# query's condition visibly implies the index's, which bound parameters or another
+# order of the states do not.
+_HOLDS_NUMBER = text(f"tickets.state IN {ACTIVE_STATES_SQL}")
 
-# Creates the day's counter at 1 or advances it, and returns the new value; the
-# upsert locks the row until commit (SQLite's write lock is already held).
-_NEXT_SEQUENCE = {
-    dialect: insert(TicketCounterRow)
-    .values(zone=_ZONE, service_day=_DAY, last_sequence=1)
-    .on_conflict_do_update(index_elements=["zone", "service_day"],
-                           set_={"last_sequence": TicketCounterRow.last_sequence + 1})
-    .returning(TicketCounterRow.last_sequence)
-    for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+
+def _next_sequence(insert: Any) -> Any:
+    statement = insert(TicketCounterRow).values(zone=_ZONE, service_day=_DAY,
+                                                last_sequence=bindparam("count", type_=Integer()))
+    return (statement.on_conflict_do_update(
+        index_elements=["zone", "service_day"],
+        set_={"last_sequence": TicketCounterRow.last_sequence
+              + statement.excluded.last_sequence})
+        .returning(TicketCounterRow.zone, TicketCounterRow.last_sequence))
+
+
+# Creates the day's counter at `count` or advances it by `count`, and returns the
+# new value; the upsert locks the row until commit (SQLite's write lock is
+# already held). Run with several zones at once, one row each.
+_NEXT_SEQUENCE = {"postgresql": _next_sequence(postgresql_insert),
+                  "sqlite": _next_sequence(sqlite_insert)}
 # (An UPDATE reserves the column names for its SET values: other parameter names.)
 _SET_SEQUENCE = (update(TicketCounterRow)
                  .where(TicketCounterRow.zone == bindparam("counter_zone", type_=String()),
                         TicketCounterRow.service_day == bindparam("counter_day", type_=Date()))
                  .values(last_sequence=bindparam("sequence", type_=Integer())))
-_HELD = (TicketRow.issued_zone == _ZONE, TicketRow.service_day == _DAY,
-         TicketRow.state.in_(_ACTIVE))
-_NUMBER_HELD = (select(TicketRow.id)
-                .where(*_HELD, TicketRow.number == bindparam("number", type_=Integer()))
-                .limit(1))
+_HELD = (TicketRow.issued_zone == _ZONE, TicketRow.service_day == _DAY, _HOLDS_NUMBER)
 _NUMBERS_HELD = select(TicketRow.number).where(*_HELD)
-_BY_KEY = select(TicketRow).where(TicketRow.idempotency_key == bindparam("key", type_=String()))
+# Zones and numbers as two lists: the index is searched for every combination, and
+# the caller keeps the pairs it asked about.
+_ANY_HELD = select(TicketRow.issued_zone, TicketRow.number).where(
+    TicketRow.issued_zone.in_(bindparam("zones", expanding=True)), TicketRow.service_day == _DAY,
+    TicketRow.number.in_(bindparam("numbers", expanding=True)), _HOLDS_NUMBER)
+_BY_KEYS = select(TicketRow.__table__).where(
+    TicketRow.idempotency_key.in_(bindparam("keys", expanding=True)))
+_INSERT_TICKETS = insert(TicketRow).returning(TicketRow.id, sort_by_parameter_order=True)
 
 
-def next_sequence(session: Session, zone: str, day: date) -> int:
-    """Advance the zone's ticket count for the day by one and return it; the row
-    stays locked until commit, so concurrent issuers of the zone queue here."""
+def advance_sequences(session: Session, day: date, counts: dict[str, int]) -> dict[str, int]:
+    """Advance the day's count of each zone by its number of new tickets in one
+    statement; return zone -> the count now (the last of the zone's new sequences).
+    The zones are locked in one order, so two issuers never wait on each other
+    in a circle (PostgreSQL)."""
     statement = _NEXT_SEQUENCE[session.get_bind().dialect.name]
-    return int(session.execute(statement, {"zone": zone, "day": day}).scalar_one())
+    rows = session.connection().execute(
+        statement, [{"zone": zone, "day": day, "count": counts[zone]} for zone in sorted(counts)])
+    return {str(zone): int(last) for zone, last in rows}
 
 
 def set_sequence(session: Session, zone: str, day: date, sequence: int) -> None:
@@ -121,15 +192,31 @@ def set_sequence(session: Session, zone: str, day: date, sequence: int) -> None:
                                     "sequence": sequence})
 
 
-def number_held(session: Session, zone: str, day: date, number: int) -> bool:
-    """Whether an active ticket of the zone's day shows `number`."""
-    return session.scalar(_NUMBER_HELD, {"zone": zone, "day": day, "number": number}) is not None
-
-
 def numbers_held(session: Session, zone: str, day: date) -> set[int]:
     return set(session.scalars(_NUMBERS_HELD, {"zone": zone, "day": day}))
 
 
-def ticket_by_key(session: Session, key: str) -> TicketRow | None:
-    row: TicketRow | None = session.scalars(_BY_KEY, {"key": key}).first()
-    return row
+def held_among(session: Session, day: date,
+               candidates: Collection[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of the (zone, number) pairs an active ticket of the day already shows."""
+    if not candidates:
+        return set()
+    rows = session.connection().execute(_ANY_HELD, {
+        "day": day, "zones": sorted({z for z, _ in candidates}),
+        "numbers": sorted({n for _, n in candidates})})
+    asked = set(candidates)
+    return {(str(zone), int(number)) for zone, number in rows if (zone, number) in asked}
+
+
+def tickets_by_keys(session: Session, keys: Collection[str]) -> dict[str, Any]:
+    """The tickets made under any of these idempotency keys, as rows by key."""
+    if not keys:
+        return {}
+    rows = session.connection().execute(_BY_KEYS, {"keys": list(keys)})
+    return {row.idempotency_key: row for row in rows}
+
+
+def insert_tickets(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new tickets (all with the same columns) in one statement; their ids in order."""
+    result = session.connection().execute(_INSERT_TICKETS, rows)
+    return [int(ticket_id) for ticket_id in result.scalars()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
@@ -31,11 +30,12 @@ IdempotencyKey = Annotated[str | None, Header(
              summary="Issue a ticket")
 async def issue_ticket(body: IssueTicketIn, hub: HubDep, principal: Issuer,
                        idempotency_key: IdempotencyKey = None) -> Response:
-    issue = partial(hub.queue.issue, language=body.language.value, purpose=body.purpose,
-                    zone=body.zone, out_of_turn=body.out_of_turn, needs_escort=body.needs_escort,
-                    idempotency_key=idempotency_key, source=f"api:{principal.actor}",
-                    actor=principal.actor)
-    issued = await asyncio.get_running_loop().run_in_executor(hub.issuing, issue)
+    # Issued on the hub's issuing threads, together with the requests arriving meanwhile.
+    issued = await asyncio.wrap_future(hub.queue.submit_issue(
+        language=body.language.value, purpose=body.purpose, zone=body.zone,
+        out_of_turn=body.out_of_turn, needs_escort=body.needs_escort,
+        idempotency_key=idempotency_key, source=f"api:{principal.actor}",
+        actor=principal.actor))
     # The body is already a validated model: serialise it once, skip FastAPI's
     # second validation pass (this is the hottest route of the hub).
     return Response(IssuedTicketOut.of(issued).model_dump_json(), media_type="application/json",
