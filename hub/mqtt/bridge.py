@@ -33,8 +33,10 @@ from contract.mqtt import (
     NodeStatus,
     Presence,
     Problem,
+    Reply,
     Telemetry,
     Text,
+    TicketRequest,
     Topics,
     UpChannel,
     decode,
@@ -44,7 +46,7 @@ from contract.mqtt import (
 )
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
-from hub.mqtt.requests import handle_button, handle_ticket, reply_json
+from hub.mqtt.requests import handle_button, reply_json, submit_ticket, ticket_reply
 from hub.mqtt.workers import KeyedWorkers
 from hub.services.events import QueueEvent
 from hub.services.nodes import NodeInfo
@@ -165,9 +167,8 @@ class MqttBridge:
             log.warning("ignored a message on a topic outside the contract: %.200s", topic)
             return
         payload = bytes(message.payload)
-        assert self._workers is not None
-        self._workers.submit(route.node, lambda: self._handle(topic, route.node,
-                                                              route.channel, payload))
+        self._submit(route.node, lambda: self._handle(topic, route.node, route.channel,
+                                                      payload))
 
     def _handle(self, topic: str, node: str, channel: str, payload: bytes) -> None:
         handler = self._routes.get(channel)
@@ -231,9 +232,21 @@ class MqttBridge:
         with self._nodes_lock:
             known = self._nodes.get(node)
         if isinstance(request, ButtonPress):
-            reply = handle_button(self.hub, known, node, request)
-        else:
-            reply = handle_ticket(self.hub, known, node, request)
+            self._answer(node, request, handle_button(self.hub, known, node, request))
+            return
+        outcome = submit_ticket(self.hub, known, node, request)
+        if outcome.done():  # refused before reaching the queue
+            self._answer(node, request, ticket_reply(self.hub, request, outcome))
+            return
+        # Answered on this node's worker, not on the issuing thread that settles it.
+        outcome.add_done_callback(lambda _: self._submit(node, lambda: self._answer(
+            node, request, ticket_reply(self.hub, request, outcome))))
+
+    def _submit(self, node: str, job: Callable[[], None]) -> None:
+        assert self._workers is not None
+        self._workers.submit(node, job)
+
+    def _answer(self, node: str, request: TicketRequest | ButtonPress, reply: Reply) -> None:
         encoded = encode(reply)
         self._recent.put(node, request.id, encoded)
         assert self._reply_log is not None

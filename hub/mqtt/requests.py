@@ -4,6 +4,7 @@ answers into contract replies. A request id seen before gets the answer given th
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from contract.mqtt import (
@@ -21,6 +22,7 @@ from contract.mqtt import (
 from hub.domain.errors import DeskEmpty, DomainError, NodeNotAllowed
 from hub.domain.text import Bilingual
 from hub.services.nodes import AlreadyHandled, NodeInfo
+from hub.services.views import IssuedTicket as IssuedTicketView
 from hub.services.views import TicketInfo
 from hub.wiring import Hub
 
@@ -60,15 +62,28 @@ def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
                         field="desk")
 
 
-def handle_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
-                  request: TicketRequest) -> Reply:
+def submit_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
+                  request: TicketRequest) -> Future[IssuedTicketView]:
+    """Ask the queue for the ticket without waiting: requests of many terminals that
+    arrive together are issued in one transaction (group commit). The future holds
+    the issued ticket or the domain error that refused it."""
     try:
         _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
-        issued = hub.queue.issue(language=request.language, purpose=request.purpose,
-                                 zone=request.zone, out_of_turn=request.out_of_turn,
-                                 needs_escort=request.needs_escort,
-                                 idempotency_key=request.id, source=f"mqtt:{node_id}",
-                                 actor=node_actor(node_id))
+    except DomainError as error:
+        refused_now: Future[IssuedTicketView] = Future()
+        refused_now.set_exception(error)
+        return refused_now
+    return hub.queue.submit_issue(language=request.language, purpose=request.purpose,
+                                  zone=request.zone, out_of_turn=request.out_of_turn,
+                                  needs_escort=request.needs_escort,
+                                  idempotency_key=request.id, source=f"mqtt:{node_id}",
+                                  actor=node_actor(node_id))
+
+
+def ticket_reply(hub: Hub, request: TicketRequest, outcome: Future[IssuedTicketView]) -> Reply:
+    """The reply to a ticket request once the queue has decided."""
+    try:
+        issued = outcome.result()
     except DomainError as error:
         return refused(request.id, error)
     config = hub.centers.snapshot().config
