@@ -97,8 +97,7 @@ def make_app() -> FastAPI:
     data_dir = Path(os.environ[ENV_DATA_DIR])
     settings = HubSettings(data_dir=data_dir,
                            database_url=os.environ.get(ENV_DATABASE_URL) or None,
-                           center_file=CENTER_FILE,
-                           mqtt_enabled=False)  # HTTP only: bench/mqtt_tickets.py does MQTT
+                           center_file=CENTER_FILE)
     app = create_app(settings, clock=ManualClock(WORKING_TIME))
     token = app.state.hub.users.create_token(name="bench", role=Role.ADMINISTRATOR,
                                              actor="bench")
@@ -341,6 +340,7 @@ class HubServer:
         env.pop(ENV_DATABASE_URL, None)
         if self.database_url:
             env[ENV_DATABASE_URL] = self.database_url
+        env["KEZEK_HUB_MQTT_ENABLED"] = "false"  # HTTP only: bench/mqtt_tickets.py does MQTT
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=log,
