@@ -17,6 +17,7 @@ from pydantic_settings import (
 
 from contract.broker import broker_address
 from contract.mqtt import ID_PATTERN
+from hub.domain.reception.profiles import DEFAULT_PROFILE
 from hub.storage.db import sqlite_url
 
 DEFAULT_CENTER_FILE = Path(__file__).parent / "centers" / "borodulikha.toml"
@@ -63,6 +64,9 @@ class HubSettings(BaseSettings):
     clock_start: AwareDatetime | None = Field(
         None, description="demonstrations and tests only: the hub's clock starts at this "
                           "moment (e.g. 2026-11-23T10:00:00+05:00) and runs on")
+    reception_profile: str = Field(
+        DEFAULT_PROFILE.name, description="regulation profile of personal reception: "
+        "model_2023 (default), almaty_2025 or karaganda_2021")
     demo_clock: bool = Field(
         False, description="demonstrations only: when the center is closed at start, the "
                            "hub's clock jumps to its next opening and runs on from there")

@@ -261,3 +261,8 @@ class NodeRequestRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime]
     reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# Tables of other features register on Base.metadata when imported; importing
+# them here lets Alembic and every user of Base see the whole schema.
+from hub.storage import reception_models as _reception_models  # noqa: E402,F401
