@@ -1,5 +1,7 @@
 """Node requests turned into calls of the same services the web API uses, and their
-answers into contract replies. A request id seen before gets the answer given then."""
+answers into contract replies. Resent requests never act twice: a ticket request's id
+is the queue's idempotency key, a button press's id is claimed in its action's
+transaction."""
 
 from __future__ import annotations
 
@@ -48,18 +50,18 @@ def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
     """A node acts only in its own role, and a call-button node only at its own desk."""
     if node is None:
         raise NodeNotAllowed(f"node {node_id} has not reported its status yet",
-                        Bilingual(kk="Құрылғы әлі тіркелмеген",
-                                  ru="Устройство ещё не зарегистрировано"), field="node")
+                             Bilingual(kk="Құрылғы әлі тіркелмеген",
+                                       ru="Устройство ещё не зарегистрировано"), field="node")
     if node.role != role.value:
         raise NodeNotAllowed(f"node {node_id} is a {node.role}, not a {role.value}",
-                        Bilingual(kk="Бұл құрылғы мұндай сұрау жібере алмайды",
-                                  ru="Это устройство не может отправлять такой запрос"),
-                        field="kind")
+                             Bilingual(kk="Бұл құрылғы мұндай сұрау жібере алмайды",
+                                       ru="Это устройство не может отправлять такой запрос"),
+                             field="kind")
     if desk is not None and node.desk != desk:
         raise NodeNotAllowed(f"node {node_id} is bound to desk {node.desk}, not {desk}",
-                        Bilingual(kk="Құрылғы басқа жұмыс орнына бекітілген",
-                                  ru="Устройство закреплено за другим рабочим местом"),
-                        field="desk")
+                             Bilingual(kk="Құрылғы басқа жұмыс орнына бекітілген",
+                                       ru="Устройство закреплено за другим рабочим местом"),
+                             field="desk")
 
 
 def submit_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
