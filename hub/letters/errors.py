@@ -35,8 +35,8 @@ class InvalidLetter(LettersError, ValueError):
 
     def __init__(self, detail: str, text: Bilingual | None = None) -> None:
         super().__init__(detail, text or Bilingual(
-            kk="Хаттың деректері толық емес немесе қате: {detail}".format(detail=detail),
-            ru="Данные письма неполны или неверны: {detail}".format(detail=detail)))
+            kk=f"Хаттың деректері толық емес немесе қате: {detail}",
+            ru=f"Данные письма неполны или неверны: {detail}"))
 
 
 class SendFailed(LettersError):

@@ -29,10 +29,10 @@ __all__ = [
     "Contacts",
     "CorrectionRequested",
     "DraftRefusal",
+    "LeftWithoutConsideration",
     "Letter",
     "LetterContent",
     "LetterKind",
-    "LeftWithoutConsideration",
     "Refusal",
     "Signatory",
     "TermExtended",
@@ -58,9 +58,12 @@ class LetterKind(StrEnum):
     LEFT_WITHOUT_CONSIDERATION = "left_without_consideration"  # no essence (002 §5)
 
 
-def _check_text(value: str, what: str, *, required: bool = True) -> None:
+def _check_text(value: str, what: str, *, required: bool = True,
+                multiline: bool = False) -> None:
+    """No control characters (line breaks allowed in the ``multiline`` free
+    texts a worker writes: defects, reasons, explanations)."""
     try:
-        printable(value)
+        printable(value.replace("\r\n", "").replace("\n", "") if multiline else value)
     except ValueError as error:
         raise InvalidLetter(f"{what}: {error}") from error
     if required and not value.strip():
@@ -109,7 +112,7 @@ class CorrectionRequested:
     kind = LetterKind.CORRECTION
 
     def __post_init__(self) -> None:
-        _check_text(self.defects, "defects")
+        _check_text(self.defects, "defects", multiline=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +126,7 @@ class DraftRefusal:
         if not self.grounds:
             raise InvalidLetter("a draft refusal names at least one ground")
         if self.explanation is not None:
-            _check_text(self.explanation, "explanation", required=False)
+            _check_text(self.explanation, "explanation", required=False, multiline=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,7 @@ class Refusal:
     def __post_init__(self) -> None:
         if not self.grounds:
             raise InvalidLetter("a refusal names at least one ground")
-        _check_text(self.explanation, "explanation")
+        _check_text(self.explanation, "explanation", multiline=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +146,16 @@ class TermExtended:
     extension: ExtensionKind
     new_term: date  # the last day of the extended term
     reason: str
-    decision: str | None = None  # the motivated decision's number and date
+    decision_number: str | None = None  # the motivated decision of the head: its number
+    decision_date: date | None = None  # … and its date
     kind = LetterKind.EXTENSION
 
     def __post_init__(self) -> None:
-        _check_text(self.reason, "reason")
+        _check_text(self.reason, "reason", multiline=True)
         if ExtensionKind(self.extension) is ExtensionKind.MOTIVATED:
-            if self.decision is None:
-                raise InvalidLetter("a motivated extension names the decision")
-            _check_text(self.decision, "decision")
+            if self.decision_number is None or self.decision_date is None:
+                raise InvalidLetter("a motivated extension names the decision's number and date")
+            _check_text(self.decision_number, "decision_number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +169,7 @@ class BookingMoved:
     kind = LetterKind.MOVE
 
     def __post_init__(self) -> None:
-        _check_text(self.reason, "reason")
+        _check_text(self.reason, "reason", multiline=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +179,7 @@ class LeftWithoutConsideration:
 
     def __post_init__(self) -> None:
         if self.note is not None:
-            _check_text(self.note, "note", required=False)
+            _check_text(self.note, "note", required=False, multiline=True)
 
 
 LetterContent = (BookingConfirmed | CorrectionRequested | DraftRefusal | Refusal | TermExtended
@@ -259,8 +263,10 @@ class Contacts:
 
 
 def check_email(value: str) -> str:
-    """A bare address ``user@domain`` (no display name, no header tricks)."""
+    """A bare ASCII address ``user@domain`` (no display name, no header tricks)."""
     value = value.strip()
+    if not value.isascii():
+        raise InvalidLetter(f"an e-mail address in ASCII is expected: {value!r}")
     try:
         printable(value)
         address = Address(addr_spec=value)

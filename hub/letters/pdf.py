@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import qrcode
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
+from qrcode.image.pil import PilImage
 
 from hub.domain.text import Language
 from hub.letters.model import Letter
@@ -44,12 +45,14 @@ _MUTED = (110, 110, 110)
 _RULE = (30, 60, 120)
 
 
-def qr_image(code: str) -> Any:
+def qr_image(code: str) -> Image.Image:
     """The booking code as a QR image (a Pillow image), medium error correction."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=10, border=2)
     qr.add_data(code)
     qr.make(fit=True)
-    return qr.make_image(fill_color="black", back_color="white").get_image()
+    image = qr.make_image(image_factory=PilImage, fill_color="black", back_color="white")
+    picture: Image.Image = image.get_image()
+    return picture
 
 
 class _LetterPdf(FPDF):
@@ -102,9 +105,11 @@ def _reference_and_addressee(pdf: _LetterPdf, letter: Letter, text: LetterText) 
     left_bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + half + 5, top)
     pdf.set_font(_FONT, "", 10)
-    pdf.multi_cell(half - 5, 5, text.addressee_label, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(half - 5, 5, text.addressee_label, align=Align.L,
+                   new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_font(_FONT, "B", 11)
-    pdf.multi_cell(half - 5, 5.5, letter.addressee, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(half - 5, 5.5, letter.addressee, align=Align.L,
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
 
@@ -140,7 +145,8 @@ def _details(pdf: _LetterPdf, block: Details) -> None:
         pdf.set_xy(pdf.l_margin + 3, y)
         pdf.set_font(_FONT, "", 9.5)
         pdf.set_text_color(*_MUTED)
-        pdf.multi_cell(label_width - 3, _LINE, label, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(label_width - 3, _LINE, label, align=Align.L,
+                       new_x=XPos.LEFT, new_y=YPos.NEXT)
         label_bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin + label_width, y)
         pdf.set_font(_FONT, "B", _BODY)

@@ -131,7 +131,7 @@ class LetterText:
 
     def plain(self) -> str:
         """The letter as plain text, for the body of the e-mail."""
-        parts = [self.salutation]
+        parts = [self.reference, self.title, self.salutation]
         for block in self.blocks:
             if isinstance(block, Paragraph):
                 parts.append(block.text)
@@ -304,19 +304,24 @@ def _body(letter: Letter) -> tuple[Block, ...]:
                       if kk else
                       "Вы вправе обжаловать настоящее решение в административном (досудебном) "
                       "порядке вышестоящему административному органу или должностному лицу "
-                      f"либо в суд в порядке, установленном Административным "
+                      "либо в суд в порядке, установленном Административным "
                       "процедурно-процессуальным кодексом Республики Казахстан."),
         )
     if isinstance(content, TermExtended):
         until = (f"{date_words(content.new_term, lang, 'dat')} дейін" if kk else
                  f"до {date_words(content.new_term, lang)}")
         if ExtensionKind(content.extension) is ExtensionKind.MOTIVATED:
+            assert content.decision_date is not None
+            decision = (f"{date_words(content.decision_date, lang, 'attr')} "
+                        f"№\u00a0{content.decision_number}" if kk else
+                        f"от {date_words(content.decision_date, lang)} "
+                        f"№\u00a0{content.decision_number}")
             first = (
-                f"Басшының {content.decision} дәлелді шешімімен өтінішті дұрыс қарау үшін "
+                f"Басшының {decision} дәлелді шешімімен өтінішті дұрыс қарау үшін "
                 "маңызы бар нақты мән-жайларды анықтау қажеттігіне байланысты "
                 f"{request}ді қарау мерзімі {until} ұзартылды."
                 if kk else
-                f"Мотивированным решением руководителя {content.decision} ввиду необходимости "
+                f"Мотивированным решением руководителя {decision} ввиду необходимости "
                 "установления фактических обстоятельств, имеющих значение для правильного "
                 "рассмотрения обращения, срок рассмотрения Вашего обращения от "
                 f"{date_words(letter.registration_date, lang)} №\u00a0{letter.registration_number} "
@@ -385,9 +390,10 @@ def _body(letter: Letter) -> tuple[Block, ...]:
 def letter_text(letter: Letter) -> LetterText:
     lang = letter.language
     title = KIND_TITLES[letter.kind].get(lang)
-    reference = (f"{date_words(letter.registration_date, lang, 'attr')} "
-                 f"№\u00a0{letter.registration_number} өтінішке" if lang is Language.KK else
-                 f"На №\u00a0{letter.registration_number} от {short_date(letter.registration_date)}")
+    number = f"№\u00a0{letter.registration_number}"
+    reference = (f"{date_words(letter.registration_date, lang, 'attr')} {number} өтінішке"
+                 if lang is Language.KK else
+                 f"На {number} от {short_date(letter.registration_date)}")
     subject = f"{title} — № {letter.registration_number}"
     return LetterText(
         subject=subject,
