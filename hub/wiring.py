@@ -13,6 +13,7 @@ from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
 from hub.services.nodes import NodeRegistry
 from hub.services.queue import QueueService
+from hub.services.reception import ReceptionService
 from hub.services.staffing import StaffingService
 from hub.services.users import LoginLimiter, UserService
 from hub.settings import HubSettings
@@ -41,6 +42,7 @@ class Hub:
     # Each thread issues every request waiting in one transaction (group commit,
     # QueueService.submit_issue).
     issuing: Executor
+    reception: ReceptionService
 
     def close(self) -> None:
         self.issuing.shutdown(wait=True)
@@ -81,4 +83,5 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                nodes=NodeRegistry(db, clock),
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
-               issuing=issuing)
+               issuing=issuing,
+               reception=ReceptionService(db, centers, clock, settings.reception_profile))

@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hub import __version__
 from hub.api import problems
-from hub.api.routes import center, desks, nodes, queue, tickets, users
+from hub.api.routes import center, desks, nodes, queue, reception, tickets, users
 from hub.services.clock import Clock
 from hub.settings import HubSettings
 from hub.wiring import Hub, build_hub
@@ -60,7 +60,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
                        same_site="strict", https_only=settings.secure_cookies)
     problems.install(app)
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
-                   nodes.router):
+                   nodes.router, reception.router):
         app.include_router(router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")

@@ -7,6 +7,7 @@ used exists here and has both languages. Placeholders are `{name}` fields of
 
 from __future__ import annotations
 
+from hub.console.i18n_reception import RECEPTION_MESSAGES
 from hub.domain.text import Bilingual, Language
 
 DEFAULT_LANGUAGE = Language.KK
@@ -310,6 +311,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.newest": {"kk": "← Ең жаңа жазбалар", "ru": "← Самые новые записи"},
     "audit.empty": {"kk": "Жазба жоқ.", "ru": "Записей нет."},
 }
+MESSAGES.update(RECEPTION_MESSAGES)
 
 
 def text(key: str) -> Bilingual:

@@ -199,6 +199,7 @@ class NavItem:
 NAV: tuple[tuple[Permission, NavItem], ...] = (
     (Permission.VIEW_QUEUE, NavItem("nav.board", f"{PREFIX}/", "board")),
     (Permission.VIEW_QUEUE, NavItem("nav.fleet", f"{PREFIX}/fleet", "fleet")),
+    (Permission.ISSUE_TICKETS, NavItem("nav.reception", f"{PREFIX}/reception", "reception")),
     (Permission.CONFIGURE_CENTER, NavItem("nav.settings", f"{PREFIX}/config/zones", "config")),
     (Permission.MANAGE_USERS, NavItem("nav.users", f"{PREFIX}/users", "users")),
     (Permission.READ_AUDIT, NavItem("nav.audit", f"{PREFIX}/audit", "audit")),
