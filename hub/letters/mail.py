@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime
 from enum import StrEnum
 from pathlib import Path
@@ -87,6 +88,10 @@ class MailSettings(BaseModel):
     def _login_whole(self) -> MailSettings:
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password go together")
+        if self.username is not None and self.password is not None and not (
+                self.username.isascii() and self.password.get_secret_value().isascii()):
+            # smtplib sends AUTH PLAIN/LOGIN credentials as ASCII only.
+            raise ValueError("the SMTP login and password must be ASCII")
         return self
 
     @property
@@ -186,6 +191,13 @@ def _recipient_refused(recipient: str) -> Bilingual:
            "электронной почты заявителя.")
 
 
+# Headers are not folded at 78 characters: Python's folding of RFC 2047
+# encoded words (3.11, 3.12) drops the space at the fold, so a Kazakh subject
+# "жазылу туралы" arrived as "жазылутуралы" (the tests caught it). One line
+# of up to 998 characters is what RFC 5322 allows; every reader decodes it.
+_POLICY = default_policy.clone(max_line_length=998)
+
+
 def _temporary(code: int) -> bool:
     return 400 <= code < 500
 
@@ -209,14 +221,13 @@ class MailSender:
         recipient = check_email(recipient)
         text = letter_text(letter)
         language = Language(letter.language)
-        message = EmailMessage()
+        message = EmailMessage(policy=_POLICY)
         message["Subject"] = text.subject
         message["From"] = Address(display_name=letter.center.get(language),
                                   addr_spec=self.settings.from_address)
         message["To"] = Address(display_name=letter.addressee, addr_spec=recipient)
         message["Date"] = format_datetime(self._clock())
         message["Message-ID"] = message_id(letter, self.settings.domain)
-        message["Content-Language"] = language.value
         message["Auto-Submitted"] = "auto-generated"
         message["X-Kezek-Letter-Kind"] = letter.kind.value
         body = "\n\n".join([text.plain(), UiText.ATTACHED.get(language),
@@ -225,6 +236,11 @@ class MailSender:
         message.add_attachment(render_pdf(letter) if pdf is None else pdf,
                                maintype="application", subtype="pdf",
                                filename=attachment_filename(letter))
+        # After the content: setting it clears the Content-* headers.
+        message["Content-Language"] = language.value
+        body_part = message.get_body(preferencelist=("plain",))
+        if body_part is not None:
+            body_part["Content-Language"] = language.value
         return message
 
     # ---------------------------------------------------------------- sending
