@@ -40,7 +40,7 @@ class Inbox:
     messages: list[Received] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                           rcpt_options: list[str]) -> str:
         local = address.partition("@")[0]
         if local == "refused":
@@ -50,7 +50,7 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw = bytes(envelope.content)
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
