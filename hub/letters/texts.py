@@ -419,8 +419,9 @@ def sms_text(letter: Letter) -> str:
     content = letter.content
     if isinstance(content, BookingConfirmed):
         b = content.booking
-        return (f"Қабылдау {short_date(b.day)} {_time(b.time)}. Жазылу коды {b.code}" if kk
-                else f"Прием {short_date(b.day)} в {_time(b.time)}. Код записи {b.code}")
+        return (f"Жеке қабылдау {short_date(b.day)}, сағат {_time(b.time)}. Жазылу коды "
+                f"{b.code}" if kk else
+                f"Личный прием {short_date(b.day)} в {_time(b.time)}. Код записи {b.code}")
     if isinstance(content, CorrectionRequested):
         due = short_date(content.correct_by)
         return (f"№{number} өтінішті {due} дейін түзетіңіз. Толығы хатта" if kk
@@ -446,5 +447,5 @@ def sms_text(letter: Letter) -> str:
                     f"код {new.code}")
         return (f"{old} қабылдау ауыстырылды. Жаңа күнін хабарлаймыз" if kk
                 else f"Прием {old} перенесен. О новой дате сообщим")
-    return (f"№{number} өтініш қараусыз қалды: мәселенің мәні жоқ" if kk
+    return (f"№{number} өтініш қараусыз қалды: мәселенің мәні баяндалмаған" if kk
             else f"Обращение №{number} без рассмотрения: не указана суть")

@@ -59,7 +59,8 @@ def test_email_and_sms(server: SmtpServer, make_letter: MakeLetter) -> None:
     assert result.email is not None and result.email.recipient == "applicant@mail.kz"
     [recorded] = sms.sent
     assert recorded.phone == PHONE and recorded.phone.value == "+77012345678"
-    assert recorded.text == sms_text(letter) == "Қабылдау 03.12.2026 10:30. Жазылу коды LP7K2Q9M"
+    assert recorded.text == sms_text(letter) == (
+        "Жеке қабылдау 03.12.2026, сағат 10:30. Жазылу коды LP7K2Q9M")
     assert result.sms is not None and result.sms.segments == recorded.segments == 1
     assert sms.to(PHONE) == [recorded.text]
 
