@@ -32,6 +32,7 @@ from hub.console.web import (
     templates,
 )
 from hub.domain.errors import DomainError
+from hub.domain.reception.applicants import CHANNEL_LABELS
 from hub.domain.reception.grounds import GROUND_LABELS
 from hub.domain.reception.requests import (
     OPEN_STATES,
@@ -242,6 +243,7 @@ def request_page(request: Request, principal: Reader, number: str) -> Response:
     return render(request, "reception_request.html", principal, section="reception",
                   info=info, steps=steps, fields=STEP_FIELDS, officials=officials,
                   grounds=grounds, state_names=STATE_NAMES,
+                  channel_labels={c.value: label for c, label in CHANNEL_LABELS.items()},
                   official_names=dict(officials))
 
 
