@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from hub.domain.calendar import WorkCalendar
 from hub.domain.center import DeskKind
@@ -906,6 +907,13 @@ class ReceptionService:
                 return self._info(session, row, calendar, now, with_history=True)
         except IntegrityError as error:
             raise _slot_taken(values.get("starts_at")) from error
+        except StaleDataError as error:
+            raise Conflict(f"request {number} was changed by someone else meanwhile",
+                           Bilingual(kk="Өтінішті осы уақытта басқа қызметкер өзгертті — "
+                                        "бетті жаңартып, қайталаңыз.",
+                                     ru="Обращение тем временем изменил другой работник — "
+                                        "обновите страницу и повторите."),
+                           field="number") from error
 
     def cancel_day(self, official: str, day: date, *, actor: str, reason: str) -> list[str]:
         """The official cannot receive on ``day`` (002 §16): every booking of that day
