@@ -7,7 +7,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +34,18 @@ DEFAULT_CENTER_FILE = Path(__file__).parent / "centers" / "borodulikha.toml"
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+class CheckInWindows(BaseModel):
+    """When a booked applicant may check in for a personal reception, around the
+    booked time; after the late window with no check-in the booking is absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    early_minutes: int = Field(60, ge=0, le=24 * 60,
+                               description="check-in opens this long before the slot")
+    late_minutes: int = Field(30, ge=0, le=24 * 60,
+                              description="check-in closes this long after the slot starts")
 
 
 class HubSettings(BaseSettings):
@@ -67,6 +87,8 @@ class HubSettings(BaseSettings):
     reception_profile: str = Field(
         DEFAULT_PROFILE.name, description="regulation profile of personal reception: "
         "model_2023 (default), almaty_2025 or karaganda_2021")
+    check_in: CheckInWindows = Field(default_factory=CheckInWindows,
+                                     description="personal reception check-in windows")
     demo_clock: bool = Field(
         False, description="demonstrations only: when the center is closed at start, the "
                            "hub's clock jumps to its next opening and runs on from there")

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from hub.center_schema import read_center_file
 from hub.domain.calendar import OpeningState
 from hub.services.center_store import CenterStore
+from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
 from hub.services.nodes import NodeRegistry
+from hub.services.protocols import ProtocolService
 from hub.services.queue import QueueService
 from hub.services.reception import ReceptionService
 from hub.services.staffing import StaffingService
@@ -43,6 +45,8 @@ class Hub:
     # QueueService.submit_issue).
     issuing: Executor
     reception: ReceptionService
+    check_in: CheckInService
+    protocols: ProtocolService
 
     def close(self) -> None:
         self.issuing.shutdown(wait=True)
@@ -75,13 +79,15 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
             clock.jump_to(calendar.next_opening(clock.now()))
     issuing = ThreadPoolExecutor(max_workers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS,
                                  thread_name_prefix="kezek-issue")
-    return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers,
-               queue=QueueService(db, centers, clock, bus, issuing=issuing,
-                                  issuers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS),
+    queue = QueueService(db, centers, clock, bus, issuing=issuing,
+                         issuers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS)
+    return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
                nodes=NodeRegistry(db, clock),
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
                issuing=issuing,
-               reception=ReceptionService(db, centers, clock, settings.reception_profile))
+               reception=ReceptionService(db, centers, clock, settings.reception_profile),
+               check_in=CheckInService(db, centers, clock, queue, settings.check_in),
+               protocols=ProtocolService(db, centers, clock))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -11,10 +13,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hub import __version__
 from hub.api import problems
-from hub.api.routes import center, desks, nodes, queue, reception, tickets, users
+from hub.api.routes import center, check_in, desks, nodes, queue, reception, tickets, users
 from hub.services.clock import Clock
 from hub.settings import HubSettings
 from hub.wiring import Hub, build_hub
+
+log = logging.getLogger("kezek.api")
+ABSENTEES_EVERY_SECONDS = 60.0
 
 DESCRIPTION = """\
 The hub of a Citizens' Reception Center: the electronic queue (tickets, desks,
@@ -26,6 +31,16 @@ fault and a `text` in Kazakh (`kk`) and Russian (`ru`).
 Authenticate with a console session cookie (changes then need the
 `X-CSRF-Token` header) or with `Authorization: Bearer <service token>`.
 """
+
+
+async def _mark_absentees_every_minute(hub: Hub) -> None:
+    """Bookings past their late window with no check-in become absent (issue 7)."""
+    while True:
+        await asyncio.sleep(ABSENTEES_EVERY_SECONDS)
+        try:
+            await asyncio.to_thread(hub.check_in.mark_absentees)
+        except Exception:
+            log.exception("marking absent bookings failed")
 
 
 def create_app(settings: HubSettings, hub: Hub | None = None, *,
@@ -42,7 +57,9 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
 
             messaging = start_messaging(the_hub)
         app.state.messaging = messaging
+        absentees = asyncio.create_task(_mark_absentees_every_minute(the_hub))
         yield
+        absentees.cancel()
         if messaging is not None:
             messaging.stop()
         if owned:
@@ -60,7 +77,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
                        same_site="strict", https_only=settings.secure_cookies)
     problems.install(app)
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
-                   nodes.router, reception.router):
+                   nodes.router, reception.router, check_in.router):
         app.include_router(router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")

@@ -164,6 +164,9 @@ class _IssueRequest:
     idempotency_key: str | None
     source: str | None
     actor: str
+    # A booked reception's ticket (check-in): called at its time by that desk only.
+    booked_for: datetime | None = None
+    target_desk: str | None = None
     done: Future[IssuedTicket] = field(default_factory=Future)
 
     @property
@@ -217,10 +220,11 @@ class _NewTicket:
                 "sequence": self.sequence, "number": self.number, "zone": self.issued_zone,
                 "purpose": self.purpose, "language": self.language,
                 "out_of_turn": self.out_of_turn, "needs_escort": self.needs_escort,
-                "state": TicketState.WAITING.value, "desk": None, "target_desk": None,
-                "booked_for": None, "recalls": 0, "transfers": 0, "issued_at": now,
-                "queued_at": now, "called_at": None, "started_at": None, "finished_at": None,
-                "updated_at": now, "source": self.request.source,
+                "state": TicketState.WAITING.value, "desk": None,
+                "target_desk": self.request.target_desk,
+                "booked_for": self.request.booked_for, "recalls": 0, "transfers": 0,
+                "issued_at": now, "queued_at": now, "called_at": None, "started_at": None,
+                "finished_at": None, "updated_at": now, "source": self.request.source,
                 "idempotency_key": self.request.scoped_key, "version": 1}
 
     def ticket_info(self, ticket_id: int, now: datetime) -> TicketInfo:
@@ -228,8 +232,9 @@ class _NewTicket:
                           issued_zone=self.issued_zone, service_day=self.plan.service_day,
                           language=self.language, purpose=self.purpose,
                           out_of_turn=self.out_of_turn, needs_escort=self.needs_escort,
-                          state=TicketState.WAITING.value, desk=None, target_desk=None,
-                          booked_for=None, recalls=0, transfers=0, issued_at=now,
+                          state=TicketState.WAITING.value, desk=None,
+                          target_desk=self.request.target_desk,
+                          booked_for=self.request.booked_for, recalls=0, transfers=0, issued_at=now,
                           queued_at=now, called_at=None, started_at=None, finished_at=None)
 
 
@@ -300,10 +305,14 @@ class QueueService:
     def issue(self, *, language: str, purpose: str | None = None, zone: str | None = None,
               out_of_turn: str | None = None, needs_escort: bool = False,
               idempotency_key: str | None = None, source: str | None = None,
-              actor: str) -> IssuedTicket:
+              actor: str, booked_for: datetime | None = None,
+              target_desk: str | None = None) -> IssuedTicket:
+        """Issue a ticket. With `booked_for` and `target_desk` (a checked-in booking),
+        only that desk calls it, ahead of others from its time (see ordering)."""
         request = _IssueRequest(language=language, purpose=purpose, zone=zone,
                                 out_of_turn=out_of_turn, needs_escort=needs_escort,
-                                idempotency_key=idempotency_key, source=source, actor=actor)
+                                idempotency_key=idempotency_key, source=source, actor=actor,
+                                booked_for=booked_for, target_desk=target_desk)
         if self._group is None or self._group.inside():
             self._issue_batch([request])
         else:
@@ -313,13 +322,16 @@ class QueueService:
     def submit_issue(self, *, language: str, purpose: str | None = None,
                      zone: str | None = None, out_of_turn: str | None = None,
                      needs_escort: bool = False, idempotency_key: str | None = None,
-                     source: str | None = None, actor: str) -> Future[IssuedTicket]:
+                     source: str | None = None, actor: str,
+                     booked_for: datetime | None = None,
+                     target_desk: str | None = None) -> Future[IssuedTicket]:
         """`issue` without waiting: the future holds the ticket or the error. Requests
         that come in together are issued in one transaction (group commit), so an
         async caller should use this instead of running `issue` in a thread."""
         request = _IssueRequest(language=language, purpose=purpose, zone=zone,
                                 out_of_turn=out_of_turn, needs_escort=needs_escort,
-                                idempotency_key=idempotency_key, source=source, actor=actor)
+                                idempotency_key=idempotency_key, source=source, actor=actor,
+                                booked_for=booked_for, target_desk=target_desk)
         if self._group is None:
             self._issue_batch([request])
         else:
