@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -26,6 +26,7 @@ from pydantic_settings import (
 from contract.broker import broker_address
 from contract.mqtt import ID_PATTERN
 from hub.domain.reception.profiles import DEFAULT_PROFILE
+from hub.letters.mail import MailSettings
 from hub.storage.db import sqlite_url
 
 DEFAULT_CENTER_FILE = Path(__file__).parent / "centers" / "borodulikha.toml"
@@ -89,6 +90,11 @@ class HubSettings(BaseSettings):
         "model_2023 (default), almaty_2025 or karaganda_2021")
     check_in: CheckInWindows = Field(default_factory=CheckInWindows,
                                      description="personal reception check-in windows")
+    mail: MailSettings | None = Field(
+        None, description="the SMTP relay for letters to applicants; empty: no e-mail")
+    sms_channel: Literal["none", "record"] = Field(
+        "none", description="SMS to applicants: none, or record (a fake that keeps the "
+                            "messages; no real gateway is wired yet)")
     demo_clock: bool = Field(
         False, description="demonstrations only: when the center is closed at start, the "
                            "hub's clock jumps to its next opening and runs on from there")

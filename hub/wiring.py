@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 from hub.center_schema import read_center_file
 from hub.domain.calendar import OpeningState
+from hub.letters import RecordingSms
 from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
+from hub.services.letters import LetterOutbox, LetterSender, build_dispatcher
 from hub.services.nodes import NodeRegistry
 from hub.services.protocols import ProtocolService
 from hub.services.queue import QueueService
@@ -47,6 +49,9 @@ class Hub:
     reception: ReceptionService
     check_in: CheckInService
     protocols: ProtocolService
+    letters: LetterOutbox
+    letter_sender: LetterSender
+    sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
         self.issuing.shutdown(wait=True)
@@ -81,6 +86,10 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                                  thread_name_prefix="kezek-issue")
     queue = QueueService(db, centers, clock, bus, issuing=issuing,
                          issuers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS)
+    # A real SMS gateway is not wired yet: "record" keeps the messages (demo, tests).
+    sms = RecordingSms() if settings.sms_channel == "record" else None
+    letters = LetterOutbox(db, centers, clock, mail_enabled=settings.mail is not None,
+                           sms_enabled=sms is not None)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
@@ -88,6 +97,11 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
                issuing=issuing,
-               reception=ReceptionService(db, centers, clock, settings.reception_profile),
+               reception=ReceptionService(db, centers, clock, settings.reception_profile,
+                                          letters=letters),
                check_in=CheckInService(db, centers, clock, queue, settings.check_in),
-               protocols=ProtocolService(db, centers, clock))
+               protocols=ProtocolService(db, centers, clock),
+               letters=letters,
+               letter_sender=LetterSender(db, clock,
+                                          build_dispatcher(db, clock, settings.mail, sms)),
+               sms=sms)

@@ -13,7 +13,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hub import __version__
 from hub.api import problems
-from hub.api.routes import center, check_in, desks, nodes, queue, reception, tickets, users
+from hub.api.routes import (
+    center,
+    check_in,
+    desks,
+    letters,
+    nodes,
+    queue,
+    reception,
+    tickets,
+    users,
+)
 from hub.services.clock import Clock
 from hub.settings import HubSettings
 from hub.wiring import Hub, build_hub
@@ -58,8 +68,10 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
             messaging = start_messaging(the_hub)
         app.state.messaging = messaging
         absentees = asyncio.create_task(_mark_absentees_every_minute(the_hub))
+        the_hub.letter_sender.start()  # letters to applicants, from the outbox
         yield
         absentees.cancel()
+        await asyncio.to_thread(the_hub.letter_sender.stop)
         if messaging is not None:
             messaging.stop()
         if owned:
@@ -77,7 +89,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
                        same_site="strict", https_only=settings.secure_cookies)
     problems.install(app)
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
-                   nodes.router, reception.router, check_in.router):
+                   nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")

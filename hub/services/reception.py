@@ -65,6 +65,7 @@ from hub.domain.text import Bilingual, Language, printable
 from hub.services import audit
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
+from hub.services.letters import LetterOutbox
 from hub.storage.db import Database
 from hub.storage.reception_models import (
     BookingRequestRow,
@@ -470,11 +471,13 @@ def _audit_view(request: BookingRequest, row: BookingRequestRow) -> dict[str, An
 
 class ReceptionService:
     def __init__(self, db: Database, centers: CenterStore, clock: Clock,
-                 profile: str | None = None) -> None:
+                 profile: str | None = None, letters: LetterOutbox | None = None) -> None:
         self._db = db
         self._centers = centers
         self._clock = clock
         self.profile: RegulationProfile = get_profile(profile)
+        # Letters to applicants are queued in the transaction of their decision.
+        self.letters = letters
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -904,6 +907,7 @@ class ReceptionService:
                 audit.record(session, actor=actor, action=f"request_{action}",
                              entity="reception_request", entity_id=row.number, at=now,
                              before=before, after=after)
+                self._tell(session, action, row, request, calendar, now, actor, values)
                 return self._info(session, row, calendar, now, with_history=True)
         except IntegrityError as error:
             raise _slot_taken(values.get("starts_at")) from error
@@ -940,6 +944,7 @@ class ReceptionService:
                              entity="reception_request", entity_id=row.number, at=now,
                              before=before, after=_audit_view(request, row) | {
                                  "step": "move", "note": request.history[-1].note})
+                self._tell(session, "move", row, request, calendar, now, actor)
                 moved.append(row.number)
         return moved
 
@@ -983,6 +988,7 @@ class ReceptionService:
                                      entity="reception_request", entity_id=number, at=now,
                                      before=before, after=_audit_view(request, row) | {
                                          "step": "place"})
+                        self._tell(session, "place", row, request, calendar, now, actor)
                         assigned[number] = calendar.local(slot.starts_at).isoformat()
                     left = set(placement.unplaced)
                     waiting = [w for w in waiting if w.key in left]
@@ -1018,6 +1024,14 @@ class ReceptionService:
                 "entries": entries}
 
     # ------------------------------------------------------------ helpers
+
+    def _tell(self, session: Session, step: str, row: BookingRequestRow,
+              request: BookingRequest, calendar: WorkCalendar, now: datetime, actor: str,
+              values: dict[str, Any] | None = None) -> None:
+        """Queue the letter telling the applicant of ``step`` (issue 7 item 6),
+        in the decision's own transaction: both commit, or neither."""
+        if self.letters is not None:
+            self.letters.queue_step(session, step, row, request, calendar, now, actor, values)
 
     @staticmethod
     def _request(session: Session, number: str) -> BookingRequestRow:
