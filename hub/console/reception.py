@@ -240,8 +240,11 @@ def request_page(request: Request, principal: Reader, number: str) -> Response:
     grounds = [(g.value, label) for g, label in GROUND_LABELS.items()
                if g in hub.reception.profile.refusal_grounds]
     steps = _steps_for(info) if principal.role in MANAGERS else []
+    # Letters carry the applicant's personal data: reception and administrators only.
+    letters = hub.letters.of_request(number) if principal.role in MANAGERS else []
     return render(request, "reception_request.html", principal, section="reception",
                   info=info, steps=steps, fields=STEP_FIELDS, officials=officials,
+                  letters=letters, show_letters=principal.role in MANAGERS,
                   grounds=grounds, state_names=STATE_NAMES,
                   channel_labels={c.value: label for c, label in CHANNEL_LABELS.items()},
                   official_names=dict(officials))
@@ -269,6 +272,20 @@ def decide(request: Request, principal: Reader, number: str, form: Form) -> Resp
     name = STATE_NAMES[RequestState(info.state)]
     flash(request, Bilingual(kk=translate("kk", "reception.done", state=name.kk),
                              ru=translate("ru", "reception.done", state=name.ru)))
+    return see_other(f"{PREFIX}/reception/{number}")
+
+
+@router.post(f"{PREFIX}/reception/{{number}}/letters/{{letter_id}}/send-again")
+def send_letter_again(request: Request, principal: Reader, number: str, letter_id: str,
+                      form: Form) -> Response:
+    if principal.role not in MANAGERS:
+        raise PageRefused(principal)
+    try:
+        hub_of(request).letters.send_again(letter_id, actor=principal.actor)
+    except DomainError as exc:
+        flash(request, exc.text, "error")
+    else:
+        flash_key(request, "reception.letters.requeued")
     return see_other(f"{PREFIX}/reception/{number}")
 
 

@@ -230,3 +230,33 @@ def test_backoff_doubles_up_to_an_hour(mail_hub: Hub) -> None:
     sender = mail_hub.letter_sender
     assert [sender.backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
     assert sender.backoff(20) == timedelta(hours=1)
+
+
+def test_console_request_page_shows_letters_and_sends_a_failed_one_again(
+        api: TestClient, mail_hub: Hub) -> None:
+    from tests.hub.test_console_check_in import CSRF, signed_in
+
+    add_akim(api)
+    number = register(api, email="refused@mail.example.kz", language="ru")["number"]
+    api.post(f"{BASE}/requests/{number}/leave-without-consideration", json={"note": "пусто"})
+    mail_hub.letter_sender.run_once()  # nobody listens: pending; make it failed
+    with mail_hub.db.write() as session:
+        session.execute(update(LetterOutboxRow).values(state="failed", next_attempt_at=None))
+    [letter] = outbox(mail_hub)
+    worker = signed_in(mail_hub, "reception.worker", Role.RECEPTION)
+    page = worker.get(f"/console/reception/{number}")
+    assert page.status_code == 200
+    assert 'id="letters"' in page.text
+    assert f'data-letter="{letter.letter_id}" data-state="failed"' in page.text
+    assert f"/api/v1/reception/letters/{letter.letter_id}.pdf" in page.text
+    pdf = worker.get(f"/api/v1/reception/letters/{letter.letter_id}.pdf")
+    assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+    token = CSRF.search(page.text)
+    assert token is not None
+    again = worker.post(f"/console/reception/{number}/letters/{letter.letter_id}/send-again",
+                        data={"csrf_token": token.group(1)}, follow_redirects=False)
+    assert again.status_code == 303
+    assert outbox(mail_hub)[0].state == "pending"
+    official = signed_in(mail_hub, "akim.user", Role.OFFICIAL)
+    own = official.get(f"/console/reception/{number}")
+    assert own.status_code == 200 and 'id="letters"' not in own.text
