@@ -23,11 +23,20 @@ async def _page_refused(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the console's pages and static files on `app`."""
-    from hub.console import auth, board, check_in, config, fleet, people, reception
+    from hub.console import (
+        auth,
+        board,
+        check_in,
+        config,
+        fleet,
+        officials,
+        people,
+        reception,
+    )
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
-    for module in (auth, board, config, fleet, people, reception, check_in):
+    for module in (auth, board, config, fleet, people, reception, check_in, officials):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)
