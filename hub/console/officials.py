@@ -8,7 +8,6 @@ check the contact phone and e-mail, and put each error next to its field.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -31,6 +30,7 @@ from hub.console.web import (
 )
 from hub.domain.center import DeskKind
 from hub.domain.errors import DomainError
+from hub.domain.reception.contacts import contact_errors
 from hub.domain.text import Bilingual
 from hub.services.users import Principal
 
@@ -45,16 +45,6 @@ SCHEDULE_FIELDS = ("approved_by", "approved_on", "valid_from", "valid_to", "week
                    "starts", "ends", "slot_minutes", "video_link")
 EXTRA_FIELDS = ("order_number", "order_date", "day", "starts", "ends", "video_link")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,38}$")
-BAD_EMAIL = Bilingual(kk="Электрондық пошта мекенжайы дұрыс емес (мысалы: akim@example.kz).",
-                      ru="Неверный адрес электронной почты (например: akim@example.kz).")
-BAD_PHONE = Bilingual(kk="Телефон нөмірі дұрыс емес: тек цифрлар, «+», бос орын, жақша "
-                         "және сызықша (мысалы: +7 72351 2 11 00).",
-                      ru="Неверный номер телефона: только цифры, «+», пробелы, скобки "
-                         "и дефис (например: +7 72351 2 11 00).")
-
 
 def _manager(request: Request) -> Principal:
     principal = signed_in(request)
@@ -117,11 +107,7 @@ def _read_official(form: FormData) -> tuple[dict[str, Any], forms.Errors]:
     values: dict[str, Any] = {name: forms.value(form, name) for name in OFFICIAL_FIELDS}
     values["languages"] = forms.values(form, "languages")
     values["active"] = forms.checked(form, "active")
-    errors: forms.Errors = {}
-    if values["email"] and not _EMAIL.match(values["email"]):
-        errors["email"] = BAD_EMAIL
-    if values["phone"] and not _PHONE.match(values["phone"]):
-        errors["phone"] = BAD_PHONE
+    errors: forms.Errors = dict(contact_errors(phone=values["phone"], email=values["email"]))
     return values, errors
 
 

@@ -35,6 +35,7 @@ from hub.domain.center import DeskKind
 from hub.domain.errors import Conflict, NotFound, ValidationFailed
 from hub.domain.reception import deadlines as terms
 from hub.domain.reception.applicants import Applicant, Channel, Phone, Representative
+from hub.domain.reception.contacts import check_contacts
 from hub.domain.reception.errors import InvalidIin, NonWorkingDay, OutsideReceptionHours, SlotTaken
 from hub.domain.reception.grounds import RefusalGround
 from hub.domain.reception.iin import parse_iin
@@ -508,6 +509,7 @@ class ReceptionService:
                      email: str = "", username: str | None = None, active: bool = True,
                      order: int = 0) -> OfficialInfo:
         """Add an official or change one."""
+        check_contacts(phone=phone.strip(), email=email.strip())
         values: dict[str, Any] = {
             "full_name": _text(full_name, "full_name", required=True),
             "position_kk": _text(position_kk, "position.kk", required=True),

@@ -418,3 +418,17 @@ def test_audit_rows_keep_no_personal_data_in_clear(client: TestClient, hub: Hub)
     with hub.db.read() as session:
         stored = session.scalars(select(BookingRequestRow)).one()
         assert stored.applicant_iin == IIN  # kept for the procedure, not for the log
+
+
+@pytest.mark.parametrize(("field", "value"), [("email", "akim@borodulikha"),
+                                              ("phone", "two-one-one")])
+def test_an_officials_malformed_contact_is_refused_and_nothing_stored(
+        client: TestClient, field: str, value: str) -> None:
+    body = {"full_name": "Орынбасар", "position": {"kk": "Әкім орынбасары", "ru": "Заместитель"},
+            "state_body": {"kk": "Аппарат", "ru": "Аппарат"}, field: value}
+    refused = client.put(f"{BASE}/officials/deputy", json=body)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["field"] == field
+    assert problem["text"]["kk"] and problem["text"]["ru"]
+    assert client.get(f"{BASE}/officials/deputy").status_code == 404
