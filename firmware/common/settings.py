@@ -40,10 +40,6 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def _check_broker_url(url: str) -> BrokerAddress:
-    return broker_address(url)
-
-
 class NodeSettings(BaseSettings):
     """What every node needs to find its hub. Unknown keys are refused so typos are noticed."""
 
@@ -79,7 +75,7 @@ class NodeSettings(BaseSettings):
     @field_validator("broker_url")
     @classmethod
     def _valid_broker_url(cls, value: str) -> str:
-        _check_broker_url(value)
+        broker_address(value)
         return value
 
     @model_validator(mode="after")
@@ -90,7 +86,7 @@ class NodeSettings(BaseSettings):
 
     @property
     def broker(self) -> BrokerAddress:
-        return _check_broker_url(self.broker_url)
+        return broker_address(self.broker_url)
 
     @property
     def broker_username(self) -> str:

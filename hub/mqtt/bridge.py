@@ -137,9 +137,6 @@ class MqttBridge:
     def wait_connected(self, timeout: float) -> bool:
         return self.connected.wait(timeout)
 
-    def pending(self) -> int:
-        return self._workers.pending() if self._workers is not None else 0
-
     # Incoming ------------------------------------------------------------------
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any,

@@ -27,9 +27,6 @@ class KeyedWorkers:
         # A stable hash (not hash(), which is salted per process) keeps a key on one thread.
         self._queues[zlib.crc32(key.encode()) % len(self._queues)].put(job)
 
-    def pending(self) -> int:
-        return sum(q.qsize() for q in self._queues)
-
     def stop(self, timeout: float = 10.0) -> None:
         for q in self._queues:
             q.put(None)

@@ -105,9 +105,6 @@ class NodeRegistry:
             return [_info(row) for row in session.scalars(select(NodeRow).order_by(
                 NodeRow.role, NodeRow.node_id))]
 
-    def with_role(self, role: str) -> list[NodeInfo]:
-        return [node for node in self.all() if node.role == role]
-
     # Requests ------------------------------------------------------------------
 
     def claimer(self, node_id: str, request_id: str, kind: str) -> Callable[[Session], None]:
