@@ -5,7 +5,6 @@ keeping every message it accepts. Recipients whose local part is
 from __future__ import annotations
 
 import shutil
-import socket
 import ssl
 import subprocess
 from dataclasses import dataclass, field
@@ -17,14 +16,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from tests.brokers import free_port
+
 USER, PASSWORD = "kezek", "s3cret-pass"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
