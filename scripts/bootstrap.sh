@@ -11,11 +11,11 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 STAMP="$VENV/.kezek-installed"
-WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)-${KEZEK_EXTRAS:-hub,node,dev}"
+WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)-${KEZEK_EXTRAS:-hub,node,provisioning,dev}"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-    echo "==> installing kezek[${KEZEK_EXTRAS:-hub,node,dev}] into .venv"
+    echo "==> installing kezek[${KEZEK_EXTRAS:-hub,node,provisioning,dev}] into .venv"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[${KEZEK_EXTRAS:-hub,node,dev}]"
+    "$VENV/bin/python" -m pip install --quiet -e ".[${KEZEK_EXTRAS:-hub,node,provisioning,dev}]"
     echo "$WANT" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
