@@ -85,6 +85,7 @@ class DownChannel(StrEnum):
     COMMAND = "command"
     DISPLAY = "display"  # retained snapshot for display nodes
     ANNOUNCE = "announce"
+    PRINT = "print"  # a ticket the hub asks a terminal to print (reception issuing, reprint)
 
 
 RETAINED: frozenset[str] = frozenset({UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY})
@@ -266,7 +267,58 @@ class ButtonPress(NodeMessage):
         return self
 
 
-Request = Annotated[TicketRequest | ButtonPress, Field(discriminator="kind")]
+# The ticket terminal's other requests (issue 4): number leases for issuing while the hub
+# is away, the report of a ticket printed from a lease, a scanned booking code, and the
+# outcome of printing a ticket the hub gave.
+
+BookingCode = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                               pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class LeaseRequest(NodeMessage):
+    """Reserve blocks of numbers, one per zone, for printing while the hub is unreachable.
+    The reply's `lease` holds the blocks; a new lease replaces the node's earlier blocks
+    of the same zones (their unused numbers are given up)."""
+    kind: Literal["lease"] = "lease"
+    zones: list[Code] = Field(min_length=1, max_length=20)
+
+
+class OfflineTicket(NodeMessage):
+    """A ticket the terminal printed from a leased block while the hub was unreachable.
+    Sent when the link is back; it joins the queue at `printed_at` (its arrival time).
+    `replaces` names a TicketRequest the terminal gave up waiting for: if the hub did
+    issue that request, it cancels that ticket, which no visitor holds."""
+    kind: Literal["offline_ticket"] = "offline_ticket"
+    lease_id: int = Field(ge=1)
+    zone: Code
+    number: int = Field(ge=0)
+    language: Language
+    purpose: Code | None = None
+    out_of_turn: Code | None = None
+    needs_escort: bool = False
+    printed_at: AwareDatetime
+    replaces: MessageId | None = None
+
+
+class BookingScan(NodeMessage):
+    """A visitor booked for personal reception scanned the code of their booking."""
+    kind: Literal["booking_code"] = "booking_code"
+    code: BookingCode
+    language: Language
+
+
+class PrintReport(NodeMessage):
+    """How printing a ticket ended: printed, or failed (`detail` says why: paper_out,
+    cover_open, offline, error) and kept by the terminal to print when the printer is
+    back, so reception can reprint it elsewhere meanwhile."""
+    kind: Literal["print_report"] = "print_report"
+    ticket_id: int = Field(ge=1)
+    printed: bool
+    detail: Code | None = None
+
+
+Request = Annotated[TicketRequest | ButtonPress | LeaseRequest | OfflineTicket | BookingScan
+                    | PrintReport, Field(discriminator="kind")]
 
 
 class Problem(BaseModel):
@@ -321,6 +373,18 @@ class DeskView(BaseModel):
     waiting: int = Field(ge=0)
 
 
+class NumberBlock(BaseModel):
+    """Numbers of one zone reserved for one terminal on one service day, in the order
+    they are to be printed; usable until `valid_until` (the zone's closing that day)."""
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    lease_id: int = Field(ge=1)
+    zone: Code
+    zone_name: Text
+    service_day: date
+    valid_until: AwareDatetime
+    numbers: list[int] = Field(min_length=1, max_length=500)
+
+
 class Reply(Message):
     """The hub's answer to a request, on the requesting node's `down/reply`."""
 
@@ -329,6 +393,7 @@ class Reply(Message):
     ticket: IssuedTicket | None = None
     desk: DeskView | None = None
     problem: Problem | None = None
+    lease: list[NumberBlock] | None = None  # answer to a LeaseRequest
 
     @model_validator(mode="after")
     def _problem_iff_refused(self) -> Reply:
@@ -410,6 +475,13 @@ class NodeConfig(Message):
     out_of_turn: list[Named]
 
 
+class PrintJob(Message):
+    """On a terminal's `down/print`: print this ticket (issued by reception on this
+    terminal, or a reprint). The terminal answers with a PrintReport."""
+    ticket: IssuedTicket
+    reprint: bool = False
+
+
 class CommandName(StrEnum):
     REPORT = "report"  # publish status and telemetry now
     IDENTIFY = "identify"  # blink lamps / show the node id so an installer finds it
@@ -442,7 +514,9 @@ class ContractError(ValueError):
 
 
 M = TypeVar("M", bound=BaseModel)
-_REQUEST = TypeAdapter[TicketRequest | ButtonPress](Request)
+AnyRequest = (TicketRequest | ButtonPress | LeaseRequest | OfflineTicket | BookingScan
+              | PrintReport)
+_REQUEST = TypeAdapter[AnyRequest](Request)
 
 
 def encode(message: BaseModel) -> bytes:
@@ -459,7 +533,7 @@ def decode(model: type[M], raw: bytes) -> M:
         raise _invalid(error, data) from None
 
 
-def decode_request(raw: bytes) -> TicketRequest | ButtonPress:
+def decode_request(raw: bytes) -> AnyRequest:
     data = _checked_object(raw)
     try:
         return _REQUEST.validate_python(data)

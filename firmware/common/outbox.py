@@ -11,11 +11,11 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from contract.mqtt import ButtonPress, ContractError, TicketRequest, decode_request, encode
+from contract.mqtt import AnyRequest, ContractError, decode_request, encode
 
 log = logging.getLogger(__name__)
 
-OutboxRequest = TicketRequest | ButtonPress
+OutboxRequest = AnyRequest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (

@@ -23,6 +23,7 @@ from contract.broker import broker_address, no_delay
 from contract.mqtt import (
     QOS,
     RETAINED,
+    AnyRequest,
     ButtonPress,
     ContractError,
     Direction,
@@ -44,9 +45,11 @@ from contract.mqtt import (
     encode,
     valid_id,
 )
+from hub.domain.errors import NodeNotAllowed
+from hub.domain.text import Bilingual
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
-from hub.mqtt.requests import handle_button, reply_json, submit_ticket, ticket_reply
+from hub.mqtt.requests import handle_button, refused, reply_json, submit_ticket, ticket_reply
 from hub.mqtt.workers import KeyedWorkers
 from hub.services.events import QueueEvent
 from hub.services.nodes import NodeInfo
@@ -231,6 +234,13 @@ class MqttBridge:
         if isinstance(request, ButtonPress):
             self._answer(node, request, handle_button(self.hub, known, node, request))
             return
+        if not isinstance(request, TicketRequest):
+            # Leases, offline tickets, booking scans and print reports: issue 4's hub side.
+            self._answer(node, request, refused(request.id, NodeNotAllowed(
+                f"requests of kind {request.kind} are not taken by this hub yet",
+                Bilingual(kk="Хаб бұл сұрауды әлі қабылдамайды",
+                          ru="Хаб пока не принимает такой запрос"), field="kind")))
+            return
         outcome = submit_ticket(self.hub, known, node, request)
         if outcome.done():  # refused before reaching the queue
             self._answer(node, request, ticket_reply(self.hub, request, outcome))
@@ -243,7 +253,7 @@ class MqttBridge:
         assert self._workers is not None
         self._workers.submit(node, job)
 
-    def _answer(self, node: str, request: TicketRequest | ButtonPress, reply: Reply) -> None:
+    def _answer(self, node: str, request: AnyRequest, reply: Reply) -> None:
         encoded = encode(reply)
         self._recent.put(node, request.id, encoded)
         assert self._reply_log is not None

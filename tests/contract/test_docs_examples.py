@@ -38,6 +38,11 @@ CHANNEL_OF: dict[str, str] = {
     "Telemetry": "up/telemetry",
     "TicketRequest": "up/request",
     "ButtonPress": "up/request",
+    "LeaseRequest": "up/request",
+    "OfflineTicket": "up/request",
+    "BookingScan": "up/request",
+    "PrintReport": "up/request",
+    "PrintJob": "down/print",
     "Reply": "down/reply",
     "ErrorMessage": "down/error",
     "NodeConfig": "down/config",
@@ -147,7 +152,7 @@ def test_example_is_a_valid_message_as_encode_writes_it(example: Example) -> Non
     raw = example.raw.encode()
     model = MODELS[example.model]
     message: BaseModel
-    if example.model in ("TicketRequest", "ButtonPress"):
+    if CHANNEL_OF[example.model] == "up/request":
         message = decode_request(raw)  # what the hub's bridge does with a request
         assert type(message) is model
     else:
