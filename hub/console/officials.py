@@ -22,6 +22,7 @@ from hub.console.web import (
     PREFIX,
     PageRefused,
     checked_form,
+    flash,
     flash_key,
     hub_of,
     render,
@@ -74,18 +75,29 @@ def _form_page(request: Request, principal: Principal, *, code: str | None,
                schedule_values: dict[str, Any] | None = None,
                schedule_errors: forms.Errors | None = None,
                extra_values: dict[str, Any] | None = None,
-               extra_errors: forms.Errors | None = None, status: int = 200) -> Response:
+               extra_errors: forms.Errors | None = None,
+               cancel_values: dict[str, Any] | None = None,
+               cancel_errors: forms.Errors | None = None,
+               place_values: dict[str, Any] | None = None,
+               place_errors: forms.Errors | None = None, status: int = 200) -> Response:
     schedules: list[Any] = []
     extras: list[Any] = []
+    absences: list[dict[str, Any]] = []
     if code is not None:
-        schedules, extras = hub_of(request).reception.list_schedules(code)
+        hub = hub_of(request)
+        schedules, extras = hub.reception.list_schedules(code)
+        today = hub.centers.snapshot().calendar.local(hub.clock.now()).date()
+        absences = hub.reception.absences(code, since=today)
     return render(request, "officials_edit.html", principal, status=status,
                   section="officials", code=code, desks=_desks(request), values=values,
                   errors=errors or {}, schedules=schedules, extras=extras,
                   weekday_keys=WEEKDAY_KEYS,
                   schedule_values=schedule_values or {"slot_minutes": "30", "weekdays": []},
                   schedule_errors=schedule_errors or {}, extra_values=extra_values or {},
-                  extra_errors=extra_errors or {})
+                  extra_errors=extra_errors or {}, absences=absences,
+                  cancel_values=cancel_values or {},
+                  cancel_errors=cancel_errors or {}, place_values=place_values or {},
+                  place_errors=place_errors or {})
 
 
 @router.get(BASE)
@@ -259,3 +271,79 @@ def final_list_page(request: Request, day: Annotated[str | None, Query()] = None
                   day=chosen.isoformat() if isinstance(chosen, date) else (day or ""),
                   official=official or "", officials=officials, found=found, groups=groups,
                   errors=errors)
+
+
+# Removing what was entered by mistake, and the official's unavailable day --------------
+
+@router.post(f"{BASE}/{{code}}/delete")
+def delete_official(request: Request, code: str) -> Response:
+    """Only an official nobody asked for can go; one with requests is made inactive."""
+    principal = _manager(request)
+    if not _known(request, code):
+        return _not_found(request, principal)
+    try:
+        hub_of(request).reception.delete_official(code, actor=principal.actor)
+    except DomainError as exc:
+        flash(request, exc.text, "error")
+        return see_other(f"{BASE}/{code}")
+    flash_key(request, "officials.deleted", code=code)
+    return see_other(BASE)
+
+
+@router.post(f"{BASE}/{{code}}/schedules/{{schedule_id}}/delete")
+def delete_schedule(request: Request, code: str, schedule_id: int) -> Response:
+    principal = _manager(request)
+    if not _known(request, code):
+        return _not_found(request, principal)
+    schedules, _ = hub_of(request).reception.list_schedules(code)
+    if all(s.id != schedule_id for s in schedules):  # not this official's schedule
+        flash_key(request, "officials.schedule_not_found", "error")
+        return see_other(f"{BASE}/{code}#schedules")
+    hub_of(request).reception.delete_schedule(schedule_id, actor=principal.actor)
+    flash_key(request, "officials.schedule_deleted")
+    return see_other(f"{BASE}/{code}#schedules")
+
+
+@router.post(f"{BASE}/{{code}}/cancel-day")
+def cancel_day(request: Request, code: str, form: Form) -> Response:
+    """002 §16: the official cannot receive that day; the day's bookings are moved and
+    their applicants told (letters of kind "move")."""
+    principal = _manager(request)
+    if not _known(request, code):
+        return _not_found(request, principal)
+    errors: forms.Errors = {}
+    day = forms.to_date(forms.value(form, "day"), "day", errors)
+    reason = forms.require(forms.value(form, "reason"), "reason", errors)
+    if errors or day is None:
+        return _form_page(request, principal, code=code, values=_official_values(request, code),
+                          cancel_values={"day": forms.value(form, "day"), "reason": reason},
+                          cancel_errors=errors, status=422)
+    moved = hub_of(request).reception.cancel_day(code, day, actor=principal.actor,
+                                                 reason=reason)
+    flash_key(request, "officials.day_cancelled", day=day.strftime("%d.%m.%Y"),
+              count=len(moved))
+    return see_other(f"{BASE}/{code}#availability")
+
+
+@router.post(f"{BASE}/{{code}}/place")
+def place_requests(request: Request, code: str, form: Form) -> Response:
+    """004 §28: approved and moved requests waiting for a slot are booked into the
+    schedule in order of arrival."""
+    principal = _manager(request)
+    if not _known(request, code):
+        return _not_found(request, principal)
+    errors: forms.Errors = {}
+    first = forms.to_date(forms.value(form, "first_day"), "first_day", errors)
+    last = forms.to_date(forms.value(form, "last_day"), "last_day", errors)
+    if first is not None and last is not None and last < first:
+        errors["last_day"] = text("officials.err_period")
+    if errors or first is None or last is None:
+        return _form_page(request, principal, code=code, values=_official_values(request, code),
+                          place_values={name: forms.value(form, name)
+                                        for name in ("first_day", "last_day")},
+                          place_errors=errors, status=422)
+    placed = hub_of(request).reception.place(code, actor=principal.actor, first_day=first,
+                                             last_day=last)
+    flash_key(request, "officials.placed", count=len(placed["assigned"]),
+              left=len(placed["unplaced"]))
+    return see_other(f"{BASE}/{code}#availability")

@@ -36,7 +36,13 @@ from hub.domain.errors import Conflict, NotFound, ValidationFailed
 from hub.domain.reception import deadlines as terms
 from hub.domain.reception.applicants import Applicant, Channel, Phone, Representative
 from hub.domain.reception.contacts import check_contacts
-from hub.domain.reception.errors import InvalidIin, NonWorkingDay, OutsideReceptionHours, SlotTaken
+from hub.domain.reception.errors import (
+    InvalidIin,
+    NonWorkingDay,
+    OfficialAbsent,
+    OutsideReceptionHours,
+    SlotTaken,
+)
 from hub.domain.reception.grounds import RefusalGround
 from hub.domain.reception.iin import parse_iin
 from hub.domain.reception.profiles import RegulationProfile, get_profile
@@ -71,6 +77,7 @@ from hub.storage.db import Database
 from hub.storage.reception_models import (
     BookingRequestRow,
     ExtraReceptionRow,
+    OfficialAbsenceRow,
     OfficialRow,
     OralProtocolRow,
     ReceptionScheduleRow,
@@ -586,6 +593,8 @@ class ReceptionService:
             session.execute(delete(ReceptionScheduleRow).where(
                 ReceptionScheduleRow.official == code))
             session.execute(delete(ExtraReceptionRow).where(ExtraReceptionRow.official == code))
+            session.execute(delete(OfficialAbsenceRow).where(
+                OfficialAbsenceRow.official == code))
             session.delete(row)
             audit.record(session, actor=actor, action="delete_official",
                          entity="reception_official", entity_id=code, at=now, before=before)
@@ -704,7 +713,10 @@ class ReceptionService:
     def _schedule_for(session: Session, official: str, day: date) -> tuple[
             ReceptionSchedule | None, ReceptionScheduleRow | None, list[ExtraReceptionRow]]:
         """The domain schedule of ``official`` that applies on ``day``: the latest
-        approved schedule valid that day, with the receptions by order on it."""
+        approved schedule valid that day, with the receptions by order on it; none on
+        a day the official declared they cannot receive."""
+        if ReceptionService._absence(session, official, day) is not None:
+            return None, None, []
         approved = session.scalars(select(ReceptionScheduleRow).where(
             ReceptionScheduleRow.official == official, ReceptionScheduleRow.valid_from <= day,
             or_(ReceptionScheduleRow.valid_to.is_(None), ReceptionScheduleRow.valid_to >= day))
@@ -727,6 +739,19 @@ class ReceptionService:
         else:
             schedule = None
         return schedule, approved, extras
+
+    @staticmethod
+    def _absence(session: Session, official: str, day: date) -> OfficialAbsenceRow | None:
+        return session.scalars(select(OfficialAbsenceRow).where(
+            OfficialAbsenceRow.official == official, OfficialAbsenceRow.day == day)).first()
+
+    def absences(self, official: str, *, since: date) -> list[dict[str, Any]]:
+        """The days from ``since`` on that ``official`` cannot receive, with the reason."""
+        with self._db.read() as session:
+            rows = session.scalars(select(OfficialAbsenceRow).where(
+                OfficialAbsenceRow.official == official, OfficialAbsenceRow.day >= since)
+                .order_by(OfficialAbsenceRow.day))
+            return [{"day": r.day, "reason": r.reason} for r in rows]
 
     # ------------------------------------------------------------ public schedule
 
@@ -922,12 +947,24 @@ class ReceptionService:
                            field="number") from error
 
     def cancel_day(self, official: str, day: date, *, actor: str, reason: str) -> list[str]:
-        """The official cannot receive on ``day`` (002 §16): every booking of that day
-        is moved, to be booked again, and the applicants are to be told."""
+        """The official cannot receive on ``day`` (002 §16): the day is kept as an
+        absence, so nothing is booked on it again, every booking of that day is moved,
+        to be booked again, and the applicants are told."""
         calendar, now = self.calendar, self._clock.now()
+        reason = reason.strip()
+        if not reason:
+            raise ValidationFailed("the reason of an official's absence is required",
+                                   Bilingual(kk="Себебін көрсетіңіз.",
+                                             ru="Укажите причину."), field="reason")
         moved = []
         with self._db.write() as session:
             self._official(session, official, lock=True)
+            if self._absence(session, official, day) is None:
+                session.add(OfficialAbsenceRow(official=official, day=day, reason=reason,
+                                               created_by=actor, created_at=now))
+                audit.record(session, actor=actor, action="official_absent",
+                             entity="reception_official", entity_id=official, at=now,
+                             after={"day": day.isoformat(), "reason": reason})
             start = datetime.combine(day, time(0), tzinfo=calendar.tz)
             rows = list(session.scalars(select(BookingRequestRow).where(
                 BookingRequestRow.booked_official == official,
@@ -1084,6 +1121,14 @@ class ReceptionService:
         day = calendar.local(starts_at).date()
         schedule, _, _ = self._schedule_for(session, official, day)
         if schedule is None:
+            absence = self._absence(session, official, day)
+            if absence is not None:
+                raise OfficialAbsent(
+                    f"{official} does not receive on {day}",
+                    Bilingual(kk="Лауазымды адам {day} күні қабылдамайды: {reason}",
+                              ru="Должностное лицо не принимает {day}: {reason}").format(
+                        day=day.strftime("%d.%m.%Y"), reason=absence.reason),
+                    field="slot.starts_at", day=day.isoformat())
             if not calendar.is_working_day(day):
                 raise NonWorkingDay(f"{day} is not a working day",
                                     Bilingual(kk="{day} — жұмыс күні емес, бұл күні "

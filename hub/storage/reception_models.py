@@ -15,7 +15,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.storage.models import Base
@@ -85,6 +96,21 @@ class ExtraReceptionRow(Base):
     order_number: Mapped[str] = mapped_column(String(80))
     order_date: Mapped[date] = mapped_column(Date)
     video_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class OfficialAbsenceRow(Base):
+    """A day the official cannot receive on (002 §16): nothing is booked on it, its
+    bookings were moved and the public schedule leaves it out."""
+
+    __tablename__ = "reception_absences"
+    __table_args__ = (UniqueConstraint("official", "day", name="uq_reception_absence_day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    official: Mapped[str] = mapped_column(
+        String(40), ForeignKey("reception_officials.code", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime]
 
 

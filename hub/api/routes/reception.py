@@ -112,7 +112,7 @@ class ExtraIn(Body):
 
 class CancelDayIn(Body):
     day: date
-    reason: PlainText = Field("", max_length=2000)
+    reason: PlainText = Field(min_length=1, max_length=2000)
 
 
 class PlaceIn(Body):

@@ -51,6 +51,12 @@ class OutsideReceptionHours(ValidationFailed):
     code = "reception_outside_hours"
 
 
+class OfficialAbsent(Conflict):
+    """The official declared that they cannot receive on that day (002 §16)."""
+
+    code = "reception_official_absent"
+
+
 class SlotTaken(Conflict):
     """The slot is already booked for another applicant."""
 

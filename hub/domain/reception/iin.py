@@ -82,8 +82,8 @@ class Iin:
             date(year, int(value[2:4]), int(value[4:6]))
         except ValueError:
             raise _fail(
-                f"the IIN {value} encodes no real birth date "
-                f"({year}-{value[2:4]}-{value[4:6]})",
+                # Details go to logs: they never repeat the IIN or the birth date in it.
+                "the IIN encodes no real birth date",
                 Bilingual(kk="ЖСН-дағы туған күн нақты күн емес: {day}.",
                           ru="Дата рождения в ИИН не существует: {day}.").format(
                     day=f"{value[4:6]}.{value[2:4]}.{year}"),
@@ -91,13 +91,13 @@ class Iin:
         expected = check_digit(value[:11])
         if expected is None:
             raise _fail(
-                f"no IIN starting {value[:11]} is issued: both passes of the check give 10",
+                "no such IIN is issued: both passes of the check digit give 10",
                 Bilingual(kk="Мұндай ЖСН берілмейді: бақылау цифрын есептеу мүмкін емес.",
                           ru="Такой ИИН не выдаётся: контрольную цифру вычислить нельзя."),
                 reason="unissuable")
         if expected != int(value[11]):
             raise _fail(
-                f"the check digit of the IIN {value} should be {expected}",
+                "the check digit of the IIN does not match",
                 Bilingual(kk="ЖСН-ның бақылау цифры сәйкес келмейді — нөмірді тексеріңіз.",
                           ru="Контрольная цифра ИИН не совпадает — проверьте номер."),
                 reason="check_digit")
@@ -122,7 +122,7 @@ def parse_iin(text: str, *, today: date | None = None) -> Iin:
     iin = Iin("".join(text.split()))
     if today is not None and iin.birth_date > today:
         raise _fail(
-            f"the IIN {iin} gives a birth date in the future ({iin.birth_date})",
+            "the IIN gives a birth date in the future",
             Bilingual(kk="ЖСН-дағы туған күн әлі келмеген күн.",
                       ru="Дата рождения в ИИН ещё не наступила."),
             reason="future")

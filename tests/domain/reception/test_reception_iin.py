@@ -88,6 +88,14 @@ def test_invalid(text: str, expected: str) -> None:
     assert reason(text) == expected
 
 
+@pytest.mark.parametrize("text", ["901301300123", "900101300125", "999999999999"])
+def test_the_detail_meant_for_logs_never_repeats_the_iin(text: str) -> None:
+    with pytest.raises(InvalidIin) as refused:
+        Iin(text)
+    assert text not in refused.value.detail
+    assert text[:6] not in refused.value.detail and text[:11] not in refused.value.detail
+
+
 def test_leap_day_of_2000() -> None:
     eleven = "0002295" + "0001"
     digit = check_digit(eleven)
