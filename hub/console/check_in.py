@@ -60,8 +60,9 @@ def check_in_page(request: Request) -> Response:
 def check_in(request: Request, form: Form) -> Response:
     principal = _allowed(request, RECEPTIONISTS)
     try:
-        result = hub_of(request).check_in.check_in(forms.value(form, "code"),
-                                                   actor=principal.actor, source="reception")
+        result = hub_of(request).check_in.check_in(
+            forms.value(form, "code"), actor=principal.actor, source="reception",
+            admit_late=forms.checked(form, "admit_late"))
     except DomainError as exc:
         flash(request, exc.text, "error")
         return see_other(f"{PREFIX}/check-in")

@@ -135,9 +135,14 @@ class CheckInService:
 
     # ------------------------------------------------------------ check-in
 
-    def check_in(self, code: str, *, actor: str, source: str = "reception") -> CheckInResult:
+    def check_in(self, code: str, *, actor: str, source: str = "reception",
+                 admit_late: bool = False) -> CheckInResult:
         """Check the booking with `code` in and give its ticket (the same one again
-        if it was checked in before). Refusals write nothing, except the late flag."""
+        if it was checked in before). Refusals write nothing, except the late flag.
+        `admit_late`: a reception worker lets in a visitor who came after the window
+        (the official agreed); the terminal never does."""
+        if admit_late and source != "reception":
+            raise ValueError("only reception admits a late visitor")
         code = normalise_code(code)
         if not code:
             raise _unknown(code)
@@ -187,8 +192,10 @@ class CheckInService:
                              f"{_hhmm(local_start)}. Подойдите снова не раньше "
                              f"{_hhmm(back)}."),
                 field="code", opens_at=back.isoformat())
-        if now > starts + self.late:
+        late = now > starts + self.late
+        if late:
             self._flag_late(request_id, number, actor=actor, source=source, now=now)
+        if late and not admit_late:
             raise CheckInTooLate(
                 f"check-in closed at {calendar.local(starts + self.late).isoformat()}",
                 Bilingual(kk=f"Жеке қабылдауға тіркелу уақыты өтіп кетті (қабылдау уақыты: "

@@ -168,6 +168,30 @@ def test_too_late_is_refused_flagged_and_later_absent(
     assert_no_personal_data(audit_of(client, number))
 
 
+def test_reception_admits_a_late_visitor_the_terminal_cannot(
+        client: TestClient, hub: Hub, clock: ManualClock) -> None:
+    add_akim(client)
+    number, code = booked(client)
+    clock.set(at("10:40"))
+    from_terminal = client.post(f"{BASE}/check-in", json={
+        "code": code, "source": "terminal", "admit_late": True})
+    assert from_terminal.status_code == 422
+    assert ticket_count(hub) == 0
+    admitted = client.post(f"{BASE}/check-in", json={"code": code, "admit_late": True})
+    assert admitted.status_code == 201, admitted.text
+    ticket = admitted.json()["ticket"]
+    assert ticket["target_desk"] == "office-105"
+    assert ticket_count(hub) == 1
+    assert client.get(f"{BASE}/requests/{number}").json()["state"] == "checked_in"
+    check_in = next(e for e in audit_of(client, number) if e["action"] == "reception_check_in")
+    assert check_in["after"]["late"] is True
+    # Not marked absent afterwards: the visitor is in.
+    assert hub.check_in.mark_absentees() == []
+    with pytest.raises(ValueError, match="only reception"):
+        hub.check_in.check_in(code, actor="node:terminal-1", source="terminal",
+                              admit_late=True)
+
+
 def test_a_booking_of_another_day_is_refused_naming_its_date(
         client: TestClient, hub: Hub, clock: ManualClock) -> None:
     add_akim(client)

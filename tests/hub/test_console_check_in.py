@@ -63,3 +63,22 @@ def test_reception_checks_in_and_the_official_records_the_protocol(
     assert client.get(f"{BASE}/requests/{number}").json()["state"] == "received"
     assert worker.post("/console/check-in/protocol", data={
         "csrf_token": "x", "number": number}).status_code == 403
+
+
+def test_reception_lets_a_late_visitor_in_only_when_asked(
+        client: TestClient, hub: Hub, clock: ManualClock) -> None:
+    add_akim(client)
+    number, code = booked(client)
+    clock.set(at("10:45"))
+    worker = signed_in(hub, "reception.worker", Role.RECEPTION)
+    page = worker.get("/console/check-in")
+    assert 'name="admit_late"' in page.text
+    token = CSRF.search(page.text)
+    assert token is not None
+    refused = worker.post("/console/check-in", data={"code": code, "csrf_token": token.group(1)})
+    assert "Жеке қабылдауға тіркелу уақыты өтіп кетті" in refused.text
+    assert client.get(f"{BASE}/requests/{number}").json()["state"] == "approved"
+    admitted = worker.post("/console/check-in", data={
+        "code": code, "admit_late": "on", "csrf_token": token.group(1)})
+    assert 'id="check-in-result"' in admitted.text
+    assert client.get(f"{BASE}/requests/{number}").json()["state"] == "checked_in"

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hub.api.deps import HubDep, current_principal
 from hub.api.schemas import Body, PlainText
@@ -57,6 +57,14 @@ class CheckInIn(Body):
     code: PlainText = Field(min_length=1, max_length=64,
                             description="the booking code, typed or scanned from the QR")
     source: Literal["reception", "terminal"] = "reception"
+    admit_late: bool = Field(False, description="reception lets in a visitor who came after "
+                                                "the check-in window (the official agreed)")
+
+    @model_validator(mode="after")
+    def _only_reception_admits_late(self) -> CheckInIn:
+        if self.admit_late and self.source != "reception":
+            raise ValueError("only reception admits a late visitor")
+        return self
 
 
 class InstructionBody(Body):
@@ -77,7 +85,8 @@ class ProtocolIn(Body):
 @router.post("/check-in", response_model=CheckInResult, status_code=status.HTTP_201_CREATED,
              summary="Check a booked applicant in by booking code: their ticket")
 def check_in(body: CheckInIn, hub: HubDep, who: Receptionist) -> CheckInResult:
-    return hub.check_in.check_in(body.code, actor=who.actor, source=body.source)
+    return hub.check_in.check_in(body.code, actor=who.actor, source=body.source,
+                                 admit_late=body.admit_late)
 
 
 @router.post("/absentees", response_model=list[str],
