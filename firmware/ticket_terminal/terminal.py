@@ -45,6 +45,7 @@ from firmware.ticket_terminal.stores import TerminalStore
 log = logging.getLogger(__name__)
 
 SIGNAL_SECONDS = 8.0  # how long "closed", "no numbers" and "refused" stay on the lamps
+LEASE_RETRY_SECONDS = 60.0  # after the hub refused a lease, before asking again
 
 
 class Step(StrEnum):
@@ -123,6 +124,7 @@ class TicketTerminal:
         self._signal_until: dict[Signal, float] = {}
         self.hub_away = False  # the hub missed an answer and has not answered since
         self._lease_request: str | None = None
+        self._lease_retry_at = 0.0
         self._printer_fault = False
         self._print_jobs: deque[str] = deque(maxlen=200)
         self.signal = Signal.CHOOSE_LANGUAGE
@@ -242,7 +244,7 @@ class TicketTerminal:
 
     def _top_up_leases(self) -> None:
         if (self._lease_request is not None or self.hub_away
-                or not self.link.connected.is_set()):
+                or not self.link.connected.is_set() or self._monotonic() < self._lease_retry_at):
             return
         now = self._clock()
         low = [zone for zone in self.settings.lease_zones()
@@ -265,6 +267,7 @@ class TicketTerminal:
                         "blocks": {block.zone: len(block.numbers) for block in reply.lease}})
                 elif reply.problem is not None:
                     log.warning("lease refused", extra={"code": reply.problem.code})
+                    self._lease_retry_at = self._monotonic() + LEASE_RETRY_SECONDS
             elif isinstance(request, TicketRequest | BookingScan):
                 if self._waiting.pop(request.id, None) is None:
                     return  # withdrawn: printed from the lease, the hub cancels this one
@@ -302,6 +305,7 @@ class TicketTerminal:
                 self._waiting.pop(request.id, None)
                 if self._lease_request == request.id:
                     self._lease_request = None
+                    self._lease_retry_at = self._monotonic() + LEASE_RETRY_SECONDS
             log.error("hub could not take a message",
                       extra={"code": error.problem.code, "kind": request.kind if request else None})
             self._flash(Signal.REFUSED)

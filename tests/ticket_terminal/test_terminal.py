@@ -206,3 +206,15 @@ def test_booking_code_scan_answered_with_a_ticket_prints_it(rig: Rig) -> None:
     scan = rig.link.outbox[0]
     rig.answer(scan, Reply(request_id=scan.id, ok=True, ticket=issued(512)))
     assert b"512" in rig.printed()
+
+
+def test_a_refused_lease_is_not_asked_again_at_once(rig: Rig) -> None:
+    rig.terminal.tick()
+    (lease,) = rig.link.outbox
+    rig.answer(lease, Reply(request_id=lease.id, ok=False, problem=Problem(
+        code="invalid", detail="not yet", text=Text(kk="Жоқ", ru="Нет"))))
+    rig.terminal.tick()
+    assert rig.link.outbox == []
+    rig.clock.advance(61)
+    rig.terminal.tick()
+    assert [r.kind for r in rig.link.outbox] == ["lease"]
