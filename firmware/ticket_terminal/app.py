@@ -50,8 +50,11 @@ TIMEZONE = "Asia/Almaty"
 class TicketTerminalApp:
     def __init__(self, settings: TerminalSettings, *, pin_factory: Factory | None = None,
                  printer_factory: Callable[[PrinterSection], Escpos] = make_escpos,
-                 timezone: str = TIMEZONE) -> None:
+                 timezone: str = TIMEZONE,
+                 on_answer: Callable[[OutboxRequest, Reply | ErrorMessage], None] | None = None,
+                 ) -> None:
         self.settings = settings
+        self._on_answer = on_answer
         self.store = TerminalStore(settings.data_dir)
         self.printer = TicketPrinter(settings.printer, timezone, printer_factory)
         self.runtime = NodeRuntime(settings, drivers=self._drivers, on_reply=self._reply,
@@ -81,9 +84,13 @@ class TicketTerminalApp:
     def _reply(self, request: OutboxRequest, reply: Reply) -> None:
         self.terminal.on_reply(request, reply)
         self.spooler.wake()
+        if self._on_answer is not None:
+            self._on_answer(request, reply)
 
     def _error(self, request: OutboxRequest | None, error: ErrorMessage) -> None:
         self.terminal.on_error(request, error)
+        if self._on_answer is not None and request is not None:
+            self._on_answer(request, error)
 
     def _print(self, job: PrintJob) -> None:
         self.terminal.on_print(job)

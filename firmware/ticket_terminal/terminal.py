@@ -117,6 +117,7 @@ class TicketTerminal:
         self.limit = RateLimit(settings.limits.min_seconds_between, settings.limits.per_minute,
                                monotonic)
         self.center_name = settings.center_name
+        self.config: NodeConfig | None = None  # the hub's, once it arrived
         self.step = Step.LANGUAGE
         self.language: Language = settings.default_language
         self._step_deadline = 0.0
@@ -321,6 +322,7 @@ class TicketTerminal:
 
     def on_config(self, config: NodeConfig) -> None:
         with self._lock:
+            self.config = config
             self.center_name = config.center_name
 
     def on_connected(self) -> None:
