@@ -32,6 +32,7 @@ from contract.mqtt import (
     NodeConfig,
     NodeStatus,
     Presence,
+    PrintJob,
     Reply,
     Topics,
     UpChannel,
@@ -51,6 +52,7 @@ DOWN_MODELS: Mapping[DownChannel, type[Message]] = {
     DownChannel.COMMAND: Command,
     DownChannel.DISPLAY: DisplaySnapshot,
     DownChannel.ANNOUNCE: Announcement,
+    DownChannel.PRINT: PrintJob,
 }
 RECONNECT_MIN_SECONDS = 1
 RECONNECT_MAX_SECONDS = 60

@@ -28,6 +28,7 @@ from contract.mqtt import (
     NodeConfig,
     NodeStatus,
     Presence,
+    PrintJob,
     Reply,
     Telemetry,
     UpChannel,
@@ -63,6 +64,7 @@ class NodeRuntime:
                  on_command: Callable[[Command], None] | None = None,
                  on_display: Callable[[DisplaySnapshot], None] | None = None,
                  on_announce: Callable[[Announcement], None] | None = None,
+                 on_print: Callable[[PrintJob], None] | None = None,
                  on_error: ErrorCallback | None = None,
                  on_restart: Callable[[], None] | None = None,
                  environ: Mapping[str, str] | None = None,
@@ -88,6 +90,8 @@ class NodeRuntime:
             handlers[DownChannel.DISPLAY] = Handler(DisplaySnapshot, self._later(on_display))
         if on_announce is not None:
             handlers[DownChannel.ANNOUNCE] = Handler(Announcement, self._later(on_announce))
+        if on_print is not None:
+            handlers[DownChannel.PRINT] = Handler(PrintJob, self._later(on_print))
         self.link = MqttLink(settings, status=self._link_status, handlers=handlers,
                              on_connect=self._link_connected,
                              on_disconnect=self._link_disconnected)
@@ -166,6 +170,19 @@ class NodeRuntime:
                  extra={"request_id": request.id, "kind": request.kind})
         return request.id
 
+    def withdraw(self, request_id: str) -> bool:
+        """Take back a request not answered yet (a ticket terminal that printed from its
+        lease instead); True when it was still in the outbox. An answer to it that comes
+        later is dropped, and it is not sent again."""
+        removed = self.outbox.remove(request_id)
+        with self._condition:
+            if removed and self._awaiting == request_id and self._answer is None:
+                self._awaiting = None
+                self._condition.notify_all()
+        if removed:
+            log.info("request withdrawn", extra={"request_id": request_id})
+        return removed
+
     def _send_loop(self) -> None:
         try:
             while self._send_next():
@@ -198,9 +215,12 @@ class NodeRuntime:
             with self._condition:
                 self._condition.wait_for(
                     lambda: (self._stopping or self._answer is not None
-                             or self._connects != connects), timeout=retry)
+                             or self._connects != connects or self._awaiting != head.id),
+                    timeout=retry)
                 if self._stopping:
                     return False
+                if self._awaiting != head.id:
+                    return True  # withdrawn: go on with the next request
                 answer = self._answer
             if answer is None:
                 return True  # unanswered: sent again on the next step

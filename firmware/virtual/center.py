@@ -22,6 +22,7 @@ from firmware.virtual.nodes import (
     SimulatedTerminal,
     node_settings,
 )
+from firmware.virtual.real_terminal import RealTerminal
 
 log = logging.getLogger("kezek.virtual")
 
@@ -33,6 +34,9 @@ class VirtualCenterSettings(BaseSettings):
     center: str = Field("center", pattern=ID_PATTERN, description="the hub's center_id")
     data_dir: Path = Field(Path("data/virtual"), description="the simulated nodes' outboxes")
     terminals: int = Field(2, ge=1, le=20)
+    real_terminals: int = Field(1, ge=0, le=5, description="terminals running "
+                                "the real ticket terminal application besides the simulated ones "
+                                "(MockFactory pins, simulated printer)")
     desks: list[str] = Field(default_factory=lambda: ["window-1", "window-2", "window-3",
                                                       "office-105"],
                              description="one call-button node per desk")
@@ -57,6 +61,8 @@ class VirtualCenter:
 
         self.terminals = [SimulatedTerminal(node(f"terminal-{i + 1}", NodeRole.TICKET_TERMINAL))
                           for i in range(settings.terminals)]
+        self.terminals += [RealTerminal(node(f"terminal-real-{i + 1}", NodeRole.TICKET_TERMINAL))
+                           for i in range(settings.real_terminals)]
         self.buttons = [SimulatedButtons(node(f"buttons-{desk}", NodeRole.CALL_BUTTON, desk=desk))
                         for desk in settings.desks]
         self.displays = [SimulatedDisplay(node(node_id, NodeRole.DISPLAY, zones=zones))
