@@ -85,9 +85,11 @@ class DownChannel(StrEnum):
     COMMAND = "command"
     DISPLAY = "display"  # retained snapshot for display nodes
     ANNOUNCE = "announce"
+    DESK = "desk"  # retained state of the desk a call-button node serves
 
 
-RETAINED: frozenset[str] = frozenset({UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY})
+RETAINED: frozenset[str] = frozenset({UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY,
+                                      DownChannel.DESK})
 # Telemetry is a heartbeat: a lost one is replaced by the next, so QoS 0.
 QOS: dict[str, int] = dict.fromkeys((*UpChannel, *DownChannel), 1) | {
     UpChannel.TELEMETRY: 0}
@@ -319,6 +321,18 @@ class DeskView(BaseModel):
     desk: Code
     current: DeskTicket | None
     waiting: int = Field(ge=0)
+
+
+class DeskState(Message):
+    """Retained on a call-button node's `down/desk`: its desk as the hub has it now,
+    published again whenever the desk changes by any means (its buttons, the operator's
+    console page, the API), so lamps and the page always agree. A newer `at` wins."""
+
+    desk: Code
+    current: DeskTicket | None
+    waiting: int = Field(ge=0)
+    staffed: bool  # an operator is signed in to the desk
+    paused: bool = False  # the operator is on a break: no calls
 
 
 class Reply(Message):

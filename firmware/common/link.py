@@ -24,6 +24,7 @@ from contract.mqtt import (
     Announcement,
     Command,
     ContractError,
+    DeskState,
     Direction,
     DisplaySnapshot,
     DownChannel,
@@ -51,6 +52,7 @@ DOWN_MODELS: Mapping[DownChannel, type[Message]] = {
     DownChannel.COMMAND: Command,
     DownChannel.DISPLAY: DisplaySnapshot,
     DownChannel.ANNOUNCE: Announcement,
+    DownChannel.DESK: DeskState,
 }
 RECONNECT_MIN_SECONDS = 1
 RECONNECT_MAX_SECONDS = 60

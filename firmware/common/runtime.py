@@ -20,6 +20,7 @@ from contract.mqtt import (
     Announcement,
     Command,
     CommandName,
+    DeskState,
     DisplaySnapshot,
     DownChannel,
     Driver,
@@ -65,6 +66,7 @@ class NodeRuntime:
                  on_announce: Callable[[Announcement], None] | None = None,
                  on_error: ErrorCallback | None = None,
                  on_restart: Callable[[], None] | None = None,
+                 on_desk: Callable[[DeskState], None] | None = None,
                  environ: Mapping[str, str] | None = None,
                  thermal_path: Path = CPU_THERMAL_ZONE) -> None:
         self.settings = settings
@@ -88,6 +90,8 @@ class NodeRuntime:
             handlers[DownChannel.DISPLAY] = Handler(DisplaySnapshot, self._later(on_display))
         if on_announce is not None:
             handlers[DownChannel.ANNOUNCE] = Handler(Announcement, self._later(on_announce))
+        if on_desk is not None:
+            handlers[DownChannel.DESK] = Handler(DeskState, self._later(on_desk))
         self.link = MqttLink(settings, status=self._link_status, handlers=handlers,
                              on_connect=self._link_connected,
                              on_disconnect=self._link_disconnected)

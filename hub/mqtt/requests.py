@@ -23,6 +23,7 @@ from contract.mqtt import (
 )
 from hub.domain.errors import DeskEmpty, DomainError, NodeNotAllowed
 from hub.domain.text import Bilingual
+from hub.services.desk_breaks import desk_breaks
 from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import IssuedTicket as IssuedTicketView
 from hub.services.views import TicketInfo
@@ -114,6 +115,7 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
     try:
         _allowed(node, node_id, NodeRole.CALL_BUTTON, desk)
         if press.action is ButtonAction.NEXT:
+            desk_breaks(hub).ensure_open(desk)
             hub.queue.call_next(desk, actor=actor, claim=claim)
         else:
             current = hub.queue.desk_current(desk)

@@ -20,6 +20,7 @@ from contract.mqtt import (
     CallShown,
     Command,
     ContractError,
+    DeskState,
     DeskTicket,
     DeskView,
     Direction,
@@ -112,7 +113,8 @@ def test_qos_and_retention_per_channel() -> None:
     assert set(QOS) == {*UpChannel, *DownChannel}
     assert QOS[UpChannel.TELEMETRY] == 0
     assert all(qos == 1 for channel, qos in QOS.items() if channel != UpChannel.TELEMETRY)
-    assert set(RETAINED) == {UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY}
+    assert set(RETAINED) == {UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY,
+                             DownChannel.DESK}
 
 
 def test_an_unknown_channel_still_parses_so_it_can_be_answered() -> None:
@@ -204,6 +206,7 @@ MESSAGES: list[Message] = [
                zone_names=[Named(code="consultation", name=TEXT)],
                desks=[Named(code="window-3", name=TEXT)], out_of_turn=[]),
     Command(name="identify", args={"seconds": "30"}),
+    DeskState(desk="window-3", waiting=0, staffed=True, paused=True, current=None),
 ]
 
 
