@@ -30,6 +30,8 @@ from hub.services.views import TicketInfo
 from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.requests")
+# States in which Done or Transfer from a button first starts the visit.
+CALLED_BUTTON_STARTS = frozenset({"called", "recalled"})
 
 
 def node_actor(node_id: str) -> str:
@@ -139,6 +141,12 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
 
 def _act(hub: Hub, press: ButtonPress, current: TicketInfo, actor: str, claim: Any) -> None:
     desk = press.desk
+    if (press.action in (ButtonAction.DONE, ButtonAction.TRANSFER)
+            and current.state in CALLED_BUTTON_STARTS):
+        # A desk panel has no Start button: the visitor came when the operator ends or
+        # passes on the visit. Started without the claim, so a resent press finds the
+        # visit started and still ends it once.
+        current = hub.queue.start(current.id, actor=actor, at_desk=desk)
     match press.action:
         case ButtonAction.RECALL:
             hub.queue.recall(current.id, actor=actor, at_desk=desk, claim=claim)
