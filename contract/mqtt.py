@@ -86,9 +86,11 @@ class DownChannel(StrEnum):
     DISPLAY = "display"  # retained snapshot for display nodes
     ANNOUNCE = "announce"
     PRINT = "print"  # a ticket the hub asks a terminal to print (reception issuing, reprint)
+    DESK = "desk"  # retained state of the desk a call-button node serves
 
 
-RETAINED: frozenset[str] = frozenset({UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY})
+RETAINED: frozenset[str] = frozenset({UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY,
+                                      DownChannel.DESK})
 # Telemetry is a heartbeat: a lost one is replaced by the next, so QoS 0.
 QOS: dict[str, int] = dict.fromkeys((*UpChannel, *DownChannel), 1) | {
     UpChannel.TELEMETRY: 0}
@@ -383,6 +385,16 @@ class NumberBlock(BaseModel):
     service_day: date
     valid_until: AwareDatetime
     numbers: list[int] = Field(min_length=1, max_length=500)
+class DeskState(Message):
+    """Retained on a call-button node's `down/desk`: its desk as the hub has it now,
+    published again whenever the desk changes by any means (its buttons, the operator's
+    console page, the API), so lamps and the page always agree. A newer `at` wins."""
+
+    desk: Code
+    current: DeskTicket | None
+    waiting: int = Field(ge=0)
+    staffed: bool  # an operator is signed in to the desk
+    paused: bool = False  # the operator is on a break: no calls
 
 
 class Reply(Message):

@@ -24,6 +24,7 @@ from contract.mqtt import (
     Announcement,
     Command,
     ContractError,
+    DeskState,
     Direction,
     DisplaySnapshot,
     DownChannel,
@@ -53,6 +54,7 @@ DOWN_MODELS: Mapping[DownChannel, type[Message]] = {
     DownChannel.DISPLAY: DisplaySnapshot,
     DownChannel.ANNOUNCE: Announcement,
     DownChannel.PRINT: PrintJob,
+    DownChannel.DESK: DeskState,
 }
 RECONNECT_MIN_SECONDS = 1
 RECONNECT_MAX_SECONDS = 60

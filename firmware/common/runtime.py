@@ -20,6 +20,7 @@ from contract.mqtt import (
     Announcement,
     Command,
     CommandName,
+    DeskState,
     DisplaySnapshot,
     DownChannel,
     Driver,
@@ -67,6 +68,7 @@ class NodeRuntime:
                  on_print: Callable[[PrintJob], None] | None = None,
                  on_error: ErrorCallback | None = None,
                  on_restart: Callable[[], None] | None = None,
+                 on_desk: Callable[[DeskState], None] | None = None,
                  environ: Mapping[str, str] | None = None,
                  thermal_path: Path = CPU_THERMAL_ZONE) -> None:
         self.settings = settings
@@ -92,6 +94,8 @@ class NodeRuntime:
             handlers[DownChannel.ANNOUNCE] = Handler(Announcement, self._later(on_announce))
         if on_print is not None:
             handlers[DownChannel.PRINT] = Handler(PrintJob, self._later(on_print))
+        if on_desk is not None:
+            handlers[DownChannel.DESK] = Handler(DeskState, self._later(on_desk))
         self.link = MqttLink(settings, status=self._link_status, handlers=handlers,
                              on_connect=self._link_connected,
                              on_disconnect=self._link_disconnected)

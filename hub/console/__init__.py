@@ -30,13 +30,15 @@ def install(app: FastAPI) -> None:
         config,
         fleet,
         officials,
+        operator,
         people,
         reception,
     )
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
-    for module in (auth, board, config, fleet, people, reception, check_in, officials):
+    for module in (auth, board, config, fleet, people, reception, check_in, officials,
+                   operator):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)

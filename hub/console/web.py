@@ -199,6 +199,7 @@ class NavItem:
 NAV: tuple[tuple[Permission, NavItem], ...] = (
     (Permission.VIEW_QUEUE, NavItem("nav.board", f"{PREFIX}/", "board")),
     (Permission.VIEW_QUEUE, NavItem("nav.fleet", f"{PREFIX}/fleet", "fleet")),
+    (Permission.SERVE_AT_DESK, NavItem("nav.desk", f"{PREFIX}/desk", "desk")),
     (Permission.ISSUE_TICKETS, NavItem("nav.reception", f"{PREFIX}/reception", "reception")),
     (Permission.ISSUE_TICKETS, NavItem("nav.check_in", f"{PREFIX}/check-in", "check_in")),
     (Permission.ISSUE_TICKETS, NavItem("nav.officials", f"{PREFIX}/officials", "officials")),

@@ -47,10 +47,13 @@ from contract.mqtt import (
 )
 from hub.domain.errors import NodeNotAllowed
 from hub.domain.text import Bilingual
+from hub.mqtt.desk_states import desk_state, transfer_announcement
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
 from hub.mqtt.requests import handle_button, refused, reply_json, submit_ticket, ticket_reply
 from hub.mqtt.workers import KeyedWorkers
+from hub.services.desk_breaks import desk_breaks
+from hub.services.desk_work import situation
 from hub.services.events import QueueEvent
 from hub.services.nodes import NodeInfo
 from hub.wiring import Hub
@@ -99,6 +102,7 @@ class MqttBridge:
         self._recent = RecentReplies()
         self._reply_log: ReplyLog | None = None
         self._published: dict[str, str] = {}  # display -> content of its last snapshot
+        self._published_desks: dict[str, str] = {}  # call-button node -> its last DeskState
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._snapshots: threading.Thread | None = None
@@ -150,6 +154,7 @@ class MqttBridge:
         client.subscribe(self.topics.hub_subscription(), qos=1)
         self.connected.set()
         self._published.clear()  # the broker may have lost retained snapshots: send again
+        self._published_desks.clear()
         self._dirty.set()
         log.info("MQTT bridge connected")
 
@@ -214,6 +219,9 @@ class MqttBridge:
             self._send_config(info)
             if info.role == NodeRole.DISPLAY:
                 self._published.pop(node, None)
+                self._dirty.set()
+            if info.role == NodeRole.CALL_BUTTON:
+                self._published_desks.pop(node, None)
                 self._dirty.set()
 
     def _on_telemetry(self, node: str, payload: bytes) -> None:
@@ -287,6 +295,8 @@ class MqttBridge:
             return
         config = self.hub.centers.snapshot().config
         spoken = announcement(event, config)
+        if spoken is None and event.kind == "transferred":
+            spoken = transfer_announcement(self.hub, event, config)
         if spoken is None:
             return
         for display in self._displays():
@@ -305,6 +315,10 @@ class MqttBridge:
                 self._publish_snapshots()
             except Exception:
                 log.exception("display snapshots could not be published")
+            try:
+                self._publish_desk_states()
+            except Exception:
+                log.exception("desk states could not be published")
             self._stopping.wait(SNAPSHOT_MIN_SECONDS)
 
     def _displays(self) -> list[NodeInfo]:
@@ -326,3 +340,26 @@ class MqttBridge:
             self._published[display.node_id] = content
 
 
+
+    # Desk states (call buttons) ------------------------------------------------
+
+    def _publish_desk_states(self) -> None:
+        """Each call-button node's desk as it is now, when it differs from what the node
+        was last sent: lamps follow the console's actions as well as their own."""
+        with self._nodes_lock:
+            buttons = [node for node in self._nodes.values()
+                       if node.role == NodeRole.CALL_BUTTON and node.desk is not None]
+        if not buttons or not self.connected.is_set():
+            return
+        state = self.hub.queue.state()
+        breaks = desk_breaks(self.hub).on_break()
+        known = {desk.code for desk in state.desks}
+        for node in buttons:
+            if node.desk not in known:
+                continue  # bound to a desk the center does not have: its presses are refused
+            message = desk_state(situation(state, node.desk or "", breaks))
+            content = message.model_dump_json(exclude={"id", "at"})
+            if self._published_desks.get(node.node_id) == content:
+                continue
+            self._send(node.node_id, DownChannel.DESK, message)
+            self._published_desks[node.node_id] = content

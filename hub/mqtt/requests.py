@@ -23,12 +23,15 @@ from contract.mqtt import (
 )
 from hub.domain.errors import DeskEmpty, DomainError, NodeNotAllowed
 from hub.domain.text import Bilingual
+from hub.services.desk_breaks import desk_breaks
 from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import IssuedTicket as IssuedTicketView
 from hub.services.views import TicketInfo
 from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.requests")
+# States in which Done or Transfer from a button first starts the visit.
+CALLED_BUTTON_STARTS = frozenset({"called", "recalled"})
 
 
 def node_actor(node_id: str) -> str:
@@ -114,6 +117,7 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
     try:
         _allowed(node, node_id, NodeRole.CALL_BUTTON, desk)
         if press.action is ButtonAction.NEXT:
+            desk_breaks(hub).ensure_open(desk)
             hub.queue.call_next(desk, actor=actor, claim=claim)
         else:
             current = hub.queue.desk_current(desk)
@@ -137,6 +141,12 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
 
 def _act(hub: Hub, press: ButtonPress, current: TicketInfo, actor: str, claim: Any) -> None:
     desk = press.desk
+    if (press.action in (ButtonAction.DONE, ButtonAction.TRANSFER)
+            and current.state in CALLED_BUTTON_STARTS):
+        # A desk panel has no Start button: the visitor came when the operator ends or
+        # passes on the visit. Started without the claim, so a resent press finds the
+        # visit started and still ends it once.
+        current = hub.queue.start(current.id, actor=actor, at_desk=desk)
     match press.action:
         case ButtonAction.RECALL:
             hub.queue.recall(current.id, actor=actor, at_desk=desk, claim=claim)

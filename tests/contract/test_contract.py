@@ -21,6 +21,7 @@ from contract.mqtt import (
     CallShown,
     Command,
     ContractError,
+    DeskState,
     DeskTicket,
     DeskView,
     Direction,
@@ -119,7 +120,8 @@ def test_qos_and_retention_per_channel() -> None:
     assert set(QOS) == {*UpChannel, *DownChannel}
     assert QOS[UpChannel.TELEMETRY] == 0
     assert all(qos == 1 for channel, qos in QOS.items() if channel != UpChannel.TELEMETRY)
-    assert set(RETAINED) == {UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY}
+    assert set(RETAINED) == {UpChannel.STATUS, DownChannel.CONFIG, DownChannel.DISPLAY,
+                             DownChannel.DESK}
 
 
 def test_an_unknown_channel_still_parses_so_it_can_be_answered() -> None:
@@ -221,6 +223,7 @@ MESSAGES: list[Message] = [
         lease_id=42, zone="consultation", zone_name=TEXT, service_day=date(2026, 11, 23),
         valid_until=AT, numbers=[131, 132, 133])]),
     PrintJob(ticket=TICKET, reprint=True),
+    DeskState(desk="window-3", waiting=0, staffed=True, paused=True, current=None),
 ]
 
 

@@ -49,6 +49,7 @@ CHANNEL_OF: dict[str, str] = {
     "Command": "down/command",
     "DisplaySnapshot": "down/display",
     "Announcement": "down/announce",
+    "DeskState": "down/desk",
 }
 # Codes the contract raises, and the ones the hub's bridge adds on `down/error`.
 ERROR_CODES = ("too_large", "not_json", "schema_version", "invalid",

@@ -1,0 +1,276 @@
+"""The operator's desk page (000 §13: the monoblock in an official's office, the
+consultation windows): sign in to a desk, the visitor at the desk with its flags,
+the visitors the desk may call (numbers and flags only), every desk action, a break,
+and today's figures. The live part follows the queue over Server-Sent Events, so a
+press of the desk's hardware button shows here within the push, and the page's
+actions reach the button's lamps the same way (the bridge pushes `down/desk`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+
+from hub.api.deps import CSRF_FIELD, csrf_token
+from hub.console import forms
+from hub.console.board import (
+    COALESCE_SECONDS,
+    KEEPALIVE_SECONDS,
+    RETRY_MILLISECONDS,
+    STREAM_SECONDS,
+)
+from hub.console.i18n import text
+from hub.console.web import (
+    PREFIX,
+    SECURITY_HEADERS,
+    Translator,
+    checked_form,
+    current_user,
+    flash,
+    hub_of,
+    language_of,
+    need,
+    render,
+    render_fragment,
+    see_other,
+)
+from hub.domain.errors import DeskEmpty, DomainError, NotFound, ValidationFailed
+from hub.domain.roles import Permission, allows
+from hub.domain.text import Bilingual, Language
+from hub.domain.tickets import STATE_NAMES, TicketState
+from hub.services.desk_breaks import desk_breaks
+from hub.services.desk_work import desk_figures, desk_situation
+from hub.services.events import QueueEvent
+from hub.services.users import Principal
+from hub.wiring import Hub
+
+router = APIRouter(prefix=f"{PREFIX}/desk", include_in_schema=False)
+DESK_URL = f"{PREFIX}/desk"
+NOTE_LENGTH = 200
+
+Operator = Annotated[Principal, Depends(need(Permission.SERVE_AT_DESK))]
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def _desk_empty(desk: str) -> DeskEmpty:
+    return DeskEmpty(f"no visitor at desk {desk}",
+                     Bilingual(kk="Жұмыс орнында келуші жоқ",
+                               ru="У рабочего места нет посетителя"), field="desk")
+
+
+def _state_name(state: str, language: Language) -> str:
+    try:
+        return STATE_NAMES[TicketState(state)].get(language)
+    except ValueError:
+        return state
+
+
+def desk_context(hub: Hub, desk: str, language: Language, csrf: str) -> dict[str, Any]:
+    """What the live part of the page shows; also the fragment pushed over SSE."""
+    snap = hub.centers.snapshot()
+    situation = desk_situation(hub, desk)
+    translator = Translator(language)
+    calendar = snap.calendar
+    return {
+        "lang": language.value, "_": translator, "pick": translator.pick,
+        "csrf": csrf, "csrf_field": CSRF_FIELD,
+        "desk": situation, "figures": desk_figures(hub, desk),
+        "categories": {c.code: c.name.get(language) for c in snap.config.out_of_turn},
+        "zone_names": {z.code: z.name.get(language) for z in snap.config.zones},
+        "state_name": lambda value: _state_name(value, language),
+        "clock": lambda moment: calendar.local(moment).strftime("%H:%M"),
+        "updated_at": calendar.local(hub.clock.now()).strftime("%H:%M:%S"),
+    }
+
+
+def render_desk(hub: Hub, desk: str, language: Language, csrf: str) -> str:
+    return render_fragment("_operator_desk.html", desk_context(hub, desk, language, csrf))
+
+
+# Pages -------------------------------------------------------------------------------
+
+
+@router.get("")
+def desk_page(request: Request, principal: Operator) -> Response:
+    hub = hub_of(request)
+    desk = hub.staffing.desk_of(principal.actor)
+    config = hub.centers.snapshot().config
+    if desk is None:
+        state = hub.queue.state()
+        return render(request, "operator_sign_in.html", principal, section="desk",
+                      desks=[d for d in state.desks if d.active])
+    language = language_of(request, principal)
+    label = config.desk(desk).label
+    targets = [(f"zone:{z.code}", text("desk.transfer_zone").get(language).format(
+                    name=z.name.get(language))) for z in config.zones if z.serving] + [
+               (f"desk:{d.code}", text("desk.transfer_desk").get(language).format(
+                    name=d.label.get(language)))
+               for d in config.desks if d.active and d.code != desk]
+    return render(request, "operator.html", principal, section="desk", desk_code=desk,
+                  desk_label=label, targets=targets,
+                  events_url=f"{DESK_URL}/events", fragment_url=f"{DESK_URL}/fragment",
+                  **desk_context(hub, desk, language, csrf_token(request)))
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, principal: Operator, form: Form) -> Response:
+    hub = hub_of(request)
+    code = forms.value(form, "desk")
+    try:
+        desk = next((d for d in hub.centers.snapshot().config.desks if d.code == code), None)
+        if desk is None:
+            raise NotFound(f"no desk {code!r}", text("desk.unknown_desk"), field="desk")
+        hub.staffing.sign_in(desk.code, principal.actor)
+    except DomainError as error:  # another operator is there: say who
+        flash(request, error.text, "error")
+        return see_other(DESK_URL)
+    flash(request, Bilingual(kk=text("desk.signed_in").kk.format(desk=desk.label.kk),
+                             ru=text("desk.signed_in").ru.format(desk=desk.label.ru)))
+    return see_other(DESK_URL)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, principal: Operator, form: Form) -> Response:
+    hub_of(request).staffing.sign_out(principal.actor)
+    flash(request, text("desk.signed_out"))
+    return see_other(DESK_URL)
+
+
+@router.post("/action")
+def act(request: Request, principal: Operator, form: Form) -> Response:
+    """Every button of the page: one action on the operator's own desk."""
+    hub = hub_of(request)
+    desk = hub.staffing.desk_of(principal.actor)
+    if desk is None:
+        return see_other(DESK_URL)
+    try:
+        _act(hub, desk, principal.actor, form)
+    except DomainError as error:
+        flash(request, error.text, "error")
+    return see_other(DESK_URL)
+
+
+def _act(hub: Hub, desk: str, actor: str, form: FormData) -> None:
+    action = forms.value(form, "action")
+    breaks = desk_breaks(hub)
+    queue = hub.queue
+    if action == "next":
+        breaks.ensure_open(desk)
+        queue.call_next(desk, actor=actor)
+        return
+    if action == "call":
+        breaks.ensure_open(desk)
+        ticket = forms.value(form, "ticket_id")
+        if not ticket.isdigit():
+            raise ValidationFailed("ticket_id must be a number", text("err.integer"),
+                                   field="ticket_id")
+        queue.call(int(ticket), desk, actor=actor)
+        return
+    if action == "break":
+        breaks.start(desk, actor)
+        return
+    if action == "resume":
+        breaks.end(desk, actor)
+        return
+    simple: dict[str, Callable[..., Any]] = {
+        "recall": queue.recall, "start": queue.start, "done": queue.finish,
+        "no_show": queue.no_show}
+    if action not in simple and action != "transfer":
+        raise ValidationFailed(f"unknown action {action!r}", text("desk.unknown_action"),
+                               field="action")
+    current = queue.desk_current(desk)
+    if current is None:
+        raise _desk_empty(desk)
+    if action == "transfer":
+        target = forms.value(form, "target")
+        kind, _, code = target.partition(":")
+        if kind not in ("zone", "desk") or not code:
+            raise ValidationFailed("choose where to transfer", text("desk.bad_target"),
+                                   field="target")
+        note = forms.value(form, "note")
+        if len(note) > NOTE_LENGTH:
+            raise ValidationFailed("note too long", text("desk.note_too_long"), field="note")
+        queue.transfer(current.id, zone=code if kind == "zone" else None,
+                       desk=code if kind == "desk" else None, note=note or None,
+                       actor=actor, at_desk=desk)
+        return
+    simple[action](current.id, actor=actor, at_desk=desk)
+
+
+@router.get("/fragment")
+def desk_fragment(request: Request, principal: Operator) -> Response:
+    hub = hub_of(request)
+    desk = hub.staffing.desk_of(principal.actor)
+    if desk is None:
+        return Response(status_code=409)
+    html = render_desk(hub, desk, language_of(request, principal), csrf_token(request))
+    return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+
+def _sse(event: str, data: str) -> str:
+    lines = data.splitlines() or [""]
+    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+async def _desk_stream(hub: Hub, render_now: Callable[[], str]) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    changes: asyncio.Queue[QueueEvent] = asyncio.Queue(maxsize=256)
+
+    def offer(event: QueueEvent) -> None:
+        if not changes.full():
+            changes.put_nowait(event)
+
+    def listener(event: QueueEvent) -> None:
+        with contextlib.suppress(RuntimeError):  # the stream's loop is gone
+            loop.call_soon_threadsafe(offer, event)
+
+    unsubscribe = hub.bus.subscribe(listener)
+    try:
+        yield f"retry: {RETRY_MILLISECONDS}\n\n"
+        # The page's script replaces #board's content on a "board" event (console.js).
+        yield _sse("board", await run_in_threadpool(render_now))
+        started = last_push = loop.time()
+        while True:
+            remaining = STREAM_SECONDS - (loop.time() - started)
+            if remaining <= 0:
+                yield _sse("bye", "")
+                return
+            try:
+                await asyncio.wait_for(changes.get(), timeout=min(KEEPALIVE_SECONDS, remaining))
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            pause = COALESCE_SECONDS - (loop.time() - last_push)
+            if pause > 0:
+                await asyncio.sleep(pause)
+            while not changes.empty():
+                changes.get_nowait()
+            yield _sse("board", await run_in_threadpool(render_now))
+            last_push = loop.time()
+    finally:
+        unsubscribe()
+
+
+@router.get("/events")
+async def desk_events(request: Request) -> Response:
+    """Server-Sent Events: the desk's live part after every change of the queue."""
+    principal = await run_in_threadpool(current_user, request)
+    if principal is None:
+        return Response(status_code=401)
+    if not allows(principal.role, Permission.SERVE_AT_DESK):
+        return Response(status_code=403)
+    hub = hub_of(request)
+    desk = await run_in_threadpool(hub.staffing.desk_of, principal.actor)
+    if desk is None:
+        return Response(status_code=409)
+    language = language_of(request, principal)
+    csrf = csrf_token(request)
+    return StreamingResponse(_desk_stream(hub, lambda: render_desk(hub, desk, language, csrf)),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
