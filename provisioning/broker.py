@@ -39,8 +39,6 @@ def render_mosquitto_conf(inventory: Inventory, config_dir: PurePosixPath | None
         "allow_anonymous false",
         f"password_file {where / PASSWORD_FILE}",
         f"acl_file {where / ACL_FILE}",
-        # A node cannot take over another node's session by borrowing its client id.
-        "use_username_as_clientid true",
         "persistence true",
         f"persistence_location {broker.persistence_dir}/",
         "autosave_interval 60",
@@ -53,6 +51,9 @@ def render_mosquitto_conf(inventory: Inventory, config_dir: PurePosixPath | None
         "",
         f"listener {broker.port}",
         "protocol mqtt",
+        # A node cannot take over another node's session by borrowing its client id.
+        # (A listener option: given before `listener` it would open a default listener.)
+        "use_username_as_clientid true",
         f"cafile {where / CA_FILE}",
         f"certfile {where / SERVER_CERT}",
         f"keyfile {where / SERVER_KEY}",
