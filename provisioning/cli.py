@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 
 from provisioning.broker_control import cut_off
-from provisioning.center import generate_center
 from provisioning.errors import ProvisioningError
-from provisioning.inventory import load_inventory
 from provisioning.voices import PIPER_VOICES_URL, fetch_voice
 
 
@@ -44,7 +42,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # check and generate run on the installer's machine with the hub's extras; revoke
+    # and voices also run on a node, which has only the node's and provisioning's.
     try:
+        if args.command in ("check", "generate"):
+            from provisioning.center import generate_center
+            from provisioning.inventory import load_inventory
         if args.command == "check":
             inventory = load_inventory(args.inventory)
             for node in inventory.nodes:

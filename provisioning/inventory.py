@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contract.mqtt import ID_PATTERN, Identifier, NodeRole
 from firmware.common.settings import NodeSettings
-from hub.center_schema import read_center_file
 from provisioning.errors import InventoryError
 from provisioning.roles import ROLE_SETTINGS
 
@@ -169,6 +168,10 @@ def parse_inventory(data: dict[str, Any], source: Path) -> Inventory:
 
 
 def _center_places(center: CenterSection, source: Path) -> tuple[set[str], set[str]]:
+    # Imported here: the hub's center schema needs the hub's extras (holidays), which a
+    # node running `kezek-provision voices` or the doctor does not have.
+    from hub.center_schema import read_center_file
+
     file = center.center_file
     if file is None:
         file = SHIPPED_CENTER_FILE

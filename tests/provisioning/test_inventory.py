@@ -136,3 +136,18 @@ def test_check_lists_the_nodes(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "desk-window-1\tcall_button\twindow-1\tdesk-window-1" in out
     assert "4 nodes, center borodulikha: valid" in out
+
+
+def test_node_side_commands_do_not_need_the_hub() -> None:
+    """A node has the node's and provisioning's extras only: `kezek-provision voices`,
+    `revoke` and the doctor must not import the hub (holidays, SQLAlchemy...)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import provisioning.cli, provisioning.doctor\n"
+            "provisioning.cli._parser()\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('hub', 'holidays', 'sqlalchemy', 'fastapi'))\n"
+            "assert not loaded, loaded\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
