@@ -98,6 +98,22 @@ class HubSettings(BaseSettings):
     demo_clock: bool = Field(
         False, description="demonstrations only: when the center is closed at start, the "
                            "hub's clock jumps to its next opening and runs on from there")
+    node_approval: Literal["automatic", "administrator"] | None = Field(
+        None, description="claiming: a node first heard from is trusted at once "
+                          "(automatic) or waits for an administrator in the console; empty "
+                          "means administrator in production, automatic otherwise")
+    broker_password_file: Path | None = Field(
+        None, description="the Mosquitto password file the hub edits to cut off a rejected "
+                          "or revoked node (kezek-provision writes it)")
+    broker_pid_file: Path | None = Field(
+        None, description="Mosquitto's pid file: the hub sends SIGHUP to reload the "
+                          "password file")
+
+    @property
+    def nodes_need_approval(self) -> bool:
+        if self.node_approval is None:
+            return self.environment is Environment.PRODUCTION
+        return self.node_approval == "administrator"
 
     @field_validator("database_url")
     @classmethod

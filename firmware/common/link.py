@@ -102,7 +102,10 @@ class MqttLink:
                                password.get_secret_value() if password else None)
         if self.settings.broker.tls:
             ca_file = self.settings.ca_file
-            client.tls_set(ca_certs=str(ca_file) if ca_file else None)
+            cert_file, key_file = self.settings.cert_file, self.settings.key_file
+            client.tls_set(ca_certs=str(ca_file) if ca_file else None,
+                           certfile=str(cert_file) if cert_file else None,
+                           keyfile=str(key_file) if key_file else None)
         client.reconnect_delay_set(RECONNECT_MIN_SECONDS, RECONNECT_MAX_SECONDS)
         client.on_socket_open = no_delay
         client.on_connect = self._on_connect

@@ -58,6 +58,10 @@ class NodeSettings(BaseSettings):
     ca_file: Path | None = Field(
         None, description="CA certificate that signed the broker's (mqtts); empty means "
                           "the system's CAs")
+    cert_file: Path | None = Field(
+        None, description="this node's client certificate (mqtts, when the broker requires "
+                          "one); its key in key_file")
+    key_file: Path | None = Field(None, description="the client certificate's private key")
     data_dir: Path = Field(DEFAULT_DATA_DIR,
                            description="writable directory for the outbox file")
     keepalive_seconds: int = Field(

@@ -9,15 +9,29 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from contract.mqtt import DriverState, NodeRole, Presence
 from hub.api.routes.nodes import SILENT_AFTER, is_silent
-from hub.console.i18n import MESSAGES, translate
-from hub.console.web import PREFIX, hub_of, language_of, need, render
-from hub.domain.roles import Permission
-from hub.domain.text import Language
-from hub.services.nodes import NodeInfo
+from hub.console.i18n import MESSAGES, text, translate
+from hub.console.web import (
+    PREFIX,
+    checked_form,
+    flash,
+    flash_key,
+    hub_of,
+    language_of,
+    need,
+    render,
+    see_other,
+)
+from hub.domain.errors import DomainError
+from hub.domain.roles import Permission, allows
+from hub.domain.text import Bilingual, Language
+from hub.services.broker_access import BrokerAccess
+from hub.services.events import QueueEvent
+from hub.services.nodes import CUT_OFF, DECISIONS, Approval, NodeInfo
 from hub.services.users import Principal
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -56,6 +70,9 @@ class NodeRow:
     outbox: int | None
     cpu_temp_c: float | None
     cpu_level: str  # ok / warm / hot / "" without a reading
+    approval: str = "approved"  # pending / approved / rejected / revoked
+    approval_name: str = ""
+    decisions: tuple[str, ...] = ()  # what an administrator may decide now
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +146,9 @@ def node_row(node: NodeInfo, now: datetime, language: Language,
         zones=[zone_names.get(z, z) for z in node.zones],
         drivers=_drivers(node, language),
         outbox=outbox if isinstance(outbox, int) else None,
-        cpu_temp_c=cpu, cpu_level=_cpu_level(cpu))
+        cpu_temp_c=cpu, cpu_level=_cpu_level(cpu), approval=node.approval,
+        approval_name=translate(language, f"fleet.approval.{node.approval}"),
+        decisions=tuple(sorted(d.value for d in DECISIONS.get(Approval(node.approval), ()))))
 
 
 def fleet_groups(nodes: list[NodeInfo], now: datetime, language: Language,
@@ -154,6 +173,43 @@ def fleet_page(request: Request, principal: Viewer) -> Response:
                           {z.code: z.name.get(language) for z in config.zones})
     counts = {kind: sum(1 for g in groups for n in g.nodes if n.presence == kind)
               for kind in ("online", "silent", "offline")}
+    pending = sum(1 for g in groups for n in g.nodes if n.approval == Approval.PENDING)
     return render(request, "fleet.html", principal, section="fleet", groups=groups,
-                  counts=counts, now=now,
+                  counts=counts, now=now, pending=pending,
+                  may_decide=allows(principal.role, Permission.CONFIGURE_CENTER),
                   silent_seconds=int(SILENT_AFTER.total_seconds()))
+
+
+# Claiming ---------------------------------------------------------------------
+
+Decider = Annotated[Principal, Depends(need(Permission.CONFIGURE_CENTER))]
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+@router.post("/fleet/{node_id}/approval")
+def decide_node(request: Request, node_id: str, principal: Decider, form: Form) -> Response:
+    """Approve, reject or revoke a node. Rejecting or revoking also removes its broker
+    credentials and reloads the broker, when the hub manages them."""
+    hub = hub_of(request)
+    try:
+        decision = Approval(str(form.get("decision", "")))
+        hub.nodes.decide(node_id, decision, actor=principal.actor)
+    except ValueError as error:  # an unknown decision, an unknown node, a wrong state
+        template = text("fleet.decision_refused")
+        reason = error.text if isinstance(error, DomainError) else Bilingual(
+            kk="белгісіз шешім", ru="неизвестное решение")
+        flash(request, Bilingual(kk=template.kk.format(reason=reason.kk),
+                                 ru=template.ru.format(reason=reason.ru)), "error")
+        return see_other(f"{PREFIX}/fleet")
+    if decision in CUT_OFF:
+        settings = hub.settings
+        access = BrokerAccess(settings.broker_password_file, settings.broker_pid_file)
+        outcome = access.cut_off(node_id)
+        if not outcome.done:
+            flash_key(request, "fleet.cut_off_failed", "error", node=node_id)
+            return see_other(f"{PREFIX}/fleet")
+    else:
+        # The bridge sends the approved node its configuration (and a display its board).
+        hub.bus.publish(QueueEvent(kind="config", at=hub.clock.now()))
+    flash_key(request, f"fleet.decided.{decision.value}", node=node_id)
+    return see_other(f"{PREFIX}/fleet")

@@ -55,7 +55,7 @@ from hub.mqtt.workers import KeyedWorkers
 from hub.services.desk_breaks import desk_breaks
 from hub.services.desk_work import situation
 from hub.services.events import QueueEvent
-from hub.services.nodes import NodeInfo
+from hub.services.nodes import Approval, NodeInfo
 from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.bridge")
@@ -215,7 +215,7 @@ class MqttBridge:
         with self._nodes_lock:
             self._nodes[info.node_id] = info
         log.info("node %s (%s) is %s", node, info.role, info.presence)
-        if status.state is Presence.ONLINE:
+        if status.state is Presence.ONLINE and info.approval == Approval.APPROVED:
             self._send_config(info)
             if info.role == NodeRole.DISPLAY:
                 self._published.pop(node, None)
@@ -237,6 +237,8 @@ class MqttBridge:
         if earlier is not None:
             self._publish(node, DownChannel.REPLY, earlier)
             return
+        if not self._approved(node, request):
+            return
         with self._nodes_lock:
             known = self._nodes.get(node)
         if isinstance(request, ButtonPress):
@@ -256,6 +258,25 @@ class MqttBridge:
         # Answered on this node's worker, not on the issuing thread that settles it.
         outcome.add_done_callback(lambda _: self._submit(node, lambda: self._answer(
             node, request, ticket_reply(self.hub, request, outcome))))
+
+    def _approved(self, node: str, request: TicketRequest | ButtonPress) -> bool:
+        """A node pending approval, rejected or revoked is refused (not remembered: once
+        approved, the same request resent is served)."""
+        approval = self.hub.nodes.approval(node)
+        if approval is None or approval is Approval.APPROVED:
+            return True
+        waiting = approval is Approval.PENDING
+        problem = Problem(
+            code=f"node_{approval.value}", detail=f"node {node} is {approval.value}",
+            text=Text(kk="Құрылғыны әкімші әлі растамаған" if waiting
+                      else "Құрылғыға қосылуға тыйым салынған",
+                      ru="Устройство ещё не подтверждено администратором" if waiting
+                      else "Устройству запрещено подключение"),
+            field="node")
+        log.warning("refused a request of node %s: it is %s", node, approval.value)
+        self._publish(node, DownChannel.REPLY,
+                      encode(Reply(request_id=request.id, ok=False, problem=problem)))
+        return False
 
     def _submit(self, node: str, job: Callable[[], None]) -> None:
         assert self._workers is not None
@@ -290,7 +311,7 @@ class MqttBridge:
         self._dirty.set()
         if event.kind == "config":
             for node in self.hub.nodes.all():
-                if node.presence == Presence.ONLINE:
+                if node.presence == Presence.ONLINE and node.approval == Approval.APPROVED:
                     self._send_config(node)
             return
         config = self.hub.centers.snapshot().config
@@ -323,7 +344,8 @@ class MqttBridge:
 
     def _displays(self) -> list[NodeInfo]:
         with self._nodes_lock:
-            return [node for node in self._nodes.values() if node.role == NodeRole.DISPLAY]
+            return [node for node in self._nodes.values() if node.role == NodeRole.DISPLAY
+                    and self.hub.nodes.approval(node.node_id) in (None, Approval.APPROVED)]
 
     def _publish_snapshots(self) -> None:
         displays = self._displays()

@@ -3,15 +3,20 @@ and which of their requests were already handled."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from contract.mqtt import NodeStatus, Telemetry
+from hub.domain.errors import Conflict, NotFound
+from hub.domain.text import Bilingual
+from hub.services import audit
 from hub.services.clock import Clock
 from hub.storage.db import Database
 from hub.storage.models import NodeRequestRow, NodeRow
@@ -32,6 +37,7 @@ class NodeInfo:
     telemetry: dict[str, Any] | None
     first_seen: datetime
     last_seen: datetime
+    approval: str = "approved"  # pending / approved / rejected / revoked
 
 
 class AlreadyHandled(Exception):
@@ -46,13 +52,37 @@ def _info(row: NodeRow) -> NodeInfo:
     return NodeInfo(node_id=row.node_id, role=row.role, presence=row.presence,
                     software=row.software, desk=row.desk, zones=tuple(row.zones),
                     drivers=dict(row.drivers), telemetry=row.telemetry,
-                    first_seen=row.first_seen, last_seen=row.last_seen)
+                    first_seen=row.first_seen, last_seen=row.last_seen,
+                    approval=row.approval)
+
+
+class Approval(StrEnum):
+    PENDING = "pending"  # connected for the first time; an administrator decides
+    APPROVED = "approved"
+    REJECTED = "rejected"  # never was trusted
+    REVOKED = "revoked"  # was trusted, no longer
+
+
+# What an administrator may decide from each state.
+DECISIONS: dict[Approval, frozenset[Approval]] = {
+    Approval.PENDING: frozenset({Approval.APPROVED, Approval.REJECTED}),
+    Approval.APPROVED: frozenset({Approval.REVOKED}),
+    Approval.REJECTED: frozenset({Approval.APPROVED}),
+    Approval.REVOKED: frozenset({Approval.APPROVED}),
+}
+CUT_OFF: frozenset[Approval] = frozenset({Approval.REJECTED, Approval.REVOKED})
 
 
 class NodeRegistry:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, approval_required: bool = False) -> None:
         self._db = db
         self._clock = clock
+        # A node first heard from is pending (claiming) or trusted at once (development,
+        # the one-box demo).
+        self._first_approval = Approval.PENDING if approval_required else Approval.APPROVED
+        # Asked on every request: kept in memory, filled from the table on first use.
+        self._approvals: dict[str, Approval] | None = None
+        self._approvals_lock = threading.Lock()
 
     # Presence ------------------------------------------------------------------
 
@@ -65,8 +95,10 @@ class NodeRegistry:
         with self._db.write() as session:
             row = session.get(NodeRow, status.node)
             if row is None:
-                row = NodeRow(node_id=status.node, first_seen=now, telemetry=None)
+                row = NodeRow(node_id=status.node, first_seen=now, telemetry=None,
+                              approval=self._first_approval.value)
                 session.add(row)
+                self._remember_approval(status.node, self._first_approval)
             elif status.id == row.status_id:
                 return _info(row), False
             row.role = status.role.value
@@ -104,6 +136,49 @@ class NodeRegistry:
         with self._db.read() as session:
             return [_info(row) for row in session.scalars(select(NodeRow).order_by(
                 NodeRow.role, NodeRow.node_id))]
+
+    # Claiming ------------------------------------------------------------------
+
+    def _remember_approval(self, node_id: str, approval: Approval) -> None:
+        with self._approvals_lock:
+            if self._approvals is not None:
+                self._approvals[node_id] = approval
+
+    def approval(self, node_id: str) -> Approval | None:
+        """The node's approval, None for a node never heard from."""
+        with self._approvals_lock:
+            if self._approvals is None:
+                with self._db.read() as session:
+                    self._approvals = {
+                        node: Approval(approval) for node, approval in session.execute(
+                            select(NodeRow.node_id, NodeRow.approval))}
+            return self._approvals.get(node_id)
+
+    def decide(self, node_id: str, decision: Approval, *, actor: str) -> NodeInfo:
+        """An administrator's decision on a node, audited. Raises NotFound for an unknown
+        node and Conflict for a decision its state does not allow."""
+        with self._db.write() as session:
+            row = session.get(NodeRow, node_id)
+            if row is None:
+                raise NotFound(f"node {node_id!r} is unknown",
+                               Bilingual(kk="Мұндай құрылғы белгісіз",
+                                         ru="Такое устройство неизвестно"), field="node")
+            current = Approval(row.approval)
+            if decision not in DECISIONS[current]:
+                raise Conflict(f"node {node_id!r} is {current.value}: it cannot be "
+                               f"{decision.value}",
+                               Bilingual(kk="Құрылғының қазіргі күйінде бұл шешім мүмкін емес",
+                                         ru="В текущем состоянии устройства такое решение "
+                                            "невозможно"), field="decision")
+            row.approval = decision.value
+            audit.record(session, actor=actor, action=f"node.{decision.value}",
+                         entity="node", entity_id=node_id, at=self._clock.now(),
+                         before={"approval": current.value},
+                         after={"approval": decision.value})
+            session.flush()
+            info = _info(row)
+        self._remember_approval(node_id, decision)
+        return info
 
     # Requests ------------------------------------------------------------------
 

@@ -247,6 +247,10 @@ class NodeRow(Base):
     # status that follows it, yet it is the newer news when it arrives.
     status_id: Mapped[str] = mapped_column(String(64))
     status_at: Mapped[datetime]
+    # Claiming: pending until an administrator approves (when the hub asks for that);
+    # rejected and revoked nodes are refused and cut off at the broker.
+    approval: Mapped[str] = mapped_column(String(10), default="approved",
+                                          server_default="approved")
 
 
 class NodeRequestRow(Base):

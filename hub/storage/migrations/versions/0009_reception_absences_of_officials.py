@@ -1,7 +1,7 @@
 """reception absences of officials
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-23 00:42:11.689818
 """
 from alembic import op
@@ -10,7 +10,7 @@ import hub.storage.types
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,223 @@
+"""`kezek-node-doctor` on generated nodes: against the generated center's broker, a hub
+whose clock is right or minutes off, a network printer that answers ESC/POS status
+queries, mock GPIO, voice files and the disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from provisioning.broker_control import cut_off
+from provisioning.doctor import Level, Options, examine, main, report
+from tests.brokers import free_port
+from tests.provisioning.conftest import generate_local
+from tests.provisioning.running import RunningCenter
+
+
+class HubClock(BaseHTTPRequestHandler):
+    offset_seconds: ClassVar[float] = 0.0
+
+    def do_HEAD(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        import time
+
+        return formatdate(time.time() + self.offset_seconds, usegmt=True)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+class FakePrinter:
+    """A network ESC/POS printer: answers every 3-byte status query (DLE EOT n) with
+    `status` (0x12: online, paper adequate; 0x72: paper out)."""
+
+    def __init__(self, status: int) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.status = status
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                while len(connection.recv(3)) == 3:
+                    connection.sendall(bytes([self.status]))
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def hub_url() -> Iterator[str]:
+    HubClock.offset_seconds = 0.0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), HubClock)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def center(tmp_path: Path, require_mosquitto: str) -> Iterator[RunningCenter]:
+    inventory, generated = generate_local(tmp_path)
+    running = RunningCenter(require_mosquitto, inventory, generated)
+    yield running
+    running.stop()
+
+
+def node_config(center: RunningCenter, node_id: str, tmp_path: Path,
+                **sections: str) -> Path:
+    """The generated node file with this machine's paths (CA, data) and test sections."""
+    text = (center.generated.node_dir(node_id) / "node.toml").read_text()
+    text = text.replace('"/etc/kezek/ca.crt"', json.dumps(str(center.ca_file)))
+    text = text.replace('data_dir = "/var/lib/kezek-node"',
+                        f"data_dir = {json.dumps(str(tmp_path / 'data'))}")
+    for name, body in sections.items():
+        text = re.sub(rf"\n\[{name}\]\n(?:[^\[\n][^\n]*\n)*", "\n", text)
+        text += f"\n[{name}]\n{body}\n"
+    path = tmp_path / f"{node_id}.toml"
+    path.write_text(text)
+    return path
+
+
+def by_check(findings: list[Any]) -> dict[str, Any]:
+    return {finding.check: finding for finding in findings}
+
+
+def test_a_healthy_terminal(center: RunningCenter, tmp_path: Path, hub_url: str,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    printer = FakePrinter(0x12)
+    config = node_config(center, "terminal-1", tmp_path,
+                         printer=f'type = "network"\nhost = "127.0.0.1"\nport = {printer.port}',
+                         gpio='pin_factory = "mock"')
+    try:
+        assert main(["--config", str(config), "--hub-url", hub_url, "--login"]) == 0
+    finally:
+        printer.close()
+    out = capsys.readouterr().out
+    assert "[OK] broker: Брокер қолжетімді, TLS сенімді / Брокер доступен, TLS доверенный" in out
+    assert "[OK] printer: Принтер дайын / Принтер готов" in out
+    assert "[OK] clock:" in out
+    assert "[НАЗАР / ВНИМАНИЕ] gpio:" in out and "MockFactory" in out
+    assert "Ақаулар: 0 / Неисправностей: 0" in out
+
+
+def test_a_clock_minutes_off_is_a_fault(center: RunningCenter, tmp_path: Path,
+                                        hub_url: str) -> None:
+    config = node_config(center, "desk-window-1", tmp_path, gpio='pin_factory = "mock"')
+    HubClock.offset_seconds = 300.0  # the hub is 5 minutes ahead of this node
+    clock = by_check(examine(config, Options(hub_url=hub_url)))["clock"]
+    assert clock.level is Level.FAULT
+    assert re.fullmatch(r"Часы отстают от центрального сервера на (299|300|301) с: "
+                        r"проверьте NTP", clock.ru)
+    assert clock.kk.startswith("Сағат орталық серверден")
+    HubClock.offset_seconds = -120.0
+    clock = by_check(examine(config, Options(hub_url=hub_url)))["clock"]
+    assert clock.level is Level.FAULT and "спешат" in clock.ru
+    assert main(["--config", str(config), "--hub-url", hub_url]) == 1
+
+
+def test_broker_faults(center: RunningCenter, tmp_path: Path, hub_url: str) -> None:
+    config = node_config(center, "desk-window-1", tmp_path, gpio='pin_factory = "mock"')
+    # A CA that did not sign the broker's certificate.
+    from provisioning.ca import CertificateAuthority
+
+    stranger = tmp_path / "stranger.crt"
+    stranger.write_bytes(CertificateAuthority.create("x").certificate_pem)
+    wrong_ca = tmp_path / "wrong-ca.toml"
+    wrong_ca.write_text(config.read_text().replace(str(center.ca_file), str(stranger)))
+    broker = by_check(examine(wrong_ca, Options(hub_url=hub_url)))["broker"]
+    assert (broker.level, broker.ru) == (Level.FAULT, "Сертификат TLS брокера не доверенный")
+    # Nothing listening.
+    closed = tmp_path / "closed.toml"
+    closed.write_text(config.read_text().replace(f":{center.port}\"", f":{free_port()}\""))
+    broker = by_check(examine(closed, Options(hub_url=hub_url)))["broker"]
+    assert broker.level is Level.FAULT and broker.ru.startswith("Брокер недоступен")
+    # Revoked: the TLS is fine, the login is refused.
+    assert cut_off(center.generated.broker_dir / "passwd", "desk-window-1",
+                   Path(str(center.inventory.broker.pid_file)))
+    broker = by_check(examine(config, Options(hub_url=hub_url, login=True)))["broker"]
+    assert broker.level is Level.FAULT and "не принял устройство" in broker.ru
+
+
+def test_printer_faults(center: RunningCenter, tmp_path: Path, hub_url: str) -> None:
+    printer = FakePrinter(0x72)
+    try:
+        config = node_config(center, "terminal-1", tmp_path, gpio='pin_factory = "mock"',
+                             printer=f'type = "network"\nhost = "127.0.0.1"\n'
+                                     f'port = {printer.port}')
+        found = by_check(examine(config, Options(hub_url=hub_url, timeout=2)))["printer"]
+        assert (found.level, found.ru) == (Level.FAULT, "В принтере нет бумаги")
+    finally:
+        printer.close()
+    config = node_config(center, "terminal-1", tmp_path, gpio='pin_factory = "mock"',
+                         printer=f'type = "network"\nhost = "127.0.0.1"\nport = {free_port()}')
+    found = by_check(examine(config, Options(hub_url=hub_url, timeout=2)))["printer"]
+    assert (found.level, found.ru) == (Level.FAULT, "Нет связи с принтером")
+
+
+def test_display_voices_audio_and_disk(center: RunningCenter, tmp_path: Path,
+                                       hub_url: str) -> None:
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    sound = tmp_path / "sound"
+    sound.mkdir()
+    config = node_config(center, "board-hall", tmp_path,
+                         voices=f'kk = "kk_KZ-iseke-x_low"\nru = "ru_RU-irina-medium"\n'
+                                f'directory = {json.dumps(str(voices))}',
+                         audio=f'type = "wav"\ndevice = {json.dumps(str(sound))}')
+    found = by_check(examine(config, Options(hub_url=hub_url)))
+    assert found["voices"].level is Level.FAULT
+    assert "kk_KZ-iseke-x_low, ru_RU-irina-medium" in found["voices"].ru
+    assert found["audio"].level is Level.WARNING
+    assert found["disk"].level is Level.OK
+    # Voice files matching a manifest (small stand-ins for the real weights).
+    entries = []
+    for name in ("kk_KZ-iseke-x_low", "ru_RU-irina-medium"):
+        weights = name.encode() * 100
+        (voices / f"{name}.onnx").write_bytes(weights)
+        (voices / f"{name}.onnx.json").write_text("{}")
+        entries.append({"voice": name, "path": f"x/{name}.onnx",
+                        "onnx_sha256": hashlib.sha256(weights).hexdigest(),
+                        "onnx_bytes": len(weights), "license": "test"})
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(entries))
+    found = by_check(examine(config, Options(hub_url=hub_url, manifest_path=manifest,
+                                             disk_fault_bytes=1 << 62)))
+    assert found["voices"].level is Level.OK
+    assert found["disk"].level is Level.FAULT and "На диске нет места" in found["disk"].ru
+    # A sound card device that is not there.
+    alsa = node_config(center, "board-hall", tmp_path,
+                       audio='type = "alsa"\ndevice = "hw:CARD=Nowhere,DEV=0"')
+    assert by_check(examine(alsa, Options(hub_url=hub_url)))["audio"].level is Level.FAULT
+
+
+def test_bad_settings_stop_the_examination(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(tmp_path / "missing.toml")]) == 1
+    assert "Не удалось прочитать файл настроек" in capsys.readouterr().out
+    broken = tmp_path / "node.toml"
+    broken.write_text('node_id = "x"\nrole = "display"\ncenter = "c"\n'
+                      'broker_url = "mqtts://h"\n')
+    findings = examine(broken, Options())
+    assert [f.check for f in findings] == ["config"]
+    assert findings[0].level is Level.FAULT
+    assert "voices" in findings[0].detail
+    assert "АҚАУ / ОШИБКА" in report(findings)
