@@ -259,7 +259,7 @@ class MqttBridge:
         outcome.add_done_callback(lambda _: self._submit(node, lambda: self._answer(
             node, request, ticket_reply(self.hub, request, outcome))))
 
-    def _approved(self, node: str, request: TicketRequest | ButtonPress) -> bool:
+    def _approved(self, node: str, request: AnyRequest) -> bool:
         """A node pending approval, rejected or revoked is refused (not remembered: once
         approved, the same request resent is served)."""
         approval = self.hub.nodes.approval(node)
