@@ -250,7 +250,7 @@ RECEPTION_MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Удалить можно только должностное лицо без обращений; остальных сделайте "
               "неактивными."},
     "officials.confirm_delete": {"kk": "«{name}» жойылсын ба?", "ru": "Удалить «{name}»?"},
-    "officials.deleted": {"kk": "«{code}» лауазымды адамы жойылды.",
+    "officials.deleted": {"kk": "«{code}» лауазымды адамы тізімнен өшірілді.",
                           "ru": "Должностное лицо «{code}» удалено."},
     "officials.confirm_delete_schedule": {"kk": "Бұл кесте жойылсын ба?",
                                           "ru": "Удалить этот график?"},
