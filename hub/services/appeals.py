@@ -542,9 +542,9 @@ class AppealService:
             if end is not None:
                 query = query.where(AppealRow.registered_on <= end)
             rows = list(session.scalars(query))
-            counts = dict(session.execute(select(
-                AppealAttachmentRow.appeal_id, func.count()).group_by(
-                AppealAttachmentRow.appeal_id)).tuples().all())
+            counts: dict[int, int] = {row.appeal_id: row.files for row in session.execute(
+                select(AppealAttachmentRow.appeal_id, func.count().label("files")).group_by(
+                    AppealAttachmentRow.appeal_id))}
             now = self._clock.now()
             audit.record(session, actor=viewer.actor, action="appeal_export", entity=ENTITY,
                          entity_id="export", at=now,
@@ -632,6 +632,12 @@ class AppealService:
             on_control=sum(1 for r in rows if r.state in (
                 ControlState.ON_CONTROL.value, ControlState.ANSWERED.value)),
             overdue=overdue, closed_in_time=len(closed) - late, closed_late=late)
+
+    def holder(self, number: str) -> str | None:
+        """The employee an open appeal is given to, if any."""
+        with self._db.read() as session:
+            row = self._row(session, number)
+            return row.assignee if ControlState(row.state) in OPEN_STATES else None
 
     def users_for_assignment(self) -> list[tuple[str, str]]:
         """(username, full name) of active console users, for the assign form."""
