@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 
