@@ -375,7 +375,8 @@ class AppealService:
             kind=row.kind, form=row.form, medium=row.medium, channel=row.channel,
             language=row.language, translation_notarised=row.translation_notarised,
             iin=row.iin if full else mask_iin(row.iin), full_name=personal(row.full_name),
-            phone=(row.phone or "") if full else (mask_phone(row.phone) if row.phone else ""),
+            phone=(Phone(row.phone).display if row.phone else "") if full
+            else (mask_phone(row.phone) if row.phone else ""),
             email=personal(row.email), address=personal(row.address),
             representative_name=personal(row.representative_name),
             representative_iin=(row.representative_iin or "") if full
