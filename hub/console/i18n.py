@@ -7,6 +7,7 @@ used exists here and has both languages. Placeholders are `{name}` fields of
 
 from __future__ import annotations
 
+from hub.console.i18n_appeals import APPEALS_MESSAGES
 from hub.console.i18n_fleet import FLEET_MESSAGES
 from hub.console.i18n_operator import OPERATOR_MESSAGES
 from hub.console.i18n_reception import RECEPTION_MESSAGES
@@ -343,6 +344,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 MESSAGES.update(RECEPTION_MESSAGES)
 MESSAGES.update(OPERATOR_MESSAGES)
 MESSAGES.update(FLEET_MESSAGES)
+MESSAGES.update(APPEALS_MESSAGES)
 
 
 def text(key: str) -> Bilingual:
