@@ -95,7 +95,8 @@ APPEALS_MESSAGES: dict[str, dict[str, str]] = {
                          "ru": "Промежуточный ответ записан, обращение остаётся на контроле."},
     "appeals.attachments": {"kk": "Қоса берілген құжаттар", "ru": "Приложенные документы"},
     "appeals.no_attachments": {"kk": "Құжаттар жоқ.", "ru": "Документов нет."},
-    "appeals.file": {"kk": "Сканерленген құжат (PDF, JPEG, PNG, TIFF)", "ru": "Скан (PDF, JPEG, PNG, TIFF)"},
+    "appeals.file": {"kk": "Сканерленген құжат (PDF, JPEG, PNG, TIFF)",
+                     "ru": "Скан (PDF, JPEG, PNG, TIFF)"},
     "appeals.attach": {"kk": "Қосу", "ru": "Приложить"},
     "appeals.attached": {"kk": "Құжат қосылды.", "ru": "Документ приложен."},
     # Control ---------------------------------------------------------------------
