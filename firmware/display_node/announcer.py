@@ -100,6 +100,7 @@ class Announcer:
     def close(self, timeout: float = 10.0) -> None:
         """Say what is queued, then stop."""
         self._stop.set()
+        self._more.set()
         self._queue.put(None)
         for thread in (self._thread, self._warmer):
             if thread.is_alive():

@@ -4,6 +4,8 @@ and snapshots/announcements as the hub sends them."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -87,3 +89,50 @@ def announcement(number: int = 105, desk: str = "window-3", language: str = "kk"
                  kind: AnnouncementKind = AnnouncementKind.CALL) -> Announcement:
     return Announcement(kind=kind, number=number, zone="consultation", desk=desk,
                         desk_label=DESKS[desk], language=language)  # type: ignore[arg-type]
+
+
+class BoardServer:
+    """A TCP server standing in for a serial-over-IP LED board: records every byte."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.received = bytearray()
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
+        self.listener.settimeout(0.1)
+        self.connections: list[socket.socket] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                continue
+            self.connections.append(connection)
+            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
+
+    def _read(self, connection: socket.socket) -> None:
+        while True:
+            try:
+                data = connection.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.received += data
+
+    def bytes(self) -> bytes:
+        with self.lock:
+            return bytes(self.received)
+
+    def stop(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.listener.close()
+        for connection in self.connections:
+            connection.shutdown(socket.SHUT_RDWR)
+            connection.close()

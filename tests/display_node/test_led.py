@@ -3,8 +3,6 @@ socket:// URLs: rows written, a vanished port reported as a fault and reopened."
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +12,7 @@ from contract.mqtt import DriverState
 from firmware.display_node.board import SerialBoard
 from firmware.display_node.led import Am03127, LedMsg, LedProtocolError, LinePerRow, protocol
 from tests.brokers import free_port, wait_until
+from tests.display_node.conftest import BoardServer
 
 
 def test_am03127_frame_with_its_xor_checksum() -> None:
@@ -69,53 +68,6 @@ def test_board_on_loop_writes_exact_bytes() -> None:
         assert board.state().state is DriverState.OK
     finally:
         board.close()
-
-
-class BoardServer:
-    """A TCP server standing in for a serial-over-IP LED board: records every byte."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.received = bytearray()
-        self.lock = threading.Lock()
-        self.listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
-        self.listener.settimeout(0.1)
-        self.connections: list[socket.socket] = []
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while self.running:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                continue
-            self.connections.append(connection)
-            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
-
-    def _read(self, connection: socket.socket) -> None:
-        while True:
-            try:
-                data = connection.recv(4096)
-            except OSError:
-                return
-            if not data:
-                return
-            with self.lock:
-                self.received += data
-
-    def bytes(self) -> bytes:
-        with self.lock:
-            return bytes(self.received)
-
-    def stop(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.listener.close()
-        for connection in self.connections:
-            connection.shutdown(socket.SHUT_RDWR)
-            connection.close()
 
 
 @pytest.fixture
