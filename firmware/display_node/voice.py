@@ -20,7 +20,8 @@ from firmware.display_node.audio import Clip
 
 log = logging.getLogger(__name__)
 
-MEMORY_CACHE_ITEMS = 512
+# The disk cache keeps every piece; memory keeps the recent ones (a Pi Zero has 512 MB).
+MEMORY_CACHE_ITEMS = 128
 
 
 class VoiceError(RuntimeError):
