@@ -1,6 +1,7 @@
 """The real display node application inside the virtual center (fake drivers) against
 the real hub's bridge: a simulated terminal takes a ticket, a simulated desk calls it,
-and the display app's loop:// board, TV page and WAV speaker all get the call."""
+and the display app's loop:// board, TV page and WAV speaker all get the call; the page
+keeps its calls through a hub restart and shows the next call after it."""
 
 from __future__ import annotations
 
@@ -81,6 +82,19 @@ def test_the_display_app_in_the_virtual_center(hub: Hub, broker: PrivateMosquitt
         assert said.played is not None and said.played.path is not None
         assert said.played.path.is_relative_to(tmp_path / "nodes" / "display-tv")
         wait_until(lambda: app.boards[0][1].frames_written >= 1, what="the loop:// board")
+
+        bridge.stop()  # the hub restarts; the broker keeps the retained snapshot
+        assert [c["number"] for c in page()["calls"]] == [ticket.number]
+        assert page()["online"]
+        bridge = MqttBridge(hub, broker.url)
+        bridge.start()
+        assert bridge.wait_connected(10)
+        second = terminal.press("kk", purpose).result(10).ticket
+        assert second is not None
+        assert buttons.press(ButtonAction.NO_SHOW).result(10).ok  # type: ignore[union-attr]
+        assert buttons.press(ButtonAction.NEXT).result(10).ok  # type: ignore[union-attr]
+        wait_until(lambda: [c["number"] for c in page()["calls"]][:1] == [second.number],
+                   what="a call after the hub restart on the page")
     finally:
         center.stop()
         bridge.stop()
