@@ -1,1 +1,2 @@
-"""Display node: LED boards, TV screens and voice calls (a later issue)."""
+"""Display node: LED boards, the TV page and voice calls in the visitor's language
+(`kezek-display-node`, see docs/display-node.md)."""

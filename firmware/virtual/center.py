@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract.mqtt import ID_PATTERN, NodeRole
 from firmware.common.settings import NodeSettings
+from firmware.display_node.app import DisplayNode
+from firmware.virtual.display_apps import announce_tv_pages, display_app
 from firmware.virtual.load import LoadDriver, LoadProfile
 from firmware.virtual.nodes import (
     SimulatedButtons,
@@ -43,6 +45,12 @@ class VirtualCenterSettings(BaseSettings):
     displays: dict[str, list[str]] = Field(
         default_factory=lambda: {"display-hall": [], "display-personal": ["personal"]},
         description="display node id -> zones it shows (empty: every serving zone)")
+    display_apps: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="real display node applications on fake drivers (loop:// LED board, TV "
+                    "page on a free port, WAV speaker in the data dir): node id -> zones")
+    voice_models: dict[str, Path] = Field(
+        default_factory=dict, description="Piper models of the display apps by language")
     load: bool = Field(True, description="let the load driver play visitors and operators")
     arrivals_per_hour: float = Field(90.0, gt=0)
     speed: float = Field(20.0, gt=0, description="simulated seconds per real second")
@@ -67,6 +75,11 @@ class VirtualCenter:
                         for desk in settings.desks]
         self.displays = [SimulatedDisplay(node(node_id, NodeRole.DISPLAY, zones=zones))
                          for node_id, zones in settings.displays.items()]
+        self.display_apps: list[DisplayNode] = [
+            display_app(node_id=node_id, zones=zones, center=settings.center,
+                        broker_url=settings.broker_url, data_dir=settings.data_dir,
+                        voice_models=settings.voice_models)
+            for node_id, zones in settings.display_apps.items()]
         self.load = LoadDriver(self.terminals, self.buttons, LoadProfile(
             arrivals_per_hour=settings.arrivals_per_hour, speed=settings.speed,
             seed=settings.seed), visitors=settings.visitors) if settings.load else None
@@ -78,6 +91,9 @@ class VirtualCenter:
     def start(self) -> None:
         for node in self.nodes:
             node.start()
+        for app in self.display_apps:
+            app.start()
+        announce_tv_pages(self.display_apps)
         if self.load is not None:
             self.load.start()
 
@@ -86,6 +102,8 @@ class VirtualCenter:
             self.load.stop()
         for node in self.nodes:
             node.stop()
+        for app in self.display_apps:
+            app.stop()
 
     def summary(self) -> str:
         outbox = sum(len(node.runtime.outbox) for node in self.nodes)

@@ -1,0 +1,126 @@
+"""Settings of a display node: the common node settings plus `[[boards]]`, `[tv]` and
+`[voice]` sections, any combination of which may be present. Example:
+
+    node_id = "display-hall"
+    center = "borodulikha"
+    role = "display"
+    broker_url = "mqtts://hub.local"
+    zones = ["consultation", "personal"]
+
+    [[boards]]
+    name = "hall"
+    url = "/dev/ttyUSB0"
+    protocol = "am03127"
+    rows = 4
+
+    [[boards]]
+    name = "window-3"
+    url = "/dev/ttyAMA0"
+    protocol = "line"
+    rs485 = true
+    desk = "window-3"
+
+    [tv]
+    port = 8080
+
+    [voice]
+    kk_model = "/var/lib/kezek-node/voices/kk_KZ-iseke-x_low.onnx"
+    ru_model = "/var/lib/kezek-node/voices/ru_RU-denis-medium.onnx"
+    sink = "alsa"
+    alsa_device = "default"
+    volume = 0.8
+    quiet_from = "19:00"
+    quiet_until = "08:30"
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contract.mqtt import Code, NodeRole
+from firmware.common.settings import NodeSettings
+from firmware.display_node.led import PROTOCOLS
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BoardSettings(Section):
+    name: Code = Field(description="what logs and telemetry call this board")
+    url: str = Field(description="serial device (/dev/ttyUSB0) or a pyserial URL "
+                                 "(loop://, socket://host:port)")
+    protocol: str = Field("am03127", description=f"one of {', '.join(sorted(PROTOCOLS))}")
+    board_id: int = Field(1, ge=0, le=255, description="the board's address in its protocol")
+    baudrate: int = Field(9600, gt=0)
+    rs485: bool = Field(False, description="drive RTS for an RS-485 transceiver")
+    encoding: str = Field("cp1251", description="the board's code page")
+    rows: int = Field(1, ge=1, le=8, description="hall board: calls shown, one per row")
+    desk: Code | None = Field(None, description="a desk's numeric board: the desk whose "
+                                                "current ticket it shows; none: hall board")
+    retry_seconds: float = Field(2.0, gt=0, description="reopen a lost port this often")
+    refresh_seconds: float = Field(30.0, gt=0, description="write the rows again this often")
+
+    @model_validator(mode="after")
+    def _known_protocol(self) -> BoardSettings:
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown LED protocol {self.protocol!r}; known: "
+                             f"{', '.join(sorted(PROTOCOLS))}")
+        "".encode(self.encoding)  # LookupError for an unknown code page
+        return self
+
+
+class TvSettings(Section):
+    enabled: bool = True
+    host: str = Field("127.0.0.1", description="where the page is served; the kiosk "
+                                               "browser runs on the same Pi")
+    port: int = Field(8080, ge=0, le=65535, description="0: any free port (tests)")
+    calls: int = Field(8, ge=1, le=20, description="calls listed on the page")
+
+
+class VoiceSettings(Section):
+    enabled: bool = True
+    kk_model: Path | None = Field(None, description="Kazakh Piper model (.onnx)")
+    kk_config: Path | None = Field(None, description="its .onnx.json; default beside it")
+    ru_model: Path | None = Field(None, description="Russian Piper model (.onnx)")
+    ru_config: Path | None = Field(None, description="its .onnx.json; default beside it")
+    sink: Literal["alsa", "wav", "null"] = Field("alsa")
+    alsa_device: str = Field("default", description="aplay -D device, e.g. plughw:1,0")
+    wav_dir: Path | None = Field(None, description="wav sink: where clips are written "
+                                                   "(default <data_dir>/speaker)")
+    volume: float = Field(1.0, ge=0.0, le=1.0)
+    chime: bool = True
+    quiet_from: time | None = Field(None, description="no sound from this local time ...")
+    quiet_until: time | None = Field(None, description="... until this one")
+    length_scale: float | None = Field(None, gt=0, description="speech speed: >1 slower")
+    prewarm_up_to: int = Field(999, ge=0, le=9999, description="ticket numbers 1..N "
+                                                              "synthesized ahead at start")
+
+    @model_validator(mode="after")
+    def _quiet_hours_both_or_none(self) -> VoiceSettings:
+        if (self.quiet_from is None) != (self.quiet_until is None):
+            raise ValueError("quiet_from and quiet_until go together")
+        return self
+
+
+class DisplayNodeSettings(NodeSettings):
+    role: NodeRole = NodeRole.DISPLAY
+    boards: list[BoardSettings] = Field(default_factory=list, max_length=16)
+    tv: TvSettings | None = Field(None, description="serve the TV page")
+    voice: VoiceSettings | None = Field(None, description="announce calls aloud")
+    blink_seconds: float = Field(5.0, gt=0, description="the newest call blinks this long")
+    link_grace_seconds: float = Field(5.0, ge=0, description="how long a lost link may "
+                                                             "last before 'no connection'")
+
+    @model_validator(mode="after")
+    def _is_a_display(self) -> DisplayNodeSettings:
+        if self.role is not NodeRole.DISPLAY:
+            raise ValueError("a display node has role 'display'")
+        names = [board.name for board in self.boards]
+        if len(names) != len(set(names)):
+            raise ValueError("board names must differ")
+        return self
