@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import serial  # type: ignore[import-untyped]
-import serial.rs485  # type: ignore[import-untyped]
+import serial
+import serial.rs485
 
 from contract.mqtt import Driver, DriverState
 from firmware.display_node.led import LedProtocol
