@@ -13,12 +13,15 @@ from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
+from hub.services.leases import LeaseService
 from hub.services.letters import LetterOutbox, LetterSender, build_dispatcher
 from hub.services.nodes import NodeRegistry
 from hub.services.protocols import ProtocolService
 from hub.services.queue import QueueService
 from hub.services.reception import ReceptionService
 from hub.services.staffing import StaffingService
+from hub.services.terminal_printing import TerminalPrinting
+from hub.services.ticket_links import TicketLinks
 from hub.services.users import LoginLimiter, UserService
 from hub.settings import HubSettings
 from hub.storage.db import Database, make_engine
@@ -51,6 +54,10 @@ class Hub:
     protocols: ProtocolService
     letters: LetterOutbox
     letter_sender: LetterSender
+    # Ticket terminals (issue 4): status-page links, number leases, printing.
+    links: TicketLinks
+    leases: LeaseService
+    printing: TerminalPrinting
     sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
@@ -90,10 +97,12 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     sms = RecordingSms() if settings.sms_channel == "record" else None
     letters = LetterOutbox(db, centers, clock, mail_enabled=settings.mail is not None,
                            sms_enabled=sms is not None)
+    nodes = NodeRegistry(db, clock)
+    links = TicketLinks(settings.session_secret(), settings.public_base_url)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
-               nodes=NodeRegistry(db, clock),
+               nodes=nodes,
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
                issuing=issuing,
@@ -104,4 +113,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                letters=letters,
                letter_sender=LetterSender(db, clock,
                                           build_dispatcher(db, clock, settings.mail, sms)),
+               links=links,
+               leases=LeaseService(db, centers, clock, bus, queue, settings.lease_numbers),
+               printing=TerminalPrinting(db, centers, clock, queue, nodes, links),
                sms=sms)
