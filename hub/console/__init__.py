@@ -32,11 +32,15 @@ def install(app: FastAPI) -> None:
         officials,
         people,
         reception,
+        terminal_issue,
+        ticket_page,
     )
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
     for module in (auth, board, config, fleet, people, reception, check_in, officials):
+        app.include_router(module.router)
+    for module in (terminal_issue, ticket_page):  # ticket terminals (issue 4)
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)

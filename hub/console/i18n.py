@@ -8,6 +8,7 @@ used exists here and has both languages. Placeholders are `{name}` fields of
 from __future__ import annotations
 
 from hub.console.i18n_reception import RECEPTION_MESSAGES
+from hub.console.i18n_terminal import TERMINAL_MESSAGES
 from hub.domain.text import Bilingual, Language
 
 DEFAULT_LANGUAGE = Language.KK
@@ -336,6 +337,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "ru": "Протокол по обращению {number} сохранён ({mark})."},
 }
 MESSAGES.update(RECEPTION_MESSAGES)
+MESSAGES.update(TERMINAL_MESSAGES)
 
 
 def text(key: str) -> Bilingual:

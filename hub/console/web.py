@@ -201,6 +201,7 @@ NAV: tuple[tuple[Permission, NavItem], ...] = (
     (Permission.VIEW_QUEUE, NavItem("nav.fleet", f"{PREFIX}/fleet", "fleet")),
     (Permission.ISSUE_TICKETS, NavItem("nav.reception", f"{PREFIX}/reception", "reception")),
     (Permission.ISSUE_TICKETS, NavItem("nav.check_in", f"{PREFIX}/check-in", "check_in")),
+    (Permission.ISSUE_TICKETS, NavItem("nav.issue", f"{PREFIX}/issue", "issue")),
     (Permission.ISSUE_TICKETS, NavItem("nav.officials", f"{PREFIX}/officials", "officials")),
     (Permission.CONFIGURE_CENTER, NavItem("nav.settings", f"{PREFIX}/config/zones", "config")),
     (Permission.MANAGE_USERS, NavItem("nav.users", f"{PREFIX}/users", "users")),
