@@ -13,10 +13,22 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from hub.console import forms
-from hub.console.web import PREFIX, checked_form, flash, flash_key, hub_of, need, render, see_other
+from hub.console.i18n import MESSAGES, translate
+from hub.console.web import (
+    PREFIX,
+    checked_form,
+    flash,
+    flash_key,
+    hub_of,
+    language_of,
+    need,
+    render,
+    see_other,
+)
 from hub.domain.errors import DomainError, ValidationFailed
 from hub.domain.roles import Permission
-from hub.domain.text import Bilingual
+from hub.domain.text import Bilingual, Language
+from hub.services.terminal_printing import PrinterAlert
 from hub.services.users import Principal
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -33,13 +45,17 @@ def issue_page(request: Request, principal: Issuer) -> Response:
     hub = hub_of(request)
     snap = hub.centers.snapshot()
     printing = hub.printing
+    alerts = printing.alerts()
+    language = language_of(request, principal)
     context: dict[str, Any] = {
         "terminals": printing.terminals(),
         "available": printing.available,
         "purposes": snap.config.purposes,
         "categories": snap.config.out_of_turn,
         "zones": {z.code: z.name for z in snap.config.zones},
-        "alerts": printing.alerts(),
+        "alerts": alerts,
+        # An option of a terminal with a printer problem says which.
+        "troubles": {alert.node_id: _trouble(language, alert) for alert in alerts},
         "unprinted": printing.unprinted(),
         "today": printing.todays_tickets(),
     }
@@ -77,3 +93,12 @@ def reprint(request: Request, principal: Issuer, form: Form) -> Response:
         return see_other(PAGE)
     flash_key(request, "issue.reprinted", number=info.number, node=node)
     return see_other(PAGE)
+
+
+def _trouble(language: Language, alert: PrinterAlert) -> str:
+    """A printer problem in words; an unknown machine word is shown as it is."""
+    key = f"fleet.detail.{alert.detail}"
+    if alert.detail and key in MESSAGES:
+        return translate(language, key)
+    state = translate(language, f"fleet.state.{alert.state}")
+    return f"{state} ({alert.detail})" if alert.detail else state

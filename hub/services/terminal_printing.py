@@ -127,10 +127,14 @@ class TerminalPrinting:
     # Reception -------------------------------------------------------------------
 
     def terminals(self) -> list[NodeInfo]:
-        """Ticket terminals online now: where reception may print."""
-        return [node for node in self._nodes.all()
-                if node.role == NodeRole.TICKET_TERMINAL.value
-                and node.presence == Presence.ONLINE.value]
+        """Ticket terminals online now, where reception may print: those whose printer
+        works first."""
+        online = [node for node in self._nodes.all()
+                  if node.role == NodeRole.TICKET_TERMINAL.value
+                  and node.presence == Presence.ONLINE.value]
+        faulty = {alert.node_id for alert in printer_alerts(online)
+                  if alert.state == DriverState.FAULT.value}
+        return sorted(online, key=lambda node: (node.node_id in faulty, node.node_id))
 
     def issue_on(self, node_id: str, *, language: str, purpose: str | None,
                  out_of_turn: str | None, needs_escort: bool, actor: str) -> IssuedTicket:
