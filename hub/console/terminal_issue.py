@@ -75,7 +75,7 @@ def issue(request: Request, principal: Issuer, form: Form) -> Response:
     except DomainError as exc:
         flash(request, exc.text, "error")
         return see_other(PAGE)
-    flash_key(request, "issue.issued", number=issued.ticket.number, node=node)
+    flash_key(request, "printing.issued", number=issued.ticket.number, node=node)
     return see_other(PAGE)
 
 
@@ -91,7 +91,7 @@ def reprint(request: Request, principal: Issuer, form: Form) -> Response:
     except DomainError as exc:
         flash(request, exc.text, "error")
         return see_other(PAGE)
-    flash_key(request, "issue.reprinted", number=info.number, node=node)
+    flash_key(request, "printing.reprinted", number=info.number, node=node)
     return see_other(PAGE)
 
 

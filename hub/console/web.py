@@ -256,8 +256,25 @@ def page_context(request: Request, principal: Principal | None,
         "errors": {},
         "values": {},
     }
+    context["printer_trouble"] = _printer_trouble(request, principal)
     context.update(extra)
     return context
+
+
+def _printer_trouble(request: Request, principal: Principal | None) -> Callable[[], str]:
+    """The banner of ticket terminals whose printer is in fault (issue 4), for those
+    who issue tickets; read only when the layout shows it."""
+    def banner() -> str:
+        if principal is None or not allows(principal.role, Permission.ISSUE_TICKETS):
+            return ""
+        nodes = sorted({alert.node_id for alert in hub_of(request).printing.alerts()
+                        if alert.state == "fault"})
+        if not nodes:
+            return ""
+        return translate(language_of(request, principal), "printing.banner",
+                         nodes=", ".join(nodes))
+
+    return banner
 
 
 def render(request: Request, template: str, principal: Principal | None, *,

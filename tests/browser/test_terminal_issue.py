@@ -41,7 +41,7 @@ def terminals(console: Console) -> Iterator[list[tuple[str, PrintJob]]]:
 def test_reception_issues_on_a_terminal_and_the_visitor_opens_the_ticket(
         page: Page, console: Console, terminals: list[tuple[str, PrintJob]],
         artifacts: Path) -> None:
-    worker = console.user("issue.worker", Role.RECEPTION, full_name="Айгүл Сәрсенова")
+    worker = console.user("printing.worker", Role.RECEPTION, full_name="Айгүл Сәрсенова")
     console.login(page, worker, next_path="/console/issue")
     expect(page.locator("#printer-alerts")).to_contain_text("terminal-door")
     expect(page.locator("#printer-alerts")).to_contain_text("қағаз таусылды")

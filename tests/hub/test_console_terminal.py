@@ -63,6 +63,12 @@ def test_reception_issues_on_a_terminal_and_reprints(hub: Hub) -> None:
     with hub.db.read() as session:
         reprint = session.scalars(select(AuditRow).where(AuditRow.action == "reprint")).one()
     assert reprint.actor.endswith("reception.worker")
+    # Elsewhere in the console, a banner names the terminal whose printer is in fault.
+    other = worker.get("/console/check-in")
+    assert 'id="printer-banner"' in other.text and "terminal-2" in other.text
+    assert "terminal-1" not in other.text.split('id="printer-banner"')[1].split("</p>")[0]
+    online_terminal(hub, "terminal-2", printer=Driver(state=DriverState.OK))
+    assert 'id="printer-banner"' not in worker.get("/console/check-in").text
 
 
 def test_issuing_is_refused_clearly(hub: Hub, clock: ManualClock) -> None:
