@@ -15,12 +15,18 @@ from contract.mqtt import (
     OfflineTicket,
     PrintJob,
     PrintReport,
+    Reply,
+    UpChannel,
+    decode,
 )
 from hub.mqtt.bridge import MqttBridge
+from hub.services.clock import ManualClock
+from hub.settings import HubSettings
 from hub.storage.models import TicketRow
-from tests.brokers import wait_until
+from hub.wiring import Hub, build_hub
+from tests.brokers import PrivateMosquitto, wait_until
 from tests.conftest import WORKING_MOMENT
-from tests.mqtt.conftest import NodeFactory
+from tests.mqtt.conftest import CENTER, HUB_PASSWORD, NodeFactory
 
 
 def ticket_count(bridge: MqttBridge) -> int:
@@ -74,3 +80,40 @@ def test_reception_issues_on_a_terminal_and_the_print_job_arrives(
     assert terminal.ask(PrintReport(node="terminal-2", ticket_id=issued.ticket.id,
                                     printed=True)).ok
     assert hub.printing.unprinted() == []
+
+
+def test_a_report_resent_after_a_hub_restart_is_answered_not_acted_on(
+        hub: Hub, settings: HubSettings, clock: ManualClock, mosquitto: PrivateMosquitto,
+        node: NodeFactory) -> None:
+    def bridge_of(the_hub: Hub) -> MqttBridge:
+        the_hub.settings.center_id = CENTER
+        bridge = MqttBridge(the_hub, mosquitto.url, username="hub", password=HUB_PASSWORD)
+        bridge.start()
+        assert bridge.wait_connected(10)
+        return bridge
+
+    first = bridge_of(hub)
+    terminal = node("terminal-1")
+    wait_until(lambda: hub.nodes.get("terminal-1") is not None)
+    block = terminal.ask(LeaseRequest(node="terminal-1", zones=["consultation"])).lease
+    assert block is not None
+    report = OfflineTicket(node="terminal-1", lease_id=block[0].lease_id, zone="consultation",
+                           number=block[0].numbers[0], language="ru", printed_at=WORKING_MOMENT)
+    answered = terminal.ask(report)
+    first.stop()  # the hub goes down; its persistent session keeps what comes meanwhile
+
+    terminal.publish(UpChannel.REQUEST, report)  # the outbox resends: same id
+    second_hub = build_hub(settings, clock=clock)
+    second = bridge_of(second_hub)
+    try:
+        def replies() -> list[bytes]:
+            return [raw for raw in list(terminal.received[DownChannel.REPLY])
+                    if decode(Reply, raw).request_id == report.id]
+
+        wait_until(lambda: len(replies()) == 2)
+        again = decode(Reply, replies()[1])
+        assert again.ticket == answered.ticket  # the stored answer
+        assert ticket_count(second) == 1
+    finally:
+        second.stop()
+        second_hub.close()
