@@ -57,7 +57,7 @@ def ticket_status(request: Request, key: str) -> Response:
     today = snap.calendar.service_day(hub.clock.now())
     waiting = info.state in _WAITING and info.service_day == today
     estimate = hub.queue.estimate(info.id) if waiting else None
-    desk = snap.config.desk(info.desk) if info.desk else None
+    desk = next((d for d in snap.config.desks if d.code == info.desk), None)
     sides = []
     for language in Language:
         say = Translator(language)
