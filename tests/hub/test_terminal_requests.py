@@ -33,6 +33,7 @@ from hub.services.nodes import NodeInfo
 from hub.settings import HubSettings
 from hub.storage.lease_models import NumberLeaseRow
 from hub.storage.models import AuditRow, TicketRow
+from hub.storage.queue_queries import set_sequence
 from hub.wiring import Hub, build_hub
 from tests.conftest import WORKING_MOMENT
 from tests.hub.test_api_check_in import add_akim, at, booked
@@ -308,3 +309,19 @@ def test_a_scanned_booking_code_gives_the_personal_reception_ticket(
     clock.set(at("09:30", day=2))
     other_day = ask(hub, BookingScan(node=TERMINAL, code=code, language="ru"))
     assert other_day.ok  # checked in before: the same ticket, whatever the day
+
+
+def test_after_a_full_round_of_the_range_the_hub_skips_numbers_still_leased(
+        terminal_hub: Hub) -> None:
+    hub = terminal_hub
+    block = lease(hub, "consultation").lease[0]  # type: ignore[index]
+    assert block.numbers == list(range(100, 120))
+    # 280 visitors later (all served), the day's count stands at a full round: 300.
+    with hub.db.write() as session:
+        set_sequence(session, "consultation", WORKING_MOMENT.date(), 300)
+    # Number 100 is leased and not reported yet: a visitor may hold it. Skipped.
+    assert walk_in(hub).ticket.number == 120  # type: ignore[union-attr]
+    # Reported, it joins the queue; the next lease skips the held numbers too.
+    assert ask(hub, offline(block.lease_id, 100)).ok
+    other = lease(hub, "consultation", node_id=TERMINAL).lease[0]  # type: ignore[index]
+    assert other.numbers[0] == 121 and 100 not in other.numbers
