@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -56,7 +55,7 @@ from hub.mqtt.bridge import MqttBridge  # noqa: E402
 from hub.services.clock import ManualClock  # noqa: E402
 from hub.settings import HubSettings  # noqa: E402
 from hub.wiring import build_hub  # noqa: E402
-from tests.brokers import PrivateMosquitto, wait_until  # noqa: E402
+from tests.brokers import PrivateMosquitto  # noqa: E402
 
 MONDAY_TEN = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 NODE = "terminal-1"
