@@ -128,6 +128,14 @@ class HubSettings(BaseSettings):
     broker_pid_file: Path | None = Field(
         None, description="Mosquitto's pid file: the hub sends SIGHUP to reload the "
                           "password file")
+    # Ticket terminals (issue 4).
+    public_url: str | None = Field(
+        None, description="the hub's address as visitors' phones reach it, e.g. "
+                          "http://hub.local:8000; printed in each ticket's QR code. Empty: "
+                          "http://<host>:<port>")
+    lease_numbers: int = Field(20, ge=1, le=500,
+                               description="numbers per zone a ticket terminal reserves for "
+                                           "printing while the hub is unreachable")
 
     @property
     def nodes_need_approval(self) -> bool:
@@ -142,6 +150,15 @@ class HubSettings(BaseSettings):
             return None
         if not value.startswith(("sqlite", "postgres")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")) or len(value) > 200:
+            raise ValueError("public_url must be an http:// or https:// address")
         return value
 
     @field_validator("mqtt_url")
@@ -163,6 +180,10 @@ class HubSettings(BaseSettings):
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("secret_key must be at least 32 characters")
         return self
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,12 +14,15 @@ from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
 from hub.services.events import EventBus
+from hub.services.leases import LeaseService
 from hub.services.letters import LetterOutbox, LetterSender, build_dispatcher
 from hub.services.nodes import NodeRegistry
 from hub.services.protocols import ProtocolService
 from hub.services.queue import QueueService
 from hub.services.reception import ReceptionService
 from hub.services.staffing import StaffingService
+from hub.services.terminal_printing import TerminalPrinting
+from hub.services.ticket_links import TicketLinks
 from hub.services.users import LoginLimiter, UserService
 from hub.settings import HubSettings
 from hub.storage.db import Database, make_engine
@@ -53,6 +56,10 @@ class Hub:
     letters: LetterOutbox
     letter_sender: LetterSender
     appeals: AppealDesk  # the appeals register, consultations, survey and control (issue 8)
+    # Ticket terminals (issue 4): status-page links, number leases, printing.
+    links: TicketLinks
+    leases: LeaseService
+    printing: TerminalPrinting
     sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
@@ -93,11 +100,12 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     letters = LetterOutbox(db, centers, clock, mail_enabled=settings.mail is not None,
                            sms_enabled=sms is not None)
     protocols = ProtocolService(db, centers, clock)
+    nodes = NodeRegistry(db, clock, approval_required=settings.nodes_need_approval)
+    links = TicketLinks(settings.session_secret(), settings.public_base_url)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
-               nodes=NodeRegistry(db, clock,
-                                  approval_required=settings.nodes_need_approval),
+               nodes=nodes,
                login_limiter=LoginLimiter(settings.login_attempts,
                                           settings.login_window_seconds),
                issuing=issuing,
@@ -110,4 +118,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                                           build_dispatcher(db, clock, settings.mail, sms)),
                appeals=build_appeal_desk(db, centers, clock, protocols, settings.appeals,
                                          settings.data_dir),
+               links=links,
+               leases=LeaseService(db, centers, clock, bus, queue, settings.lease_numbers),
+               printing=TerminalPrinting(db, centers, clock, queue, nodes, links),
                sms=sms)

@@ -86,12 +86,14 @@ class IssuedTicketOut(BaseModel):
     estimate: EstimateOut
     note: BilingualOut | None = Field(None, description="e.g. lunch: service resumes at 14:30")
     replayed: bool = Field(description="true when this idempotency key was already used")
+    status_url: str | None = Field(None, description="the ticket's public status page (its "
+                                                     "QR code): numbers only, no login")
 
     @classmethod
-    def of(cls, issued: IssuedTicket) -> IssuedTicketOut:
+    def of(cls, issued: IssuedTicket, status_url: str | None = None) -> IssuedTicketOut:
         note = BilingualOut(**issued.note.as_dict()) if issued.note else None
         return cls(ticket=TicketOut.of(issued.ticket), estimate=EstimateOut.of(issued.estimate),
-                   note=note, replayed=issued.replayed)
+                   note=note, replayed=issued.replayed, status_url=status_url)
 
 
 class CallIn(Body):

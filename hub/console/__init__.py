@@ -34,6 +34,8 @@ def install(app: FastAPI) -> None:
         operator,
         people,
         reception,
+        terminal_issue,
+        ticket_page,
     )
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
@@ -42,6 +44,8 @@ def install(app: FastAPI) -> None:
                    operator):
         app.include_router(module.router)
     app.include_router(appeals.router)  # the appeals register (issue 8)
+    for module in (terminal_issue, ticket_page):  # ticket terminals (issue 4)
+        app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)
 

@@ -11,6 +11,7 @@ from hub.console.i18n_appeals import APPEALS_MESSAGES
 from hub.console.i18n_fleet import FLEET_MESSAGES
 from hub.console.i18n_operator import OPERATOR_MESSAGES
 from hub.console.i18n_reception import RECEPTION_MESSAGES
+from hub.console.i18n_terminal import TERMINAL_MESSAGES
 from hub.domain.text import Bilingual, Language
 
 DEFAULT_LANGUAGE = Language.KK
@@ -345,6 +346,7 @@ MESSAGES.update(RECEPTION_MESSAGES)
 MESSAGES.update(OPERATOR_MESSAGES)
 MESSAGES.update(FLEET_MESSAGES)
 MESSAGES.update(APPEALS_MESSAGES)
+MESSAGES.update(TERMINAL_MESSAGES)
 
 
 def text(key: str) -> Bilingual:

@@ -202,6 +202,7 @@ NAV: tuple[tuple[Permission, NavItem], ...] = (
     (Permission.SERVE_AT_DESK, NavItem("nav.desk", f"{PREFIX}/desk", "desk")),
     (Permission.ISSUE_TICKETS, NavItem("nav.reception", f"{PREFIX}/reception", "reception")),
     (Permission.ISSUE_TICKETS, NavItem("nav.check_in", f"{PREFIX}/check-in", "check_in")),
+    (Permission.ISSUE_TICKETS, NavItem("nav.issue", f"{PREFIX}/issue", "issue")),
     (Permission.ISSUE_TICKETS, NavItem("nav.officials", f"{PREFIX}/officials", "officials")),
     (Permission.CONFIGURE_CENTER, NavItem("nav.settings", f"{PREFIX}/config/zones", "config")),
     (Permission.MANAGE_USERS, NavItem("nav.users", f"{PREFIX}/users", "users")),
@@ -259,8 +260,25 @@ def page_context(request: Request, principal: Principal | None,
         "errors": {},
         "values": {},
     }
+    context["printer_trouble"] = _printer_trouble(request, principal)
     context.update(extra)
     return context
+
+
+def _printer_trouble(request: Request, principal: Principal | None) -> Callable[[], str]:
+    """The banner of ticket terminals whose printer is in fault (issue 4), for those
+    who issue tickets; read only when the layout shows it."""
+    def banner() -> str:
+        if principal is None or not allows(principal.role, Permission.ISSUE_TICKETS):
+            return ""
+        nodes = sorted({alert.node_id for alert in hub_of(request).printing.alerts()
+                        if alert.state == "fault"})
+        if not nodes:
+            return ""
+        return translate(language_of(request, principal), "printing.banner",
+                         nodes=", ".join(nodes))
+
+    return banner
 
 
 def render(request: Request, template: str, principal: Principal | None, *,

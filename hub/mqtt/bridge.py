@@ -14,6 +14,7 @@ import logging
 import ssl
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -33,6 +34,7 @@ from contract.mqtt import (
     NodeRole,
     NodeStatus,
     Presence,
+    PrintJob,
     Problem,
     Reply,
     Telemetry,
@@ -45,17 +47,23 @@ from contract.mqtt import (
     encode,
     valid_id,
 )
-from hub.domain.errors import NodeNotAllowed
-from hub.domain.text import Bilingual
 from hub.mqtt.desk_states import desk_state, transfer_announcement
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
-from hub.mqtt.requests import handle_button, refused, reply_json, submit_ticket, ticket_reply
+from hub.mqtt.requests import (
+    handle_button,
+    node_actor,
+    reply_json,
+    submit_ticket,
+    ticket_reply,
+)
+from hub.mqtt.terminal_requests import terminal_reply
 from hub.mqtt.workers import KeyedWorkers
 from hub.services.desk_breaks import desk_breaks
 from hub.services.desk_work import situation
 from hub.services.events import QueueEvent
 from hub.services.nodes import Approval, NodeInfo
+from hub.services.views import IssuedTicket as IssuedTicketView
 from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.bridge")
@@ -119,6 +127,8 @@ class MqttBridge:
         with self._nodes_lock:
             self._nodes = {node.node_id: node for node in self.hub.nodes.all()}
         self._unsubscribe = self.hub.bus.subscribe(self._on_queue_event)
+        self.hub.leases.load_replacements()
+        self.hub.printing.attach(self._send_print)
         self._snapshots = threading.Thread(target=self._snapshot_loop,
                                            name="kezek-mqtt-snapshots", daemon=True)
         self._snapshots.start()
@@ -128,6 +138,7 @@ class MqttBridge:
                  self._address.port, self.topics.center)
 
     def stop(self) -> None:
+        self.hub.printing.attach(None)
         self._stopping.set()
         self._dirty.set()
         if self._unsubscribe is not None:
@@ -245,19 +256,26 @@ class MqttBridge:
             self._answer(node, request, handle_button(self.hub, known, node, request))
             return
         if not isinstance(request, TicketRequest):
-            # Leases, offline tickets, booking scans and print reports: issue 4's hub side.
-            self._answer(node, request, refused(request.id, NodeNotAllowed(
-                f"requests of kind {request.kind} are not taken by this hub yet",
-                Bilingual(kk="Хаб бұл сұрауды әлі қабылдамайды",
-                          ru="Хаб пока не принимает такой запрос"), field="kind")))
+            # Leases, offline tickets, booking scans and print reports (issue 4).
+            self._answer(node, request, terminal_reply(self.hub, known, node, request))
             return
         outcome = submit_ticket(self.hub, known, node, request)
         if outcome.done():  # refused before reaching the queue
-            self._answer(node, request, ticket_reply(self.hub, request, outcome))
+            self._answer_ticket(node, request, outcome)
             return
         # Answered on this node's worker, not on the issuing thread that settles it.
-        outcome.add_done_callback(lambda _: self._submit(node, lambda: self._answer(
-            node, request, ticket_reply(self.hub, request, outcome))))
+        outcome.add_done_callback(lambda _: self._submit(node, lambda: self._answer_ticket(
+            node, request, outcome)))
+
+    def _answer_ticket(self, node: str, request: TicketRequest,
+                       outcome: Future[IssuedTicketView]) -> None:
+        reply = ticket_reply(self.hub, request, outcome)
+        # An offline ticket may have replaced this request while it was being issued.
+        if reply.ticket is not None and self.hub.leases.cancel_if_replaced(
+                outcome.result().ticket, actor=node_actor(node), request_id=request.id):
+            log.info("ticket %s of %s was replaced by an offline ticket; cancelled",
+                     reply.ticket.number, node)
+        self._answer(node, request, reply)
 
     def _approved(self, node: str, request: AnyRequest) -> bool:
         """A node pending approval, rejected or revoked is refused (not remembered: once
@@ -302,6 +320,9 @@ class MqttBridge:
                     request_id: str | None) -> None:
         self._send(node, DownChannel.ERROR,
                    ErrorMessage(request_id=request_id, topic=topic[:300], problem=problem))
+
+    def _send_print(self, node: str, job: PrintJob) -> None:
+        self._send(node, DownChannel.PRINT, job)
 
     def _send_config(self, node: NodeInfo) -> None:
         self._send(node.node_id, DownChannel.CONFIG,

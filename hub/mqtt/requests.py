@@ -105,7 +105,7 @@ def ticket_reply(hub: Hub, request: TicketRequest, outcome: Future[IssuedTicketV
         people_ahead=issued.estimate.people_ahead,
         wait_minutes=float(issued.estimate.minutes),
         note=Text(kk=issued.note.kk, ru=issued.note.ru) if issued.note else None,
-        replayed=issued.replayed))
+        status_url=hub.links.url(ticket.id), replayed=issued.replayed))
 
 
 def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPress) -> Reply:

@@ -439,6 +439,9 @@ class QueueService:
         # (the index uq_ticket_active_number refuses a held one); a careful one looks.
         candidates = Counter((t.issued_zone, t.number) for t in fresh)
         clashing = {zone for (zone, _), n in candidates.items() if n > 1}
+        # Past a full round of the range, a number may be leased to a terminal and not
+        # yet reported (no ticket row for the index to refuse): look.
+        clashing |= {t.issued_zone for t in fresh if t.sequence > _range_of(t.plan.zone).size}
         if careful:
             clashing |= {zone for zone, _ in held_among(session, day, list(candidates))}
         for zone in sorted(clashing):

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from hub.domain.ordering import BOOKING_LEAD, ServiceClass
 from hub.domain.tickets import WAITING_STATES
+from hub.storage.lease_models import LeasedNumberRow, NumberLeaseRow
 from hub.storage.models import ACTIVE_STATES_SQL, TicketCounterRow, TicketRow
 from hub.storage.types import UtcDateTime
 
@@ -164,7 +165,15 @@ _SET_SEQUENCE = (update(TicketCounterRow)
                         TicketCounterRow.service_day == bindparam("counter_day", type_=Date()))
                  .values(last_sequence=bindparam("sequence", type_=Integer())))
 _HELD = (TicketRow.issued_zone == _ZONE, TicketRow.service_day == _DAY, _HOLDS_NUMBER)
-_NUMBERS_HELD = select(TicketRow.number).where(*_HELD)
+# A number leased to a ticket terminal (issue 4) and not yet reported is held too:
+# a visitor may already have it in hand. Only current leases: a replaced one's
+# unused numbers were given up.
+_LEASED_UNUSED = (select(LeasedNumberRow.number)
+                  .join(NumberLeaseRow, NumberLeaseRow.id == LeasedNumberRow.lease_id)
+                  .where(NumberLeaseRow.zone == _ZONE, NumberLeaseRow.service_day == _DAY,
+                         NumberLeaseRow.replaced_at.is_(None),
+                         LeasedNumberRow.ticket_id.is_(None)))
+_NUMBERS_HELD = select(TicketRow.number).where(*_HELD).union(_LEASED_UNUSED)
 # Zones and numbers as two lists: the index is searched for every combination, and
 # the caller keeps the pairs it asked about.
 _ANY_HELD = select(TicketRow.issued_zone, TicketRow.number).where(
@@ -193,6 +202,7 @@ def set_sequence(session: Session, zone: str, day: date, sequence: int) -> None:
 
 
 def numbers_held(session: Session, zone: str, day: date) -> set[int]:
+    """The zone's numbers a visitor holds today: active tickets and unreported leases."""
     return set(session.scalars(_NUMBERS_HELD, {"zone": zone, "day": day}))
 
 

@@ -38,7 +38,8 @@ async def issue_ticket(body: IssueTicketIn, hub: HubDep, principal: Issuer,
         actor=principal.actor))
     # The body is already a validated model: serialise it once, skip FastAPI's
     # second validation pass (this is the hottest route of the hub).
-    return Response(IssuedTicketOut.of(issued).model_dump_json(), media_type="application/json",
+    answer = IssuedTicketOut.of(issued, hub.links.url(issued.ticket.id))
+    return Response(answer.model_dump_json(), media_type="application/json",
                     status_code=status.HTTP_200_OK if issued.replayed
                     else status.HTTP_201_CREATED)
 

@@ -1,7 +1,7 @@
 """desk breaks
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-23 00:50:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import hub.storage.types
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
