@@ -21,6 +21,7 @@ from hub.api.routes import (
     nodes,
     queue,
     reception,
+    reports,
     tickets,
     users,
 )
@@ -91,6 +92,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
                    nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)
+    app.include_router(reports.router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")
     def health() -> dict[str, str]:
