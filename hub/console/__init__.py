@@ -32,12 +32,14 @@ def install(app: FastAPI) -> None:
         officials,
         people,
         reception,
+        reports,
     )
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
     for module in (auth, board, config, fleet, people, reception, check_in, officials):
         app.include_router(module.router)
+    app.include_router(reports.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)
 

@@ -8,6 +8,7 @@ used exists here and has both languages. Placeholders are `{name}` fields of
 from __future__ import annotations
 
 from hub.console.i18n_reception import RECEPTION_MESSAGES
+from hub.console.i18n_reports import REPORT_MESSAGES
 from hub.domain.text import Bilingual, Language
 
 DEFAULT_LANGUAGE = Language.KK
@@ -339,6 +340,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "ru": "Протокол по обращению {number} сохранён ({mark})."},
 }
 MESSAGES.update(RECEPTION_MESSAGES)
+MESSAGES.update(REPORT_MESSAGES)
 
 
 def text(key: str) -> Bilingual:

@@ -205,6 +205,7 @@ NAV: tuple[tuple[Permission, NavItem], ...] = (
     (Permission.CONFIGURE_CENTER, NavItem("nav.settings", f"{PREFIX}/config/zones", "config")),
     (Permission.MANAGE_USERS, NavItem("nav.users", f"{PREFIX}/users", "users")),
     (Permission.READ_AUDIT, NavItem("nav.audit", f"{PREFIX}/audit", "audit")),
+    (Permission.VIEW_REPORTS, NavItem("nav.reports", f"{PREFIX}/reports", "reports")),
 )
 
 
