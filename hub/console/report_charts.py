@@ -11,8 +11,9 @@ from html import escape
 from markupsafe import Markup
 
 ROW = 26  # px per bar of a horizontal chart
-LABEL_WIDTH = 210
-VALUE_WIDTH = 150
+LABEL_WIDTH = 270
+VALUE_WIDTH = 140
+LABEL_CHARACTERS = 34  # what fits in LABEL_WIDTH at the stylesheet's 12px
 COLUMN_HEIGHT = 150
 
 
@@ -23,11 +24,11 @@ def _svg(width: int, height: int, title: str, body: list[str], kind: str) -> Mar
         f"<title>{escape(title)}</title>{''.join(body)}</svg>")
 
 
-def _clip(label: str, limit: int = 30) -> str:
+def _clip(label: str, limit: int = LABEL_CHARACTERS) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def bars(rows: Sequence[tuple[str, float, str]], *, title: str, width: int = 620) -> Markup:
+def bars(rows: Sequence[tuple[str, float, str]], *, title: str, width: int = 640) -> Markup:
     """Horizontal bars: (label, value, the value as written) per row, longest = full width."""
     track = width - LABEL_WIDTH - VALUE_WIDTH
     top = max((value for _, value, _ in rows), default=0.0) or 1.0
@@ -48,7 +49,7 @@ def bars(rows: Sequence[tuple[str, float, str]], *, title: str, width: int = 620
     return _svg(width, max(len(rows), 1) * ROW + 4, title, body, "bars")
 
 
-def columns(points: Sequence[tuple[str, int]], *, title: str, width: int = 620,
+def columns(points: Sequence[tuple[str, int]], *, title: str, width: int = 1280,
             label_every: int = 1) -> Markup:
     """Vertical columns: (label under the column, count) per point; counts are written
     over the columns when they fit, labels every `label_every` columns."""
@@ -80,7 +81,7 @@ def columns(points: Sequence[tuple[str, int]], *, title: str, width: int = 620,
 
 
 def spreads(rows: Sequence[tuple[str, float | None, float | None, str]], *, title: str,
-            width: int = 620) -> Markup:
+            width: int = 640) -> Markup:
     """Durations per row: a bar to the median and a whisker on to the 90th percentile,
     (label, median, p90, the figures as written); a row with nothing measured is empty."""
     track = width - LABEL_WIDTH - VALUE_WIDTH

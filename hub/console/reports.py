@@ -45,8 +45,8 @@ def _spread_chart(times: list[Times], which: str, title: str, t: Translator) -> 
     rows = []
     for item in times:
         durations = item.waiting if which == "waiting" else item.service
-        shown = (f"{minutes(durations.median)} / {minutes(durations.p90)} {t('reports.minutes')}"
-                 f" · n={durations.count}")
+        shown = (f"{minutes(durations.median)} (p90 {minutes(durations.p90)}) "
+                 f"{t('reports.minutes')}")
         rows.append((t.pick(item.label.name), durations.median, durations.p90, shown))
     return charts.spreads(rows, title=title)
 

@@ -55,9 +55,9 @@ class _ReportPdf(FPDF):
                   align=Align.C)
         self.set_text_color(*_INK)
 
-    def heading(self, text: str, size: float = 12.5) -> None:
-        if self.get_y() > self.h - 45:
-            self.add_page()
+    def heading(self, text: str, size: float = 12.5, *, keep_with: float = 30) -> None:
+        """A heading kept on one page with the first `keep_with` mm of what follows."""
+        self.keep(keep_with + 9)
         self.ln(2)
         self.set_font(_FONT, "B", size)
         self.cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -185,9 +185,11 @@ def report_pdf(report: Report, language: Language) -> bytes:
     pdf.cell(0, 10, report.period.title.get(language), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(_FONT, "", 8.5)
     pdf.set_text_color(*_MUTED)
-    pdf.cell(0, 5, f"{t('reports.made_at')}: {report.made_at.strftime('%d.%m.%Y %H:%M')} UTC · "
-                   f"{t('reports.working_days')}: {len(report.working_days)} · "
-                   f"{t('reports.privacy')}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4.5, f"{t('reports.made_at')}: "
+                           f"{report.made_at.strftime('%d.%m.%Y %H:%M')} UTC · "
+                           f"{t('reports.working_days')}: {len(report.working_days)}\n"
+                           f"{t('reports.privacy')}", align=Align.L,
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
     per_day = report.visitors_per_working_day
     cards = [(t("reports.visitors"), str(queue.visitors)),
@@ -213,7 +215,7 @@ def report_pdf(report: Report, language: Language) -> bytes:
         pdf.cell(width - 4, 7, value)
         pdf.set_xy(x + 2, y + 9)
         pdf.set_font(_FONT, "", 7)
-        pdf.multi_cell(width - 4, 3.2, name)
+        pdf.multi_cell(width - 4, 3.2, name, align=Align.L)
     pdf.set_xy(pdf.l_margin, top + 44)
 
     pdf.heading(t("reports.section.visitors"))
@@ -223,16 +225,17 @@ def report_pdf(report: Report, language: Language) -> bytes:
                         ("reports.by_out_of_turn", queue.by_out_of_turn)):
         pdf.heading(t(key), 10)
         pdf.bar_rows(_share_rows(shares, language))
-    pdf.heading(t("reports.by_hour"), 10)
+    pdf.heading(t("reports.by_hour"), 10, keep_with=48)
     pdf.columns([(f"{hour:02d}", count) for hour, count in queue.by_hour])
     if len(queue.by_day) > 1:
-        pdf.heading(t("reports.by_day"), 10)
+        pdf.heading(t("reports.by_day"), 10, keep_with=48)
         pdf.columns([(day.strftime("%d.%m"), count) for day, count in queue.by_day],
                     label_every=max(1, len(queue.by_day) // 10))
 
     pdf.heading(t("reports.section.times"))
     pdf.set_font(_FONT, "", 8)
-    pdf.multi_cell(0, 4, t("reports.times_note"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4, t("reports.times_note"), align=Align.L, new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)
     pdf.heading(t("reports.waiting_by_zone"), 10)
     pdf.spread_rows(_spread(queue.times_by_zone, language, "waiting", t))
     pdf.heading(t("reports.service_by_zone"), 10)
@@ -242,10 +245,9 @@ def report_pdf(report: Report, language: Language) -> bytes:
         pdf.spread_rows(_spread(queue.times_by_desk, language, "waiting", t))
         pdf.heading(f"{t('reports.by_desk')}: {t('reports.service').lower()}", 10)
         pdf.spread_rows(_spread(queue.times_by_desk, language, "service", t))
-        pdf.heading(f"{t('reports.by_desk')}: {t('reports.served').lower()} / "
-                    f"{t('reports.no_show').lower()}", 10)
-        pdf.bar_rows([(d.label.name.get(language), float(d.served),
-                       f"{d.served} / {d.no_show}") for d in queue.times_by_desk])
+        pdf.heading(f"{t('reports.by_desk')}: {t('reports.no_show').lower()}", 10)
+        pdf.bar_rows([(d.label.name.get(language), float(d.no_show),
+                       f"{d.no_show} / {d.served + d.no_show}") for d in queue.times_by_desk])
 
     pdf.heading(t("reports.section.reception"))
     pdf.set_font(_FONT, "", 9)

@@ -40,8 +40,9 @@ def issue(hub: Hub, clock: ManualClock, day: date, hhmm: str, **ticket: object) 
     return hub.queue.issue(actor="test", **ticket).ticket.id  # type: ignore[arg-type]
 
 
-def seed_queue(hub: Hub, clock: ManualClock) -> None:
-    """Friday: one visitor served. Monday (SEEDED_DAY):
+def seed_queue(hub: Hub, clock: ManualClock, day: date = SEEDED_DAY,
+               earlier: date = EARLIER_DAY) -> None:
+    """`earlier`: one visitor served. `day` (by default Monday, SEEDED_DAY):
 
     | ticket | zone, purpose, language | call (desk) | waited | served | outcome |
     | A 10:00 | consultation, complaint, kk | 10:10 window-1 | 10 min | 15 min | done |
@@ -50,9 +51,8 @@ def seed_queue(hub: Hub, clock: ManualClock) -> None:
     | D 10:40 | personal, booked reception, kk | 10:45 office-105 | 5 | 20 | done |
     | E 11:00 | consultation, complaint, kk | — | — | — | still waiting |
     """
-    friday = issue(hub, clock, EARLIER_DAY, "10:00", language="kk", purpose="complaint")
-    serve(hub, clock, friday, "window-3", EARLIER_DAY, "10:01", "10:02", "10:40")
-    day = SEEDED_DAY
+    before = issue(hub, clock, earlier, "10:00", language="kk", purpose="complaint")
+    serve(hub, clock, before, "window-3", earlier, "10:01", "10:02", "10:40")
     a = issue(hub, clock, day, "10:00", language="kk", purpose="complaint")
     b = issue(hub, clock, day, "10:02", language="ru", purpose="complaint",
               out_of_turn="disability", needs_escort=True)

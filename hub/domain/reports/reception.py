@@ -18,10 +18,18 @@ from hub.domain.reception.applicants import CHANNEL_LABELS, Channel
 from hub.domain.reception.requests import STATE_NAMES, RequestState
 from hub.domain.reports.labels import Label, Share, count_by
 from hub.domain.reports.queue import LANGUAGES
+from hub.domain.text import Bilingual
 
 CHANNELS = tuple(Label(channel.value, CHANNEL_LABELS[channel]) for channel in Channel)
+
+
+def _heading(name: Bilingual) -> Bilingual:
+    """A state's name ("записан на прием") as a row heading ("Записан на прием")."""
+    return Bilingual(kk=name.kk[:1].upper() + name.kk[1:], ru=name.ru[:1].upper() + name.ru[1:])
+
+
 # The steps a report shows, in the order of the procedure.
-OUTCOME_STEPS = tuple(Label(state.value, STATE_NAMES[state]) for state in (
+OUTCOME_STEPS = tuple(Label(state.value, _heading(STATE_NAMES[state])) for state in (
     RequestState.APPROVED, RequestState.EXTENDED, RequestState.MOVED,
     RequestState.CHECKED_IN, RequestState.RECEIVED, RequestState.ABSENT,
     RequestState.REFUSED, RequestState.LEFT_WITHOUT_CONSIDERATION, RequestState.RETURNED))

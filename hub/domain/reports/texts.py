@@ -80,7 +80,7 @@ TEXTS: dict[str, Bilingual] = {
     "reports.instructions": Bilingual(kk="Берілген тапсырмалар", ru="Дано поручений"),
     "reports.overdue": Bilingual(kk="Мерзімі өткен тапсырмалар", ru="Просроченные поручения"),
     "reports.overdue_as_of": Bilingual(kk="{day} күнгі жағдай бойынша",
-                                       ru="По состоянию на {day}"),
+                                       ru="по состоянию на {day}"),
     "reports.overdue_none": Bilingual(kk="Мерзімі өткен тапсырма жоқ.",
                                       ru="Просроченных поручений нет."),
     "reports.official": Bilingual(kk="Лауазымды адам", ru="Должностное лицо"),
