@@ -49,6 +49,24 @@ class CheckInWindows(BaseModel):
                               description="check-in closes this long after the slot starts")
 
 
+class AppealSettings(BaseModel):
+    """The appeals register (issue 8): control deadlines, the survey's sample and
+    attachments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_working_days: int = Field(15, ge=1, le=60, description=(
+        "default deadline of an appeal given for consideration, in working days"))
+    remind_working_days: int = Field(2, ge=0, le=20, description=(
+        "reminders show this many working days before a deadline"))
+    survey_rate: float = Field(0.3, ge=0.0, le=1.0, description=(
+        "share of eligible consultations put on the satisfaction call list (002 §36)"))
+    survey_seed: str = Field("kezek", max_length=64,
+                             description="makes the survey sample this center's own")
+    max_attachment_mb: float = Field(10.0, gt=0, le=100,
+                                     description="largest scan an appeal may carry")
+
+
 class HubSettings(BaseSettings):
     """Settings of the hub process. Unknown keys are refused so typos do not pass silently."""
 
@@ -95,6 +113,8 @@ class HubSettings(BaseSettings):
     sms_channel: Literal["none", "record"] = Field(
         "none", description="SMS to applicants: none, or record (a fake that keeps the "
                             "messages; no real gateway is wired yet)")
+    appeals: AppealSettings = Field(default_factory=AppealSettings,
+                                    description="appeals register, control and survey")
     demo_clock: bool = Field(
         False, description="demonstrations only: when the center is closed at start, the "
                            "hub's clock jumps to its next opening and runs on from there")

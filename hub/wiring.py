@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from hub.center_schema import read_center_file
 from hub.domain.calendar import OpeningState
 from hub.letters import RecordingSms
+from hub.services.appeal_desk import AppealDesk, build_appeal_desk
 from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
@@ -51,6 +52,7 @@ class Hub:
     protocols: ProtocolService
     letters: LetterOutbox
     letter_sender: LetterSender
+    appeals: AppealDesk  # the appeals register, consultations, survey and control (issue 8)
     sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
@@ -90,6 +92,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     sms = RecordingSms() if settings.sms_channel == "record" else None
     letters = LetterOutbox(db, centers, clock, mail_enabled=settings.mail is not None,
                            sms_enabled=sms is not None)
+    protocols = ProtocolService(db, centers, clock)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
@@ -100,8 +103,10 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                reception=ReceptionService(db, centers, clock, settings.reception_profile,
                                           letters=letters),
                check_in=CheckInService(db, centers, clock, queue, settings.check_in),
-               protocols=ProtocolService(db, centers, clock),
+               protocols=protocols,
                letters=letters,
                letter_sender=LetterSender(db, clock,
                                           build_dispatcher(db, clock, settings.mail, sms)),
+               appeals=build_appeal_desk(db, centers, clock, protocols, settings.appeals,
+                                         settings.data_dir),
                sms=sms)

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hub import __version__
 from hub.api import problems
 from hub.api.routes import (
+    appeals,
     center,
     check_in,
     desks,
@@ -92,6 +93,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
                    nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)
+    app.include_router(appeals.router)  # the appeals register (issue 8)
     app.include_router(reports.router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")

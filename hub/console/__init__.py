@@ -24,6 +24,7 @@ async def _page_refused(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the console's pages and static files on `app`."""
     from hub.console import (
+        appeals,
         auth,
         board,
         check_in,
@@ -39,6 +40,7 @@ def install(app: FastAPI) -> None:
               name="console-static")
     for module in (auth, board, config, fleet, people, reception, check_in, officials):
         app.include_router(module.router)
+    app.include_router(appeals.router)  # the appeals register (issue 8)
     app.include_router(reports.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)

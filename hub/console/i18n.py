@@ -7,6 +7,7 @@ used exists here and has both languages. Placeholders are `{name}` fields of
 
 from __future__ import annotations
 
+from hub.console.i18n_appeals import APPEALS_MESSAGES
 from hub.console.i18n_reception import RECEPTION_MESSAGES
 from hub.console.i18n_reports import REPORT_MESSAGES
 from hub.domain.text import Bilingual, Language
@@ -340,6 +341,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "ru": "Протокол по обращению {number} сохранён ({mark})."},
 }
 MESSAGES.update(RECEPTION_MESSAGES)
+MESSAGES.update(APPEALS_MESSAGES)
 MESSAGES.update(REPORT_MESSAGES)
 
 

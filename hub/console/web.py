@@ -205,6 +205,9 @@ NAV: tuple[tuple[Permission, NavItem], ...] = (
     (Permission.CONFIGURE_CENTER, NavItem("nav.settings", f"{PREFIX}/config/zones", "config")),
     (Permission.MANAGE_USERS, NavItem("nav.users", f"{PREFIX}/users", "users")),
     (Permission.READ_AUDIT, NavItem("nav.audit", f"{PREFIX}/audit", "audit")),
+    # The appeals register (issue 8): every role reads it, masked as its role needs.
+    (Permission.VIEW_QUEUE, NavItem("nav.appeals", f"{PREFIX}/appeals", "appeals")),
+    (Permission.VIEW_QUEUE, NavItem("nav.control", f"{PREFIX}/control", "control")),
     (Permission.VIEW_REPORTS, NavItem("nav.reports", f"{PREFIX}/reports", "reports")),
 )
 

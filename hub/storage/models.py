@@ -265,6 +265,7 @@ class NodeRequestRow(Base):
 
 # Tables of other features register on Base.metadata when imported; importing
 # them here lets Alembic and every user of Base see the whole schema.
+from hub.storage import appeal_models as _appeal_models  # noqa: E402,F401
 from hub.storage import letter_models as _letter_models  # noqa: E402,F401
 from hub.storage import reception_day_models as _reception_day_models  # noqa: E402,F401
 from hub.storage import reception_models as _reception_models  # noqa: E402,F401
