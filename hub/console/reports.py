@@ -51,10 +51,32 @@ def _spread_chart(times: list[Times], which: str, title: str, t: Translator) -> 
     return charts.spreads(rows, title=title)
 
 
+def _counts_chart(shares: list[Share], title: str, t: Translator) -> Markup:
+    return charts.bars([(t.pick(s.label.name), float(s.count), str(s.count)) for s in shares],
+                       title=title)
+
+
+def _appeal_charts(report: Report, t: Translator) -> dict[str, Markup]:
+    made: dict[str, Markup] = {}
+    if report.appeals is not None:
+        made["appeals_by_kind"] = _share_chart(report.appeals.by_kind,
+                                               t("reports.appeals_by_kind"), t)
+        made["appeals_by_channel"] = _share_chart(report.appeals.by_channel,
+                                                  t("reports.appeals_by_channel"), t)
+        made["appeals_by_state"] = _counts_chart(report.appeals.by_state,
+                                                 t("reports.appeals_by_state"), t)
+    if report.satisfaction is not None:
+        made["consultation_outcomes"] = _share_chart(report.satisfaction.by_outcome,
+                                                     t("reports.consultation_outcomes"), t)
+        made["survey_results"] = _share_chart(report.satisfaction.by_result,
+                                              t("reports.survey_results"), t)
+    return made
+
+
 def _charts(report: Report, t: Translator) -> dict[str, Markup]:
     queue, reception = report.queue, report.reception
     days = queue.by_day
-    return {
+    return _appeal_charts(report, t) | {
         "by_zone": _share_chart(queue.by_zone, t("reports.by_zone"), t),
         "by_purpose": _share_chart(queue.by_purpose, t("reports.by_purpose"), t),
         "by_language": _share_chart(queue.by_language, t("reports.by_language"), t),
@@ -98,7 +120,7 @@ def reports_page(request: Request, principal: Reader, period: str | None = None)
         chosen = parse_period(period) if period else day_period(today)
     except ValidationFailed as exc:
         error, chosen = exc.text, day_period(today)
-    report = ReportService(hub.db, hub.centers, hub.clock).report(chosen)
+    report = ReportService(hub.db, hub.centers, hub.clock, hub.appeals).report(chosen)
     t = Translator(language_of(request, principal))
     return render(
         request, "reports.html", principal, section="reports",

@@ -4,7 +4,9 @@ the period, and hands plain facts to ``hub.domain.reports``.
 
 Only columns without personal data are read (no applicant names, IINs,
 phones, essences, or responsible persons' names), so nothing personal can
-reach a report, its export or the API (000 §2).
+reach a report, its export or the API (000 §2). The appeals register, the
+control of instructions and the survey give their own counts (their
+``figures``), which carry no personal data either.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from hub.domain.reports.appeals import AppealsFigures, InstructionControl, Satisfaction
 from hub.domain.reports.labels import Label
 from hub.domain.reports.periods import ReportPeriod
 from hub.domain.reports.queue import TicketFact, summarize_queue
@@ -25,8 +28,10 @@ from hub.domain.reports.reception import (
 )
 from hub.domain.reports.report import Report
 from hub.domain.text import Bilingual
+from hub.services.appeal_desk import AppealDesk
 from hub.services.center_store import CenterSnapshot, CenterStore
 from hub.services.clock import Clock
+from hub.storage.appeal_models import InstructionMarkRow
 from hub.storage.db import Database
 from hub.storage.models import TicketRow
 from hub.storage.reception_day_models import ReceptionProtocolRow
@@ -45,10 +50,12 @@ def _hours(snap: CenterSnapshot) -> range:
 
 
 class ReportService:
-    def __init__(self, db: Database, centers: CenterStore, clock: Clock) -> None:
+    def __init__(self, db: Database, centers: CenterStore, clock: Clock,
+                 appeals: AppealDesk | None = None) -> None:
         self._db = db
         self._centers = centers
         self._clock = clock
+        self._appeals = appeals
 
     def report(self, period: ReportPeriod) -> Report:
         snap = self._centers.snapshot()
@@ -78,8 +85,13 @@ class ReportService:
                                                [label.code for label in OUTCOME_STEPS]))).all()
             protocols = session.execute(select(
                 ReceptionProtocolRow.official, ReceptionProtocolRow.received_on,
-                ReceptionProtocolRow.instructions,
-            ).where(ReceptionProtocolRow.received_on <= period.last)).all()
+                ReceptionProtocolRow.instructions, BookingRequestRow.number,
+            ).join(BookingRequestRow, BookingRequestRow.id == ReceptionProtocolRow.request_id)
+             .where(ReceptionProtocolRow.received_on <= period.last)).all()
+            done = {(m.request_number, m.position): calendar.service_day(m.done_at)
+                    for m in session.execute(select(
+                        InstructionMarkRow.request_number, InstructionMarkRow.position,
+                        InstructionMarkRow.done_at)).all()}
             officials = session.execute(select(
                 OfficialRow.code, OfficialRow.position_kk, OfficialRow.position_ru,
             ).order_by(OfficialRow.position, OfficialRow.code)).all()
@@ -98,8 +110,9 @@ class ReportService:
             out_of_turn=[Label(c.code, c.name) for c in config.out_of_turn],
             hours=_hours(snap), days=period.working_days(calendar))
         instructions = [InstructionFact(p.official, p.received_on,
-                                        date.fromisoformat(item["due"]))
-                        for p in protocols for item in p.instructions]
+                                        date.fromisoformat(item["due"]),
+                                        done.get((p.number, position)))
+                        for p in protocols for position, item in enumerate(p.instructions)]
         reception = summarize_reception(
             [RequestFact(r.registered_on, r.channel, r.language) for r in requests],
             [StepFact(s.target, calendar.service_day(s.at)) for s in steps],
@@ -108,6 +121,26 @@ class ReportService:
             today=calendar.service_day(now),
             officials=[Label(o.code, Bilingual(kk=o.position_kk, ru=o.position_ru))
                        for o in officials])
+        appeals = control = satisfaction = None
+        if self._appeals is not None:
+            first, last = period.first, period.last
+            register = self._appeals.register.figures(first, last)
+            appeals = AppealsFigures.of(
+                total=register.total, by_kind=register.by_kind, by_channel=register.by_channel,
+                by_state=register.by_state, from_reception=register.from_reception,
+                on_control=register.on_control, overdue=register.overdue,
+                closed_in_time=register.closed_in_time, closed_late=register.closed_late)
+            given = self._appeals.control.figures(first, last)
+            control = InstructionControl(total=given.total, done=given.done,
+                                         done_late=given.done_late, open=given.open,
+                                         overdue=given.overdue)
+            survey = self._appeals.consultations.figures(first, last)
+            satisfaction = Satisfaction.of(
+                consultations=survey.consultations, by_outcome=survey.by_outcome,
+                eligible=survey.eligible, on_call_list=survey.on_call_list,
+                called=survey.called, by_result=survey.by_result, answered=survey.answered,
+                mean_score=survey.mean_score, satisfied_share=survey.satisfied_share)
         return Report(center=config.name, period=period, made_at=now,
                       working_days=period.working_days(calendar), queue=queue,
-                      reception=reception)
+                      reception=reception, appeals=appeals, control=control,
+                      satisfaction=satisfaction)

@@ -269,4 +269,56 @@ def report_pdf(report: Report, language: Language) -> bytes:
                       for s in reception.overdue])
     else:
         pdf.cell(0, 5.5, t("reports.overdue_none"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _appeal_sections(pdf, report, language)
     return bytes(pdf.output())
+
+
+def _figure_lines(pdf: _ReportPdf, lines: Sequence[tuple[str, object]]) -> None:
+    pdf.set_font(_FONT, "", 9)
+    for name, value in lines:
+        pdf.keep(5.5)
+        pdf.cell(120, 5.5, name)
+        pdf.cell(0, 5.5, str(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _appeal_sections(pdf: _ReportPdf, report: Report, language: Language) -> None:
+    """The appeals register, control of instructions and the survey, when the hub has them."""
+    t = pdf.t
+    if report.appeals is not None:
+        appeals = report.appeals
+        pdf.heading(t("reports.section.appeals"))
+        _figure_lines(pdf, [(t("reports.appeals_total"), appeals.total),
+                            (t("reports.appeals_from_reception"), appeals.from_reception),
+                            (t("reports.appeals_on_control"), appeals.on_control),
+                            (t("reports.appeals_overdue"), appeals.overdue),
+                            (t("reports.appeals_closed_in_time"), appeals.closed_in_time),
+                            (t("reports.appeals_closed_late"), appeals.closed_late)])
+        for key, shares in (("reports.appeals_by_kind", appeals.by_kind),
+                            ("reports.appeals_by_channel", appeals.by_channel),
+                            ("reports.appeals_by_state", appeals.by_state)):
+            pdf.heading(t(key), 10)
+            pdf.bar_rows(_share_rows(shares, language))
+    if report.control is not None:
+        control = report.control
+        pdf.heading(t("reports.section.control"))
+        _figure_lines(pdf, [(t("reports.control_total"), control.total),
+                            (t("reports.control_done"), control.done),
+                            (t("reports.control_done_late"), control.done_late),
+                            (t("reports.control_open"), control.open),
+                            (t("reports.control_overdue"), control.overdue)])
+    if report.satisfaction is not None:
+        survey = report.satisfaction
+        pdf.heading(t("reports.section.satisfaction"))
+        mean = "—" if survey.mean_score is None else f"{survey.mean_score:.1f}".replace(".", ",")
+        share = ("—" if survey.satisfied_share is None
+                 else f"{survey.satisfied_share * 100:.0f}%")
+        _figure_lines(pdf, [(t("reports.consultations"), survey.consultations),
+                            (t("reports.survey_eligible"), survey.eligible),
+                            (t("reports.survey_listed"), survey.on_call_list),
+                            (t("reports.survey_called"), survey.called),
+                            (t("reports.survey_mean"), mean),
+                            (t("reports.survey_satisfied"), share)])
+        pdf.heading(t("reports.consultation_outcomes"), 10)
+        pdf.bar_rows(_share_rows(survey.by_outcome, language))
+        pdf.heading(t("reports.survey_results"), 10)
+        pdf.bar_rows(_share_rows(survey.by_result, language))

@@ -187,6 +187,60 @@ def report_xlsx(report: Report, language: Language) -> bytes:
         personal.cell(row=offset, column=2, value=share.count)
     personal.column_dimensions["A"].width = 52
 
+    _appeal_sheets(book, report, language)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _figure_rows(sheet: Worksheet, row: int, title: str,
+                 lines: Sequence[tuple[str, object]]) -> int:
+    sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
+    for offset, (name, value) in enumerate(lines, start=row + 1):
+        sheet.cell(row=offset, column=1, value=name)
+        sheet.cell(row=offset, column=2, value=value)
+    return row + len(lines) + 2
+
+
+def _appeal_sheets(book: Workbook, report: Report, language: Language) -> None:
+    """The appeals register, control of instructions and the survey, when the hub has them."""
+    t = _translator(language)
+    if report.appeals is not None:
+        appeals = report.appeals
+        sheet = book.create_sheet(t("reports.section.appeals")[:31])
+        row = _figure_rows(sheet, 1, t("reports.section.appeals"), [
+            (t("reports.appeals_total"), appeals.total),
+            (t("reports.appeals_from_reception"), appeals.from_reception),
+            (t("reports.appeals_on_control"), appeals.on_control),
+            (t("reports.appeals_overdue"), appeals.overdue),
+            (t("reports.appeals_closed_in_time"), appeals.closed_in_time),
+            (t("reports.appeals_closed_late"), appeals.closed_late)])
+        if report.control is not None:
+            control = report.control
+            row = _figure_rows(sheet, row, t("reports.section.control"), [
+                (t("reports.control_total"), control.total),
+                (t("reports.control_done"), control.done),
+                (t("reports.control_done_late"), control.done_late),
+                (t("reports.control_open"), control.open),
+                (t("reports.control_overdue"), control.overdue)])
+        for key, shares in (("reports.appeals_by_kind", appeals.by_kind),
+                            ("reports.appeals_by_channel", appeals.by_channel),
+                            ("reports.appeals_by_state", appeals.by_state)):
+            row = _shares(sheet, row, t(key), shares, language)
+        sheet.column_dimensions["A"].width = 52
+    if report.satisfaction is not None:
+        survey = report.satisfaction
+        sheet = book.create_sheet(t("reports.survey_results")[:31])
+        row = _figure_rows(sheet, 1, t("reports.section.satisfaction"), [
+            (t("reports.consultations"), survey.consultations),
+            (t("reports.survey_eligible"), survey.eligible),
+            (t("reports.survey_listed"), survey.on_call_list),
+            (t("reports.survey_called"), survey.called),
+            (t("reports.survey_mean"), None if survey.mean_score is None
+             else round(survey.mean_score, 2)),
+            (t("reports.survey_satisfied"), None if survey.satisfied_share is None
+             else round(survey.satisfied_share, 3))])
+        row = _shares(sheet, row, t("reports.consultation_outcomes"), survey.by_outcome,
+                      language)
+        _shares(sheet, row, t("reports.survey_results"), survey.by_result, language)
+        sheet.column_dimensions["A"].width = 52

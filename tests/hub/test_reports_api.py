@@ -147,7 +147,8 @@ def test_pdf_and_xlsx_downloads_open_with_the_figures(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     sheets = cells_of_xlsx(xlsx.content)
     assert list(sheets) == ["Сводка", "Посетители", "Время ожидания и обслуживания",
-                            "По часам (время выдачи талона)", "По рабочим дням", "Личный прием"]
+                            "По часам (время выдачи талона)", "По рабочим дням", "Личный прием",
+                            "Обращения", "Результаты опроса"]
     summary = {row[0]: row[1] for row in sheets["Сводка"] if row[0]}
     assert summary["Посетители (выдано талонов)"] == 6
     assert summary["Обслужено"] == 4 and summary["Не явились"] == 1

@@ -87,3 +87,15 @@ def test_the_page_carries_no_personal_data(
         html = analyst.get("/console/reports", params={"period": "2026-Q4"}).text
         for secret in (IIN, NAME, "Серікбаев", "701 234 56 78", "Әлиев"):
             assert secret not in html
+
+
+def test_the_page_shows_appeals_control_and_survey(hub: Hub, client: TestClient) -> None:
+    from tests.hub.test_api_appeals import API, APPEAL
+
+    assert client.post(API, json=APPEAL).status_code == 201
+    analyst = signed_in(hub, "analyst", Role.ANALYST)
+    html = analyst.get("/console/reports", params={"period": "2026-11-23"}).text
+    assert 'data-figure="appeals">1<' in html
+    assert 'id="control-figures"' in html and 'data-figure="consultations">0<' in html
+    assert "Шағым" in html and "Сауалнама нәтижесі" in html
+    assert IIN not in html and "Сейітқали" not in html

@@ -32,7 +32,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def build_report(hub: Hub, period: str) -> Report:
-    return ReportService(hub.db, hub.centers, hub.clock).report(parse_period(period))
+    return ReportService(hub.db, hub.centers, hub.clock, hub.appeals).report(
+        parse_period(period))
 
 
 def download(report: Report, content: bytes, media_type: str, extension: str) -> Response:

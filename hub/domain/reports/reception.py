@@ -57,6 +57,7 @@ class InstructionFact:
     official: str
     given_on: date
     due: date
+    done_on: date | None = None  # reported carried out (the control of instructions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +94,13 @@ def summarize_reception(requests: Iterable[RequestFact], steps: Iterable[StepFac
                         today: date, officials: Sequence[Label]) -> ReceptionFigures:
     """`protocols` are (day recorded, instruction count) pairs. Everything but the
     overdue instructions is limited to `first`..`last`; an instruction is overdue
-    when its deadline is before min(`today`, the day after `last`): a past quarter's
-    report shows what was overdue at its end, today's what is overdue now."""
+    when its deadline is before min(`today`, the day after `last`) and it was not
+    reported done by min(`today`, `last`): a past quarter's report shows what was
+    overdue at its end, today's what is overdue now."""
     within = [r for r in requests if first <= r.registered_on <= last]
     recorded = [(day, count) for day, count in protocols if first <= day <= last]
     as_of = min(today, last + timedelta(days=1))
+    cut = min(today, last)
     given = list(instructions)
     return ReceptionFigures(
         requests=len(within),
@@ -110,7 +113,8 @@ def summarize_reception(requests: Iterable[RequestFact], steps: Iterable[StepFac
         decisions=sum(1 for _, count in recorded if count == 0),
         instructions_given=sum(1 for i in given if first <= i.given_on <= last),
         overdue=[s for s in count_by((i.official for i in given
-                                      if i.given_on <= last and i.due < as_of), officials)
+                                      if i.given_on <= last and i.due < as_of
+                                      and (i.done_on is None or i.done_on > cut)), officials)
                  if s.count],
         overdue_as_of=as_of,
     )

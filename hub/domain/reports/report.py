@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from hub.domain.reports.appeals import AppealsFigures, InstructionControl, Satisfaction
 from hub.domain.reports.periods import ReportPeriod
 from hub.domain.reports.queue import QueueFigures
 from hub.domain.reports.reception import ReceptionFigures
@@ -23,6 +24,10 @@ class Report:
     working_days: list[date]
     queue: QueueFigures
     reception: ReceptionFigures
+    # From the appeals register (issue 8); None where a hub runs without it.
+    appeals: AppealsFigures | None = None
+    control: InstructionControl | None = None
+    satisfaction: Satisfaction | None = None
 
     @property
     def visitors_per_working_day(self) -> float | None:
@@ -43,4 +48,7 @@ class Report:
             "visitors_per_working_day": self.visitors_per_working_day,
             "queue": self.queue.as_dict(),
             "reception": self.reception.as_dict(),
+            "appeals": self.appeals.as_dict() if self.appeals else None,
+            "control": self.control.as_dict() if self.control else None,
+            "satisfaction": self.satisfaction.as_dict() if self.satisfaction else None,
         }

@@ -84,3 +84,19 @@ def test_overdue_today_within_the_current_quarter() -> None:
     shown = result.as_dict()
     assert shown["overdue_total"] == 1
     assert shown["overdue"] == [{"code": "akim", "name": AKIM.name.as_dict(), "count": 1}]
+
+
+def test_an_instruction_reported_done_is_not_overdue_from_that_day() -> None:
+    late = InstructionFact("akim", date(2026, 11, 2), date(2026, 11, 20),
+                           done_on=date(2026, 11, 25))
+    in_time = InstructionFact("akim", date(2026, 11, 2), date(2026, 11, 20),
+                              done_on=date(2026, 11, 19))
+    assert figures(instructions=[late, in_time], today=date(2026, 11, 24)).overdue_total == 1
+    assert figures(instructions=[late, in_time], today=date(2026, 11, 25)).overdue_total == 0
+    # November's report still shows it overdue at the end of November? It was done on
+    # the 25th, inside November: no.
+    november = figures(instructions=[late], first=date(2026, 11, 1), last=date(2026, 11, 30))
+    assert november.overdue_total == 0
+    # A week's report ending on the 22nd shows it overdue at that week's end.
+    week = figures(instructions=[late], first=date(2026, 11, 16), last=date(2026, 11, 22))
+    assert week.overdue_total == 1
