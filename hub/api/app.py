@@ -22,6 +22,7 @@ from hub.api.routes import (
     nodes,
     queue,
     reception,
+    reports,
     tickets,
     users,
 )
@@ -93,6 +94,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
                    nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)
     app.include_router(appeals.router)  # the appeals register (issue 8)
+    app.include_router(reports.router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness and database reachability")
     def health() -> dict[str, str]:

@@ -34,6 +34,7 @@ def install(app: FastAPI) -> None:
         operator,
         people,
         reception,
+        reports,
         terminal_issue,
         ticket_page,
     )
@@ -41,10 +42,7 @@ def install(app: FastAPI) -> None:
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
     for module in (auth, board, config, fleet, people, reception, check_in, officials,
-                   operator):
-        app.include_router(module.router)
-    app.include_router(appeals.router)  # the appeals register (issue 8)
-    for module in (terminal_issue, ticket_page):  # ticket terminals (issue 4)
+                   operator, appeals, terminal_issue, ticket_page, reports):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)

@@ -11,6 +11,7 @@ from hub.console.i18n_appeals import APPEALS_MESSAGES
 from hub.console.i18n_fleet import FLEET_MESSAGES
 from hub.console.i18n_operator import OPERATOR_MESSAGES
 from hub.console.i18n_reception import RECEPTION_MESSAGES
+from hub.console.i18n_reports import REPORT_MESSAGES
 from hub.console.i18n_terminal import TERMINAL_MESSAGES
 from hub.domain.text import Bilingual, Language
 
@@ -347,6 +348,7 @@ MESSAGES.update(OPERATOR_MESSAGES)
 MESSAGES.update(FLEET_MESSAGES)
 MESSAGES.update(APPEALS_MESSAGES)
 MESSAGES.update(TERMINAL_MESSAGES)
+MESSAGES.update(REPORT_MESSAGES)
 
 
 def text(key: str) -> Bilingual:

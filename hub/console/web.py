@@ -210,6 +210,7 @@ NAV: tuple[tuple[Permission, NavItem], ...] = (
     # The appeals register (issue 8): every role reads it, masked as its role needs.
     (Permission.VIEW_QUEUE, NavItem("nav.appeals", f"{PREFIX}/appeals", "appeals")),
     (Permission.VIEW_QUEUE, NavItem("nav.control", f"{PREFIX}/control", "control")),
+    (Permission.VIEW_REPORTS, NavItem("nav.reports", f"{PREFIX}/reports", "reports")),
 )
 
 

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     CONFIGURE_CENTER = "configure_center"
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
+    VIEW_REPORTS = "view_reports"  # aggregates only, no personal data (issue 8)
 
 
 ROLE_NAMES: dict[Role, Bilingual] = {
@@ -37,7 +38,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RECEPTION: frozenset({Permission.VIEW_QUEUE, Permission.ISSUE_TICKETS}),
     Role.OPERATOR: frozenset({Permission.VIEW_QUEUE, Permission.SERVE_AT_DESK}),
     Role.OFFICIAL: frozenset({Permission.VIEW_QUEUE, Permission.SERVE_AT_DESK}),
-    Role.ANALYST: frozenset({Permission.VIEW_QUEUE}),
+    Role.ANALYST: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_REPORTS}),
 }
 
 

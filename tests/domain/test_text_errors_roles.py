@@ -128,7 +128,7 @@ def test_every_role_has_names_and_permissions() -> None:
         (Role.RECEPTION, {Permission.VIEW_QUEUE, Permission.ISSUE_TICKETS}),
         (Role.OPERATOR, {Permission.VIEW_QUEUE, Permission.SERVE_AT_DESK}),
         (Role.OFFICIAL, {Permission.VIEW_QUEUE, Permission.SERVE_AT_DESK}),
-        (Role.ANALYST, {Permission.VIEW_QUEUE}),
+        (Role.ANALYST, {Permission.VIEW_QUEUE, Permission.VIEW_REPORTS}),
     ],
 )
 def test_permissions(role: Role, granted: set[Permission]) -> None:
