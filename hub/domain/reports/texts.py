@@ -40,7 +40,7 @@ TEXTS: dict[str, Bilingual] = {
     "reports.by_zone": Bilingual(kk="Аймақтар бойынша", ru="По зонам"),
     "reports.by_purpose": Bilingual(kk="Келу мақсаты бойынша", ru="По цели визита"),
     "reports.by_language": Bilingual(kk="Тіл бойынша", ru="По языку"),
-    "reports.by_out_of_turn": Bilingual(kk="Кезектен тыс санаттар бойынша",
+    "reports.by_out_of_turn": Bilingual(kk="Кезектен тыс қызмет көрсетілетін санаттар бойынша",
                                         ru="По категориям вне очереди"),
     "reports.by_hour": Bilingual(kk="Сағат бойынша (талон берілген уақыт)",
                                  ru="По часам (время выдачи талона)"),
