@@ -46,12 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     # and voices also run on a node, which has only the node's and provisioning's.
     try:
         if args.command in ("check", "generate"):
+            from firmware.ticket_terminal.settings import TerminalSettings
             from provisioning.center import generate_center
             from provisioning.inventory import load_inventory
         if args.command == "check":
             inventory = load_inventory(args.inventory)
             for node in inventory.nodes:
-                place = node.settings.desk or ",".join(node.settings.zones) or "-"
+                zones = (node.settings.lease_zones()
+                         if isinstance(node.settings, TerminalSettings) else node.settings.zones)
+                place = node.settings.desk or ",".join(zones) or "-"
                 print(f"{node.node_id}\t{node.role.value}\t{place}\t{node.hostname}")
             print(f"{len(inventory.nodes)} nodes, center {inventory.center.id}: valid")
         elif args.command == "generate":

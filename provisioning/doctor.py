@@ -32,19 +32,17 @@ from typing import Any
 import httpx
 
 from contract.mqtt import NodeRole
+from firmware.call_button.settings import CallButtonSettings
 from firmware.common.settings import (
     CONFIG_ENV,
     NodeSettings,
     NodeSettingsError,
     load_node_settings,
 )
+from firmware.display_node.settings import DisplayNodeSettings, VoiceSettings
+from firmware.ticket_terminal.settings import TerminalSettings
 from firmware.voices import MANIFEST
-from provisioning.roles import (
-    ROLE_SETTINGS,
-    CallButtonSettings,
-    DisplaySettings,
-    TicketTerminalSettings,
-)
+from provisioning.roles import ROLE_SETTINGS
 from provisioning.voices import manifest, voice_ok
 
 DEFAULT_CONFIG = Path("/etc/kezek/node.toml")
@@ -235,46 +233,64 @@ def check_clock(options: Options, now: Callable[[], float] = time.time) -> Findi
 # Devices --------------------------------------------------------------------
 
 
-def check_printer(settings: TicketTerminalSettings, options: Options) -> Finding:
-    # Imported by name: neither escpos nor gpiozero ships type information.
+def check_printer(settings: TerminalSettings, options: Options) -> Finding:
+    # Imported here: escpos (and Pillow) are the terminal's; other nodes need not load them.
+    from firmware.ticket_terminal.printer import PrinterSettingsError, resolve_text_mode
+
+    # Imported by name: escpos ships no type information.
     escpos_printer = importlib.import_module("escpos.printer")
 
     config = settings.printer
-    if config.type == "dummy":
+    try:
+        text_mode = resolve_text_mode(config)  # what the terminal itself refuses to start on
+    except PrinterSettingsError as error:
+        return _fault("printer", "Принтер баптаулары қате", "Ошибка в настройках принтера",
+                      str(error))
+    detail = f"{config.kind}, {config.profile}, {text_mode}"
+    if config.kind == "dummy":
         return _warning("printer", "Принтер жалған (dummy): ештеңе басылмайды",
-                        "Принтер фиктивный (dummy): ничего не печатается")
+                        "Принтер фиктивный (dummy): ничего не печатается", detail)
     try:
         device: Any
-        if config.type == "usb":
-            device = escpos_printer.Usb(config.vendor_id, config.product_id,
+        if config.kind == "usb":
+            device = escpos_printer.Usb(config.usb_vendor, config.usb_product,
                                         profile=config.profile)
-        elif config.type == "serial":
-            device = escpos_printer.Serial(config.device, baudrate=config.baudrate,
+        elif config.kind == "serial":
+            device = escpos_printer.Serial(config.serial_device,
+                                           baudrate=config.serial_baudrate,
                                            timeout=options.timeout, profile=config.profile)
-        else:
+        elif config.kind == "network":
             device = escpos_printer.Network(config.host, config.port,
                                             timeout=options.timeout, profile=config.profile)
+        else:
+            device = escpos_printer.File(str(config.file), profile=config.profile)
         device.open()
         try:
+            if config.kind == "file":
+                # A device file is written to only: opening it is all there is to check.
+                return _ok("printer", "Принтер файлы ашылды (күйі оқылмайды)",
+                           "Файл принтера открыт (состояние не читается)", detail)
             online = device.is_online()
             paper = device.paper_status() if online else None
         finally:
             device.close()
     except Exception as error:  # escpos raises its own and the transports' errors
         return _fault("printer", "Принтерге қосылу мүмкін емес",
-                      "Нет связи с принтером", f"{config.type}: {error}")
+                      "Нет связи с принтером", f"{detail}: {error}")
     if not online:
         return _fault("printer", "Принтер желіде емес (қақпағы ашық па?)",
-                      "Принтер не в сети (открыта крышка?)", config.type)
+                      "Принтер не в сети (открыта крышка?)", detail)
     if paper == 0:
-        return _fault("printer", "Принтерде қағаз жоқ", "В принтере нет бумаги", config.type)
+        return _fault("printer", "Принтерде қағаз жоқ", "В принтере нет бумаги", detail)
     if paper == 1:
         return _warning("printer", "Принтерде қағаз таусылып барады",
-                        "В принтере заканчивается бумага", config.type)
-    return _ok("printer", "Принтер дайын", "Принтер готов", config.type)
+                        "В принтере заканчивается бумага", detail)
+    return _ok("printer", "Принтер дайын", "Принтер готов", detail)
 
 
 def check_gpio(pin_factory: str) -> Finding:
+    """`pin_factory` as the node's settings name it; `default` is gpiozero's own choice,
+    which honours GPIOZERO_PIN_FACTORY as the node's service would."""
     gpiozero = importlib.import_module("gpiozero")
     bad_pin_factory = importlib.import_module("gpiozero.exc").BadPinFactory
 
@@ -299,14 +315,14 @@ def check_gpio(pin_factory: str) -> Finding:
     return _ok("gpio", "GPIO дайын", "GPIO готов", name)
 
 
-def check_audio(settings: DisplaySettings) -> Finding:
-    audio = settings.audio
-    if audio.type == "null":
+def check_audio(voice: VoiceSettings, data_dir: Path) -> Finding:
+    if voice.sink == "null":
         return _warning("audio", "Дыбыс өшірулі: хабарландырулар естілмейді",
                         "Звук отключён: объявления не слышны")
-    if audio.type == "wav":
-        directory = Path(audio.device)
-        if directory.is_dir() and os.access(directory, os.W_OK):
+    if voice.sink == "wav":
+        directory = voice.wav_dir or data_dir / "speaker"  # as the display node does
+        parent = directory if directory.is_dir() else directory.parent
+        if parent.is_dir() and os.access(parent, os.W_OK):
             return _warning("audio", "Дыбыс файлға жазылады (wav)",
                             "Звук пишется в файлы (wav)", str(directory))
         return _fault("audio", "Дыбыс файлдарына бума жазылмайды",
@@ -316,35 +332,51 @@ def check_audio(settings: DisplaySettings) -> Finding:
     if "no soundcards" in listed or not listed.strip():
         return _fault("audio", "Дыбыс картасы табылмады", "Звуковая карта не найдена",
                       "no ALSA card in /proc/asound/cards")
-    if audio.device != "default":
-        aplay = shutil.which("aplay")
-        if aplay is None:
-            return _fault("audio", "aplay жоқ (alsa-utils орнатыңыз)",
-                          "Нет aplay (установите alsa-utils)")
+    aplay = shutil.which("aplay")
+    if aplay is None:  # the display node plays through aplay
+        return _fault("audio", "aplay жоқ (alsa-utils орнатыңыз)",
+                      "Нет aplay (установите alsa-utils)")
+    if voice.alsa_device != "default":
         devices = subprocess.run([aplay, "-L"], capture_output=True, text=True,
                                  timeout=10).stdout.split()
-        if audio.device not in devices:
-            return _fault("audio", f"Дыбыс құрылғысы табылмады: {audio.device}",
-                          f"Звуковое устройство не найдено: {audio.device}")
-    return _ok("audio", "Дыбыс құрылғысы бар", "Звуковое устройство есть", audio.device)
+        if voice.alsa_device not in devices:
+            return _fault("audio", f"Дыбыс құрылғысы табылмады: {voice.alsa_device}",
+                          f"Звуковое устройство не найдено: {voice.alsa_device}")
+    return _ok("audio", "Дыбыс құрылғысы бар", "Звуковое устройство есть", voice.alsa_device)
 
 
-def check_voices(settings: DisplaySettings, options: Options) -> Finding:
+def check_voices(voice: VoiceSettings, options: Options) -> Finding:
     entries = manifest(options.manifest_path)
-    voices = settings.voices
-    bad = []
-    for name in (voices.kk, voices.ru):
-        entry = entries.get(name)
-        model = voices.directory / f"{name}.onnx"
-        config = voices.directory / f"{name}.onnx.json"
-        if entry is None or not voice_ok(entry, model) or not config.is_file():
-            bad.append(name)
+    bad, unchecked, missing_languages = [], [], []
+    for language in ("kk", "ru"):
+        model: Path | None = getattr(voice, f"{language}_model")
+        config: Path | None = getattr(voice, f"{language}_config")
+        if model is None:
+            missing_languages.append(language)
+            continue
+        config = config or model.with_name(model.name + ".json")  # Piper's default
+        entry = entries.get(model.name.removesuffix(".onnx"))
+        if not config.is_file() or not model.is_file():
+            bad.append(str(model))
+        elif entry is None:
+            unchecked.append(str(model))  # the installer's own model: no checksum known
+        elif not voice_ok(entry, model):
+            bad.append(str(model))
     if bad:
+        downloads = " ".join(Path(path).name.removesuffix(".onnx") for path in bad)
         return _fault("voices", "Дауыс файлдары жоқ немесе бүлінген: " + ", ".join(bad),
                       "Файлы голосов отсутствуют или повреждены: " + ", ".join(bad),
-                      f"kezek-provision voices --dest {voices.directory} {' '.join(bad)}")
+                      f"kezek-provision voices --dest <folder> {downloads}")
+    if missing_languages:
+        languages = ", ".join(missing_languages)
+        return _warning("voices", f"Дауыс берілмеген тіл: {languages}",
+                        f"Не задан голос для языка: {languages}",
+                        "voice.kk_model / voice.ru_model")
+    if unchecked:
+        return _warning("voices", "Дауыс файлдары тізімде жоқ, тексерілмеді",
+                        "Файлы голосов не из списка, не проверены", ", ".join(unchecked))
     return _ok("voices", "Дауыс файлдары тексерілді", "Файлы голосов проверены",
-               f"{voices.kk}, {voices.ru}")
+               f"{voice.kk_model}, {voice.ru_model}")
 
 
 def check_disk(path: Path, options: Options) -> Finding:
@@ -370,12 +402,19 @@ def examine(config: Path, options: Options) -> list[Finding]:
     if settings is None:
         return findings
     findings += [check_broker(settings, options), check_clock(options)]
-    if isinstance(settings, TicketTerminalSettings):
-        findings.append(check_printer(settings, options))
-    if isinstance(settings, TicketTerminalSettings | CallButtonSettings):
+    if isinstance(settings, TerminalSettings):
+        # The terminal has no [gpio] section: gpiozero's default (GPIOZERO_PIN_FACTORY).
+        findings += [check_printer(settings, options), check_gpio("default")]
+    if isinstance(settings, CallButtonSettings):
         findings.append(check_gpio(settings.gpio.pin_factory))
-    if isinstance(settings, DisplaySettings):
-        findings += [check_audio(settings), check_voices(settings, options)]
+    if isinstance(settings, DisplayNodeSettings):
+        voice = settings.voice
+        if voice is None or not voice.enabled:
+            findings.append(_warning("audio", "Дауыспен хабарлау өшірулі ([voice] жоқ)",
+                                     "Голосовые объявления отключены (нет [voice])"))
+        else:
+            findings += [check_audio(voice, settings.data_dir),
+                         check_voices(voice, options)]
     findings.append(check_disk(settings.data_dir, options))
     return findings
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from provisioning.inventory import NODE_CONFIG_DIR, NODE_CONFIG_FILE, Inventory, NodeEntry
-from provisioning.roles import ROLE_PROGRAM, DisplaySettings
+from provisioning.roles import ROLE_PROGRAM, voice_downloads
 
 SERVICE_USER = "kezek-node"
 SERVICE_NAME = "kezek-node.service"
@@ -108,13 +108,13 @@ def install_script(node: NodeEntry, wheel: str) -> str:
         f"python3 -m venv {VENV}",
         f'{VENV}/bin/pip install "$BOOT/{BUNDLE_DIR}/{shlex.quote(wheel)}[node,provisioning]"',
     ]
-    if isinstance(node.settings, DisplaySettings):
-        voices = node.settings.voices
+    for directory, names in voice_downloads(node.settings).items():
+        folder = shlex.quote(str(directory))
         lines += [
-            f"install -d -m 0750 -o {SERVICE_USER} -g {SERVICE_USER} {voices.directory}",
-            f"{VENV}/bin/kezek-provision voices --dest {voices.directory} "
-            f"{voices.kk} {voices.ru}",
-            f"chown -R {SERVICE_USER}:{SERVICE_USER} {voices.directory}",
+            f"install -d -m 0750 -o {SERVICE_USER} -g {SERVICE_USER} {folder}",
+            f"{VENV}/bin/kezek-provision voices --dest {folder} "
+            f"{' '.join(shlex.quote(name) for name in names)}",
+            f"chown -R {SERVICE_USER}:{SERVICE_USER} {folder}",
         ]
     lines += [
         "systemctl daemon-reload",

@@ -1,8 +1,10 @@
 """The inventory of a center: one TOML file naming the broker, the hub, the network and
-every node (role, desk or zones, printer and pins, voices). Each node is validated by the
-settings class its application loads (`ROLE_SETTINGS`), and against the center's own
-configuration (desks and zones that exist). Every problem is reported, each naming the
-node and the field."""
+every node, each written in its application's own sections (a terminal's [buttons],
+[lamps] and [printer], a display's [[boards]], [tv] and [voice], a call button's
+[buttons], [lamps], [buzzer] and [gpio]). Each node is validated by the settings class
+its application loads (`ROLE_SETTINGS`), and against the center's own configuration
+(every desk and zone it names exists, its voices can be downloaded). Every problem is
+reported, each naming the node and the field."""
 
 from __future__ import annotations
 
@@ -16,9 +18,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contract.mqtt import ID_PATTERN, Identifier, NodeRole
+from firmware.call_button.settings import CallButtonSettings
 from firmware.common.settings import NodeSettings
+from firmware.display_node.settings import DisplayNodeSettings
+from firmware.ticket_terminal.settings import TerminalSettings
 from provisioning.errors import InventoryError
-from provisioning.roles import ROLE_SETTINGS
+from provisioning.roles import ROLE_SETTINGS, unknown_voices
 
 SHIPPED_CENTER_FILE = Path(__file__).resolve().parent.parent / "hub" / "centers" / \
     "borodulikha.toml"
@@ -227,11 +232,10 @@ def _nodes(raw_nodes: list[Any], center: CenterSection, broker: BrokerSection,
         except ValidationError as error:
             problems += _messages(error, f"{label} ")
             continue
-        if settings.desk is not None and settings.desk not in desks:
-            problems.append(f"{label} desk: {settings.desk!r} does not exist in the center "
-                            f"(desks: {', '.join(sorted(desks))})")
-        problems += [f"{label} zones: {zone!r} does not exist in the center"
-                     for zone in settings.zones if zone not in zones]
+        problems += [f"{label} {problem}"
+                     for problem in _missing_places(settings, desks, zones)]
+        problems += [f"{label} voice: {model} is not a voice provisioning can download "
+                     "(firmware/voices/manifest.json)" for model in unknown_voices(settings)]
         hostname = raw.get("hostname", node_id)
         if not isinstance(hostname, str) or not _valid_hostname(hostname):
             problems.append(f"{label} hostname: {hostname!r} is not a host name")
@@ -242,6 +246,37 @@ def _nodes(raw_nodes: list[Any], center: CenterSection, broker: BrokerSection,
         hostnames[hostname] = node_id
         entries.append(NodeEntry(hostname=hostname, settings=settings, config=config))
     return entries
+
+
+def _places_named(settings: NodeSettings) -> tuple[list[tuple[str, str]],
+                                                   list[tuple[str, str]]]:
+    """Every desk and every zone the node's settings name, each after its field."""
+    desks = [("desk", settings.desk)] if settings.desk is not None else []
+    zones = [("zones", zone) for zone in settings.zones]
+    if isinstance(settings, TerminalSettings):
+        # A purpose joins the zone 000 §8 gives it: the center must have that zone.
+        zones += [(f"buttons.purposes.{index}.code", button.purpose.zone)
+                  for index, button in enumerate(settings.buttons.purposes)]
+    elif isinstance(settings, DisplayNodeSettings):
+        desks += [(f"boards.{index}.desk", board.desk)
+                  for index, board in enumerate(settings.boards) if board.desk is not None]
+    elif isinstance(settings, CallButtonSettings):
+        buttons = settings.buttons
+        if buttons.transfer_desk is not None:
+            desks.append(("buttons.transfer_desk", buttons.transfer_desk))
+        if buttons.transfer_zone is not None:
+            zones.append(("buttons.transfer_zone", buttons.transfer_zone))
+    return desks, zones
+
+
+def _missing_places(settings: NodeSettings, desks: set[str], zones: set[str]) -> list[str]:
+    named_desks, named_zones = _places_named(settings)
+    missing = [f"{field}: desk {desk!r} does not exist in the center (desks: "
+               f"{', '.join(sorted(desks))})"
+               for field, desk in named_desks if desk not in desks]
+    missing += [f"{field}: zone {zone!r} does not exist in the center"
+                for field, zone in named_zones if zone not in zones]
+    return missing
 
 
 def _valid_hostname(name: str) -> bool:

@@ -1,5 +1,5 @@
-"""A small TOML writer for node settings: strings, numbers, booleans, lists of those,
-and tables of them (nested). The node reads the file back with tomllib; generation
+"""A small TOML writer for node settings: strings, numbers, booleans, dates and times,
+lists of those, and tables of them (nested). The node reads the file back with tomllib; generation
 checks that by loading every file it writes."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -21,6 +22,9 @@ def _value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, datetime | date | time):
+        # TOML's own dates and times (as tomllib read them from the inventory), unquoted.
+        return value.isoformat()
     if isinstance(value, str):
         # JSON's string escapes are a subset of TOML basic strings'.
         return json.dumps(value, ensure_ascii=False)

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contract.mqtt import Code, NodeRole
+from firmware.common.pins import doubled_pins
 from firmware.common.settings import NodeSettings
 
 # BCM numbers of the 40-pin header's GPIOs.
@@ -44,10 +45,9 @@ class ButtonsSettings(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> ButtonsSettings:
-        pins = [p for p in (self.next, self.recall, self.done, self.no_show, self.transfer)
-                if p is not None]
-        if len(pins) != len(set(pins)):
-            raise ValueError("two buttons share a pin")
+        doubled = doubled_pins(self.pins())
+        if doubled:
+            raise ValueError(f"two buttons share a pin: {doubled}")
         if self.transfer is not None and self.transfer_zone is None and \
                 self.transfer_desk is None:
             raise ValueError("a Transfer button needs transfer_zone or transfer_desk")
@@ -110,11 +110,12 @@ class CallButtonSettings(NodeSettings):
             raise ValueError("a call-button node has role call_button")
         if self.desk is None:
             raise ValueError("a call-button node is bound to one desk: set desk")
-        outputs = [*self.lamps.pins().values(),
-                   *([self.buzzer.pin] if self.buzzer.pin is not None else [])]
-        used = [*self.buttons.pins().values(), *outputs]
-        if len(used) != len(set(used)):
-            raise ValueError("a pin is used twice among buttons, lamps and buzzer")
+        doubled = doubled_pins(
+            {f"buttons.{name}": pin for name, pin in self.buttons.pins().items()}
+            | {f"lamps.{name}": pin for name, pin in self.lamps.pins().items()}
+            | {"buzzer.pin": self.buzzer.pin})
+        if doubled:
+            raise ValueError(f"a pin is used twice among buttons, lamps and buzzer: {doubled}")
         return self
 
     @property

@@ -35,6 +35,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -44,6 +46,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from contract.mqtt import Code, NodeRole
 from firmware.common.settings import NodeSettings
 from firmware.display_node.led import PROTOCOLS
+from firmware.voices import MANIFEST
+
+# Piper's voice naming: <language>_<REGION>-<name>-<quality>.onnx
+PIPER_VOICE_NAME = re.compile(r"^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-[a-z_]+\.onnx$")
+
+
+def manifest_voices() -> set[str]:
+    """The voices of firmware/voices/manifest.json: those provisioning can download."""
+    return {entry["voice"] for entry in json.loads(MANIFEST.read_text(encoding="utf-8"))}
 
 
 class Section(BaseModel):
@@ -105,6 +116,30 @@ class VoiceSettings(Section):
         if (self.quiet_from is None) != (self.quiet_until is None):
             raise ValueError("quiet_from and quiet_until go together")
         return self
+
+    @model_validator(mode="after")
+    def _piper_voices_are_known(self) -> VoiceSettings:
+        """A model named like a Piper voice (kk_KZ-iseke-x_low.onnx) must be one of the
+        manifest's, speaking its language: provisioning downloads exactly those and checks
+        their sha256. Models named otherwise are the installer's own (tests, a new voice)."""
+        for language in ("kk", "ru"):
+            name = self.voice_name(language)
+            model = getattr(self, f"{language}_model")
+            if model is None or not PIPER_VOICE_NAME.match(Path(model).name):
+                continue
+            known = manifest_voices()
+            if name not in known:
+                raise ValueError(f"{language}_model: voice {name!r} is not in the manifest "
+                                 f"({', '.join(sorted(known))})")
+            if not name.startswith(f"{language}_"):
+                raise ValueError(f"{language}_model: voice {name!r} does not speak "
+                                 f"{language}")
+        return self
+
+    def voice_name(self, language: Literal["kk", "ru"]) -> str | None:
+        """The Piper voice name of the language's model: its file name without .onnx."""
+        model: Path | None = getattr(self, f"{language}_model")
+        return model.name.removesuffix(".onnx") if model is not None else None
 
 
 class DisplayNodeSettings(NodeSettings):

@@ -121,10 +121,11 @@ class TicketTerminalApp:
 
     def stop(self) -> None:
         self._stop.set()
-        if self.scanner is not None:
+        if self.scanner is not None and self._ticker.is_alive():
             self.scanner.stop()
         self.buttons.close()
-        self._ticker.join(5)
+        if self._ticker.is_alive():  # stop() after a failed or no start() still releases
+            self._ticker.join(5)
         self.spooler.stop()
         self.runtime.stop()
         self.printer.close()

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contract.mqtt import Code, Language, NodeRole, Text
+from firmware.common.pins import doubled_pins
 from firmware.common.settings import NodeSettings
 
 Pin = int | str  # BCM number, or a gpiozero name such as "GPIO17" or "BOARD11"
@@ -146,13 +147,15 @@ class TerminalSettings(NodeSettings):
     def _terminal_checks(self) -> TerminalSettings:
         if self.role is not NodeRole.TICKET_TERMINAL:
             raise ValueError("a ticket terminal's role is ticket_terminal")
-        pins = [self.buttons.kazakh, self.buttons.russian,
-                *(button.pin for button in self.buttons.purposes),
-                *(pin for pin in (self.lamps.language, self.lamps.purpose, self.lamps.busy,
-                                  self.lamps.fault) if pin is not None)]
-        doubled = sorted({str(pin) for pin in pins if pins.count(pin) > 1})
+        pins: dict[str, Pin | None] = {
+            "buttons.kazakh": self.buttons.kazakh, "buttons.russian": self.buttons.russian,
+            **{f"buttons.purposes.{index}.pin": button.pin
+               for index, button in enumerate(self.buttons.purposes)},
+            "lamps.language": self.lamps.language, "lamps.purpose": self.lamps.purpose,
+            "lamps.busy": self.lamps.busy, "lamps.fault": self.lamps.fault}
+        doubled = doubled_pins(pins)
         if doubled:
-            raise ValueError(f"pins used twice: {', '.join(doubled)}")
+            raise ValueError(f"pins used twice: {doubled}")
         codes = [button.code for button in self.buttons.purposes]
         if len(set(codes)) != len(codes):
             raise ValueError("a purpose has two buttons")

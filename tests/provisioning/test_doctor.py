@@ -101,19 +101,28 @@ def by_check(findings: list[Any]) -> dict[str, Any]:
     return {finding.check: finding for finding in findings}
 
 
+@pytest.fixture
+def mock_gpio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terminal has no [gpio] section: it runs on gpiozero's default, which the
+    environment chooses (as it would for the node's service)."""
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+
+
+def network_printer(port: int) -> str:
+    return f'kind = "network"\nhost = "127.0.0.1"\nport = {port}\nprofile = "TM-T88V"'
+
+
 def test_a_healthy_terminal(center: RunningCenter, tmp_path: Path, hub_url: str,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+                            mock_gpio: None, capsys: pytest.CaptureFixture[str]) -> None:
     printer = FakePrinter(0x12)
-    config = node_config(center, "terminal-1", tmp_path,
-                         printer=f'type = "network"\nhost = "127.0.0.1"\nport = {printer.port}',
-                         gpio='pin_factory = "mock"')
+    config = node_config(center, "terminal-1", tmp_path, printer=network_printer(printer.port))
     try:
         assert main(["--config", str(config), "--hub-url", hub_url, "--login"]) == 0
     finally:
         printer.close()
     out = capsys.readouterr().out
     assert "[OK] broker: Брокер қолжетімді, TLS сенімді / Брокер доступен, TLS доверенный" in out
-    assert "[OK] printer: Принтер дайын / Принтер готов" in out
+    assert "[OK] printer: Принтер дайын / Принтер готов\n    network, TM-T88V, kz1048" in out
     assert "[OK] clock:" in out
     assert "[НАЗАР / ВНИМАНИЕ] gpio:" in out and "MockFactory" in out
     assert "Ақаулар: 0 / Неисправностей: 0" in out
@@ -157,20 +166,25 @@ def test_broker_faults(center: RunningCenter, tmp_path: Path, hub_url: str) -> N
     assert broker.level is Level.FAULT and "не принял устройство" in broker.ru
 
 
-def test_printer_faults(center: RunningCenter, tmp_path: Path, hub_url: str) -> None:
+def test_printer_faults(center: RunningCenter, tmp_path: Path, hub_url: str,
+                        mock_gpio: None) -> None:
     printer = FakePrinter(0x72)
     try:
-        config = node_config(center, "terminal-1", tmp_path, gpio='pin_factory = "mock"',
-                             printer=f'type = "network"\nhost = "127.0.0.1"\n'
-                                     f'port = {printer.port}')
+        config = node_config(center, "terminal-1", tmp_path,
+                             printer=network_printer(printer.port))
         found = by_check(examine(config, Options(hub_url=hub_url, timeout=2)))["printer"]
         assert (found.level, found.ru) == (Level.FAULT, "В принтере нет бумаги")
     finally:
         printer.close()
-    config = node_config(center, "terminal-1", tmp_path, gpio='pin_factory = "mock"',
-                         printer=f'type = "network"\nhost = "127.0.0.1"\nport = {free_port()}')
+    config = node_config(center, "terminal-1", tmp_path, printer=network_printer(free_port()))
     found = by_check(examine(config, Options(hub_url=hub_url, timeout=2)))["printer"]
     assert (found.level, found.ru) == (Level.FAULT, "Нет связи с принтером")
+    # A text mode the profile cannot print: the terminal would refuse to start.
+    config = node_config(center, "terminal-1", tmp_path,
+                         printer='kind = "dummy"\nprofile = "POS-5890"\ntext_mode = "kz1048"')
+    found = by_check(examine(config, Options(hub_url=hub_url, timeout=2)))["printer"]
+    assert (found.level, found.ru) == (Level.FAULT, "Ошибка в настройках принтера")
+    assert "printer.text_mode" in found.detail
 
 
 def test_display_voices_audio_and_disk(center: RunningCenter, tmp_path: Path,
@@ -179,13 +193,15 @@ def test_display_voices_audio_and_disk(center: RunningCenter, tmp_path: Path,
     voices.mkdir()
     sound = tmp_path / "sound"
     sound.mkdir()
+    models = {language: json.dumps(str(voices / f"{name}.onnx")) for language, name in
+              (("kk", "kk_KZ-iseke-x_low"), ("ru", "ru_RU-irina-medium"))}
+    voice = f'kk_model = {models["kk"]}\nru_model = {models["ru"]}\n'
     config = node_config(center, "board-hall", tmp_path,
-                         voices=f'kk = "kk_KZ-iseke-x_low"\nru = "ru_RU-irina-medium"\n'
-                                f'directory = {json.dumps(str(voices))}',
-                         audio=f'type = "wav"\ndevice = {json.dumps(str(sound))}')
+                         voice=voice + f'sink = "wav"\nwav_dir = {json.dumps(str(sound))}')
     found = by_check(examine(config, Options(hub_url=hub_url)))
     assert found["voices"].level is Level.FAULT
-    assert "kk_KZ-iseke-x_low, ru_RU-irina-medium" in found["voices"].ru
+    assert f"{voices}/kk_KZ-iseke-x_low.onnx, {voices}/ru_RU-irina-medium.onnx" in \
+        found["voices"].ru
     assert found["audio"].level is Level.WARNING
     assert found["disk"].level is Level.OK
     # Voice files matching a manifest (small stand-ins for the real weights).
@@ -205,7 +221,7 @@ def test_display_voices_audio_and_disk(center: RunningCenter, tmp_path: Path,
     assert found["disk"].level is Level.FAULT and "На диске нет места" in found["disk"].ru
     # A sound card device that is not there.
     alsa = node_config(center, "board-hall", tmp_path,
-                       audio='type = "alsa"\ndevice = "hw:CARD=Nowhere,DEV=0"')
+                       voice=voice + 'sink = "alsa"\nalsa_device = "hw:CARD=Nowhere,DEV=0"')
     assert by_check(examine(alsa, Options(hub_url=hub_url)))["audio"].level is Level.FAULT
 
 
@@ -214,10 +230,10 @@ def test_bad_settings_stop_the_examination(tmp_path: Path,
     assert main(["--config", str(tmp_path / "missing.toml")]) == 1
     assert "Не удалось прочитать файл настроек" in capsys.readouterr().out
     broken = tmp_path / "node.toml"
-    broken.write_text('node_id = "x"\nrole = "display"\ncenter = "c"\n'
+    broken.write_text('node_id = "x"\nrole = "ticket_terminal"\ncenter = "c"\n'
                       'broker_url = "mqtts://h"\n')
     findings = examine(broken, Options())
     assert [f.check for f in findings] == ["config"]
     assert findings[0].level is Level.FAULT
-    assert "voices" in findings[0].detail
+    assert "buttons" in findings[0].detail
     assert "АҚАУ / ОШИБКА" in report(findings)

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 
 from firmware.common.settings import load_node_settings
+from firmware.display_node.settings import DisplayNodeSettings
 from provisioning import center as center_module
 from provisioning.center import generate_center
 from provisioning.inventory import parse_inventory
 from provisioning.passwords import read_password_file, verify
-from provisioning.roles import ROLE_SETTINGS, DisplaySettings
+from provisioning.roles import ROLE_SETTINGS
 from tests.conftest import unavailable
 from tests.provisioning.conftest import EXAMPLE, example_data
 
@@ -56,8 +57,13 @@ def test_secrets_are_private_and_nodes_load_their_files(tmp_path: Path) -> None:
         assert settings.broker.tls
         assert settings.password is not None
         assert verify(settings.password.get_secret_value(), passwords[node_dir.name])
-    board = load_node_settings(DisplaySettings, root / "nodes" / "board-hall" / "node.toml")
-    assert (board.voices.kk, board.voices.ru) == ("kk_KZ-iseke-x_low", "ru_RU-irina-medium")
+    board = load_node_settings(DisplayNodeSettings,
+                               root / "nodes" / "board-hall" / "node.toml")
+    assert board.voice is not None
+    assert (board.voice.voice_name("kk"), board.voice.voice_name("ru")) == (
+        "kk_KZ-iseke-x_low", "ru_RU-irina-medium")
+    assert board.voice.quiet_from is not None and board.voice.quiet_from.hour == 19
+    assert [b.desk for b in board.boards] == [None, "window-1"]
     hub_env = dict(line.split("=", 1) for line in (root / "hub" / "hub.env").read_text()
                    .splitlines())
     assert verify(hub_env["KEZEK_HUB_MQTT_PASSWORD"], passwords["kezek-hub"])

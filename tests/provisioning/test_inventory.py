@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from contract.mqtt import NodeRole
+from firmware.call_button.settings import CallButtonSettings
+from firmware.display_node.settings import DisplayNodeSettings
+from firmware.ticket_terminal.settings import TerminalSettings
 from provisioning.cli import main
 from provisioning.errors import InventoryError
 from provisioning.inventory import load_inventory, parse_inventory
-from provisioning.roles import ROLE_SETTINGS, CallButtonSettings, TicketTerminalSettings
+from provisioning.roles import ROLE_SETTINGS
 from tests.provisioning.conftest import EXAMPLE, example_data
 
 
@@ -27,16 +30,25 @@ def test_the_example_inventory_is_valid() -> None:
     assert [n.node_id for n in inventory.nodes] == [
         "terminal-1", "board-hall", "desk-window-1", "desk-office-105"]
     terminal = inventory.node("terminal-1").settings
-    assert isinstance(terminal, TicketTerminalSettings)
-    assert terminal.printer.type == "usb"
+    assert isinstance(terminal, TerminalSettings)
+    assert (terminal.printer.kind, terminal.printer.usb_vendor) == ("usb", 0x04B8)
+    assert [b.code for b in terminal.buttons.purposes] == [
+        "appeal_help", "appeal_paper", "book_reception", "complaint", "booked_reception"]
     assert terminal.broker_url == "mqtts://hub.kezek.lan:8883"
     desk = inventory.node("desk-window-1").settings
     assert isinstance(desk, CallButtonSettings)
     assert desk.desk == "window-1"
+    assert desk.buttons.pins() == {"next": 5, "recall": 6, "done": 13, "no_show": 19}
+    board = inventory.node("board-hall").settings
+    assert isinstance(board, DisplayNodeSettings) and board.voice is not None
+    assert [b.name for b in board.boards] == ["hall", "window-1"]
 
 
-def test_every_role_has_a_settings_class() -> None:
+def test_every_role_has_its_applications_settings_class() -> None:
     assert set(ROLE_SETTINGS) == set(NodeRole)
+    assert ROLE_SETTINGS[NodeRole.TICKET_TERMINAL] is TerminalSettings
+    assert ROLE_SETTINGS[NodeRole.DISPLAY] is DisplayNodeSettings
+    assert ROLE_SETTINGS[NodeRole.CALL_BUTTON] is CallButtonSettings
 
 
 def test_duplicate_node_ids_are_named() -> None:
@@ -47,38 +59,70 @@ def test_duplicate_node_ids_are_named() -> None:
 
 def test_a_pin_used_twice_is_named() -> None:
     data = example_data()
-    data["nodes"][2]["lamps"] = {"busy": 5}
-    [problem] = problems_of(data)
-    assert problem.startswith("node 'desk-window-1' (nodes[2]) ")
-    assert "GPIO 5 is used twice: buttons.next and lamps.busy" in problem
+    data["nodes"][2]["lamps"] = {"serving": 5}
+    data["nodes"][0]["lamps"]["busy"] = "GPIO27"  # gpiozero's name for BCM 27
+    [terminal, desk] = problems_of(data)
+    assert terminal.startswith("node 'terminal-1' (nodes[0]) ")
+    assert "pins used twice: 27 is buttons.russian and lamps.busy" in terminal
+    assert desk.startswith("node 'desk-window-1' (nodes[2]) ")
+    assert "a pin is used twice among buttons, lamps and buzzer: 5 is buttons.next and " \
+           "lamps.serving" in desk
 
 
 def test_a_desk_that_does_not_exist_is_named() -> None:
     data = example_data()
     data["nodes"][3]["desk"] = "office-999"
     [problem] = problems_of(data)
-    assert problem.startswith("node 'desk-office-105' (nodes[3]) desk: 'office-999' does "
-                              "not exist in the center")
+    assert problem.startswith("node 'desk-office-105' (nodes[3]) desk: desk 'office-999' "
+                              "does not exist in the center")
+
+
+def test_desks_and_zones_named_in_sections_must_exist() -> None:
+    data = example_data()
+    data["nodes"][1]["boards"][1]["desk"] = "window-9"
+    data["nodes"][3]["buttons"] |= {"transfer": 6, "transfer_zone": "cafeteria"}
+    problems = problems_of(data)
+    assert problems == [
+        "node 'board-hall' (nodes[1]) boards.1.desk: desk 'window-9' does not exist in the "
+        "center (desks: office-105, office-106, office-107, self-1, window-1, window-2, "
+        "window-3)",
+        "node 'desk-office-105' (nodes[3]) buttons.transfer_zone: zone 'cafeteria' does not "
+        "exist in the center"]
 
 
 def test_a_zone_that_does_not_exist_is_named() -> None:
     data = example_data()
     data["nodes"][1]["zones"] = ["consultation", "cafeteria"]
     assert problems_of(data) == [
-        "node 'board-hall' (nodes[1]) zones: 'cafeteria' does not exist in the center"]
+        "node 'board-hall' (nodes[1]) zones: zone 'cafeteria' does not exist in the center"]
 
 
 def test_field_errors_name_the_node_and_the_field() -> None:
     data = example_data()
-    data["nodes"][0]["printer"]["vendor_id"] = "epson"
-    data["nodes"][1]["voices"]["kk"] = "kk_KZ-nobody-low"
+    data["nodes"][0]["printer"]["usb_vendor"] = "epson"
+    data["nodes"][1]["voice"]["kk_model"] = "/var/lib/kezek-node/voices/kk_KZ-nobody-low.onnx"
     data["nodes"][2]["buttons"]["next"] = 40
     problems = problems_of(data)
     assert len(problems) == 3
-    assert problems[0].startswith("node 'terminal-1' (nodes[0]) printer.usb.vendor_id:")
-    assert problems[1].startswith("node 'board-hall' (nodes[1]) voices:")
-    assert "kk_KZ-nobody-low" in problems[1]
+    assert problems[0].startswith("node 'terminal-1' (nodes[0]) printer.usb_vendor:")
+    assert problems[1].startswith("node 'board-hall' (nodes[1]) voice:")
+    assert "kk_model: voice 'kk_KZ-nobody-low' is not in the manifest" in problems[1]
     assert problems[2].startswith("node 'desk-window-1' (nodes[2]) buttons.next:")
+
+
+def test_voices_provisioning_cannot_download_are_refused() -> None:
+    """A display's own model (not a Piper voice name) loads on a laptop, but provisioning
+    could not put it on the Pi: the node would start mute."""
+    data = example_data()
+    data["nodes"][1]["voice"]["ru_model"] = "/opt/voices/my-voice.onnx"
+    data["nodes"][1]["voice"]["kk_model"] = "/opt/voices/ru_RU-irina-medium.onnx"
+    problems = problems_of(data)
+    assert problems == ["node 'board-hall' (nodes[1]) voice: Value error, kk_model: voice "
+                        "'ru_RU-irina-medium' does not speak kk"]
+    data["nodes"][1]["voice"]["kk_model"] = "/opt/voices/kk_KZ-iseke-x_low.onnx"
+    assert problems_of(data) == [
+        "node 'board-hall' (nodes[1]) voice: /opt/voices/my-voice.onnx is not a voice "
+        "provisioning can download (firmware/voices/manifest.json)"]
 
 
 def test_a_call_button_without_a_desk_and_an_unknown_role() -> None:
@@ -87,7 +131,7 @@ def test_a_call_button_without_a_desk_and_an_unknown_role() -> None:
     data["nodes"][0]["role"] = "coffee_machine"
     problems = problems_of(data)
     assert problems[0].startswith("node 'terminal-1' (nodes[0]) role: must be one of")
-    assert "a call button needs the desk it serves" in problems[1]
+    assert "a call-button node is bound to one desk: set desk" in problems[1]
     assert problems[1].startswith("node 'desk-office-105' (nodes[3])")
 
 
