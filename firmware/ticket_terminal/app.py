@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from escpos.escpos import Escpos
@@ -52,6 +53,7 @@ class TicketTerminalApp:
                  printer_factory: Callable[[PrinterSection], Escpos] = make_escpos,
                  timezone: str = TIMEZONE,
                  on_answer: Callable[[OutboxRequest, Reply | ErrorMessage], None] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  ) -> None:
         self.settings = settings
         self._on_answer = on_answer
@@ -63,8 +65,9 @@ class TicketTerminalApp:
         self.spooler = Spooler(self.printer, self.store, settings.node_id,
                                report=self._report, on_health=self._health)
         self.lamps = Lamps(settings.lamps, pin_factory)
+        # `clock` dates tickets printed from a lease: a test shares the hub's clock.
         self.terminal = TicketTerminal(settings, self.runtime, self.store, self.spooler,
-                                       show=self.lamps.show)
+                                       show=self.lamps.show, clock=clock)
         self.buttons = Buttons(settings.buttons, language=self._language,
                                purpose=self.terminal.press_purpose, pin_factory=pin_factory)
         self.scanner = (Scanner(settings.scanner, self.terminal.scan)

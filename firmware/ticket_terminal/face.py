@@ -40,6 +40,9 @@ class NoteFace(BaseModel):
     title: Text
     body: Text | None = None
     at: AwareDatetime
+    # Both languages, the face's first: the visitor chose none (a code scanned straight
+    # away), so the terminal cannot know which one they read.
+    bilingual: bool = False
 
 
 Face = TicketFace | NoteFace
@@ -70,6 +73,7 @@ class Labels:
     WAIT_CALL = Text(kk="Нөміріңізді таблода және дыбыспен шақырады",
                      ru="Ваш номер вызовут на табло и голосом")
     UNKNOWN_CODE = Text(kk="Жазылу коды табылмады", ru="Код записи не найден")
+    BOOKING = Text(kk="Жеке қабылдауға жазылу", ru="Запись на личный прием")
     CLOSED = Text(kk="Орталық жабық", ru="Центр закрыт")
 
 

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from contract.mqtt import Language
 from firmware.ticket_terminal.face import Face, Labels, NoteFace, local_time, say
 
 Size = Literal["small", "normal", "large", "huge"]
@@ -40,9 +41,11 @@ def slip(face: Face, timezone: str) -> list[Element]:
     lang = face.language
     lines: list[Element] = [Line(say(face.center_name, lang), "small", bold=True)]
     if isinstance(face, NoteFace):
-        lines += [Line(say(face.title, lang), "large", bold=True)]
-        if face.body is not None:
-            lines.append(Line(say(face.body, lang)))
+        other: Language = "ru" if lang == "kk" else "kk"
+        for each in (lang, other) if face.bilingual else (lang,):
+            lines += [Line(say(face.title, each), "large", bold=True)]
+            if face.body is not None:
+                lines.append(Line(say(face.body, each)))
         lines.append(Line(local_time(face.at, timezone), "small"))
         return lines
     if face.reprint:

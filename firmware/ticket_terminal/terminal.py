@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 SIGNAL_SECONDS = 8.0  # how long "closed", "no numbers" and "refused" stay on the lamps
 LEASE_RETRY_SECONDS = 60.0  # after the hub refused a lease, before asking again
+UNKNOWN_CODES = ("check_in_unknown_code", "not_found")  # the hub's "no such booking"
 
 
 class Step(StrEnum):
@@ -99,6 +100,7 @@ class RateLimit:
 class Waiting:
     request: TicketRequest | BookingScan
     deadline: float
+    language_chosen: bool = True  # False: a code scanned with no language button pressed
 
 
 class TicketTerminal:
@@ -165,9 +167,13 @@ class TicketTerminal:
         """A code read by the scanner: a booking code is sent to the hub, anything else is
         rejected here."""
         with self._lock:
+            # A language pressed just before counts; otherwise the last visitor's choice
+            # says nothing about this one.
+            chosen = self.step is Step.PURPOSE
             try:
                 request = BookingScan(node=self.settings.node_id, code=raw.strip(),
-                                      language=self.language)
+                                      language=self.language if chosen
+                                      else self.settings.default_language)
             except ValidationError:
                 log.warning("scan rejected: not a booking code", extra={"length": len(raw)})
                 self._flash(Signal.REFUSED)
@@ -180,13 +186,15 @@ class TicketTerminal:
                 self._flash(Signal.NO_NUMBERS)
                 return
             self.step = Step.LANGUAGE
-            self._ask(request)
+            self._ask(request, language_chosen=chosen)
             self._refresh()
 
-    def _ask(self, request: TicketRequest | BookingScan) -> None:
+    def _ask(self, request: TicketRequest | BookingScan, *,
+             language_chosen: bool = True) -> None:
         self.link.submit(request)
         self._waiting[request.id] = Waiting(
-            request, self._monotonic() + self.settings.offline.hub_answer_seconds)
+            request, self._monotonic() + self.settings.offline.hub_answer_seconds,
+            language_chosen)
 
     # Time ------------------------------------------------------------------------------
 
@@ -270,15 +278,17 @@ class TicketTerminal:
                     log.warning("lease refused", extra={"code": reply.problem.code})
                     self._lease_retry_at = self._monotonic() + LEASE_RETRY_SECONDS
             elif isinstance(request, TicketRequest | BookingScan):
-                if self._waiting.pop(request.id, None) is None:
+                waiting = self._waiting.pop(request.id, None)
+                if waiting is None:
                     return  # withdrawn: printed from the lease, the hub cancels this one
-                self._answered(request, reply)
+                self._answered(request, reply, bilingual=not waiting.language_chosen)
             elif not reply.ok and reply.problem is not None:
                 log.error("hub refused a report", extra={"kind": request.kind,
                                                          "code": reply.problem.code})
             self._refresh()
 
-    def _answered(self, request: TicketRequest | BookingScan, reply: Reply) -> None:
+    def _answered(self, request: TicketRequest | BookingScan, reply: Reply, *,
+                  bilingual: bool) -> None:
         if reply.ok and reply.ticket is not None:
             self.spooler.add(face_of(reply.ticket, self.center_name),
                              ticket_id=reply.ticket.ticket_id)
@@ -289,15 +299,19 @@ class TicketTerminal:
         if code == "center_closed":
             self._flash(Signal.CLOSED)
             if self.settings.printer.closed_note and problem is not None:
-                self._note(request.language, Labels.CLOSED, problem)
+                self._note(request.language, Labels.CLOSED, problem, bilingual)
             return
         self._flash(Signal.REFUSED)
         if isinstance(request, BookingScan) and problem is not None:
-            self._note(request.language, Labels.UNKNOWN_CODE, problem)
+            # Too early, too late, another day: the code is known, the body says why.
+            title = Labels.UNKNOWN_CODE if code in UNKNOWN_CODES else Labels.BOOKING
+            self._note(request.language, title, problem, bilingual)
 
-    def _note(self, language: Language, title: Text, problem: Problem) -> None:
+    def _note(self, language: Language, title: Text, problem: Problem,
+              bilingual: bool) -> None:
         self.spooler.add(NoteFace(language=language, center_name=self.center_name,
-                                  title=title, body=problem.text, at=self._clock()))
+                                  title=title, body=problem.text, at=self._clock(),
+                                  bilingual=bilingual))
 
     def on_error(self, request: OutboxRequest | None, error: ErrorMessage) -> None:
         with self._lock:

@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from tests.brokers import free_port, wait_until
@@ -36,6 +38,15 @@ class HubProcess:
         if password is not None:
             self.env["KEZEK_HUB_MQTT_PASSWORD"] = password
         self.process: subprocess.Popen[bytes] | None = None
+        self._clock_origin: float | None = None  # monotonic time of the first start
+
+    def now(self) -> datetime:
+        """The hub's clock: OPEN_MOMENT at the first start, running on across restarts
+        (a restarted hub does not go back in time), so nodes can share it."""
+        if self._clock_origin is None:
+            self._clock_origin = time.monotonic()
+        return (datetime.fromisoformat(OPEN_MOMENT)
+                + timedelta(seconds=time.monotonic() - self._clock_origin))
 
     @property
     def broker_url(self) -> str:
@@ -44,6 +55,7 @@ class HubProcess:
 
     def start(self) -> None:
         assert self.process is None
+        self.env["KEZEK_HUB_CLOCK_START"] = self.now().isoformat()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "import sys; from hub.cli import main; "

@@ -218,3 +218,36 @@ def test_a_refused_lease_is_not_asked_again_at_once(rig: Rig) -> None:
     rig.clock.advance(61)
     rig.terminal.tick()
     assert [r.kind for r in rig.link.outbox] == ["lease"]
+
+
+def test_a_code_scanned_without_a_language_gets_its_note_in_both_languages(
+        rig: Rig) -> None:
+    rig.terminal.press_language("ru")  # the previous visitor's choice...
+    rig.clock.advance(3)
+    rig.terminal.press_purpose("appeal_paper")
+    rig.link.outbox.clear()
+    rig.clock.advance(3)
+    rig.terminal.scan("ZZZZ2222")  # ...says nothing about who scans now
+    (scan,) = rig.link.outbox
+    assert isinstance(scan, BookingScan) and scan.language == "kk"  # the default
+    rig.answer(scan, Reply(request_id=scan.id, ok=False, problem=Problem(
+        code="check_in_unknown_code", detail="no booking", text=Text(
+            kk="Мұндай жазылу коды табылмады", ru="Такой код записи не найден"))))
+    out = rig.printed()
+    for words in ("Жазылу коды табылмады", "Мұндай жазылу коды табылмады",
+                  "Код записи не найден", "Такой код записи не найден"):
+        assert kz(words) in out
+    assert out.index(kz("Жазылу коды табылмады")) < out.index(kz("Код записи не найден"))
+
+
+def test_a_known_code_scanned_too_early_is_not_called_unknown(rig: Rig) -> None:
+    rig.terminal.press_language("ru")
+    rig.terminal.scan("ABCD2345")
+    (scan,) = rig.link.outbox
+    rig.answer(scan, Reply(request_id=scan.id, ok=False, problem=Problem(
+        code="check_in_too_early", detail="too early", text=Text(
+            kk="Тіркеу 09:00-де ашылады", ru="Регистрация откроется в 09:00"))))
+    out = rig.printed()
+    assert kz("Запись на") in out and kz("Регистрация откроется в 09:00") in out  # wrapped
+    assert kz("Код записи не найден") not in out
+    assert kz("Тіркеу 09:00-де ашылады") not in out  # the visitor chose Russian
