@@ -125,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kezek-virtual-center", description=__doc__)
     parser.add_argument("--report-seconds", type=float, default=15.0)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # force: python-escpos configures the root logger when imported, which would leave
+    # the summaries below unprinted.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        force=True)
     for chatty in ("kezek.node", "firmware"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
