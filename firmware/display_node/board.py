@@ -65,6 +65,11 @@ class SerialBoard:
     def state(self) -> Driver:
         return self._state
 
+    @property
+    def written(self) -> list[str] | None:
+        """The rows the board last received, None before the first frame."""
+        return self._written
+
     def close(self, timeout: float = 5.0) -> None:
         with self._condition:
             self._closing = True

@@ -21,6 +21,8 @@ from contract.mqtt import CallShown, DisplaySnapshot
 log = logging.getLogger(__name__)
 
 NO_CONNECTION = {"kk": "Байланыс жоқ", "ru": "Нет связи"}
+# A call in this state is a visitor sent on to the desk shown (a transfer), not called.
+TRANSFERRED = "transferred"
 
 
 def desk_short(call: CallShown) -> str:
@@ -132,6 +134,7 @@ class DisplayState:
                     "desk_kk": call.desk_label.kk,
                     "desk_ru": call.desk_label.ru,
                     "at": call.at.isoformat(),
+                    "transferred": call.state == TRANSFERRED,
                     "new": index == 0 and blinking,
                 } for index, call in enumerate(snapshot.calls if snapshot else [])],
                 "zones": [{"zone": zone.zone, "kk": zone.name.kk, "ru": zone.name.ru,

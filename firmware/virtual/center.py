@@ -1,5 +1,7 @@
-"""`kezek-virtual-center`: simulated terminals, displays and desk buttons on the real
-node runtime, with the load driver pressing them, against a running hub's broker."""
+"""`kezek-virtual-center`: simulated terminals and displays on the real node runtime,
+the real ticket terminal, display node and call-button applications on fake drivers
+(one call-button node per desk, its buttons MockFactory pins), with the load driver
+pressing them, against a running hub's broker."""
 
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from firmware.display_node.app import DisplayNode
 from firmware.virtual.display_apps import announce_tv_pages, display_app
 from firmware.virtual.load import LoadDriver, LoadProfile
 from firmware.virtual.nodes import (
-    SimulatedButtons,
     SimulatedDisplay,
     SimulatedNode,
     SimulatedTerminal,
     node_settings,
 )
+from firmware.virtual.real_buttons import RealButtons
 from firmware.virtual.real_terminal import RealTerminal
 
 log = logging.getLogger("kezek.virtual")
@@ -41,7 +43,8 @@ class VirtualCenterSettings(BaseSettings):
                                 "(MockFactory pins, simulated printer)")
     desks: list[str] = Field(default_factory=lambda: ["window-1", "window-2", "window-3",
                                                       "office-105"],
-                             description="one call-button node per desk")
+                             description="one call-button node per desk: the real "
+                                         "call-button application on MockFactory pins")
     displays: dict[str, list[str]] = Field(
         default_factory=lambda: {"display-hall": [], "display-personal": ["personal"]},
         description="display node id -> zones it shows (empty: every serving zone)")
@@ -71,7 +74,7 @@ class VirtualCenter:
                           for i in range(settings.terminals)]
         self.terminals += [RealTerminal(node(f"terminal-real-{i + 1}", NodeRole.TICKET_TERMINAL))
                            for i in range(settings.real_terminals)]
-        self.buttons = [SimulatedButtons(node(f"buttons-{desk}", NodeRole.CALL_BUTTON, desk=desk))
+        self.buttons = [RealButtons(node(f"buttons-{desk}", NodeRole.CALL_BUTTON, desk=desk))
                         for desk in settings.desks]
         self.displays = [SimulatedDisplay(node(node_id, NodeRole.DISPLAY, zones=zones))
                          for node_id, zones in settings.displays.items()]
@@ -122,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kezek-virtual-center", description=__doc__)
     parser.add_argument("--report-seconds", type=float, default=15.0)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # force: python-escpos configures the root logger when imported, which would leave
+    # the summaries below unprinted.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        force=True)
     for chatty in ("kezek.node", "firmware"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:

@@ -1,6 +1,7 @@
 """A day of visitors through the real MQTT path: arrivals by a Poisson process at the
-terminals, operators at the desks pressing their call buttons, service times drawn
-per zone. Time runs `speed` times faster than the wall clock."""
+terminals, operators at the desks pressing their call buttons (Next, Recall, No-show,
+Done: a desk panel has no Start button, Done starts and ends the visit), service times
+drawn per zone. Time runs `speed` times faster than the wall clock."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from functools import partial
 
 from contract.mqtt import ButtonAction, Language, Reply
 from firmware.virtual.nodes import Answer, SimulatedButtons, SimulatedTerminal
+from firmware.virtual.real_buttons import PressNotSent
 
 log = logging.getLogger("kezek.virtual.load")
 
@@ -51,6 +53,8 @@ class LoadStats:
     called: int = 0
     served: int = 0
     no_shows: int = 0
+    presses: Counter[str] = field(default_factory=Counter)  # button -> presses answered
+    press_refused: Counter[str] = field(default_factory=Counter)  # problem code -> presses
     ticket_latencies: list[float] = field(default_factory=list)  # wall seconds, press->reply
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -133,12 +137,24 @@ class LoadDriver:
     # Operators -----------------------------------------------------------------
 
     def _press(self, desk: SimulatedButtons, action: ButtonAction) -> Answer | None:
+        """Press and wait for the hub's answer; None when the load is being stopped."""
         answer = desk.press(action)
         while not self._stop.is_set():
             try:
-                return answer.result(timeout=0.5)
+                result = answer.result(timeout=0.5)
             except FutureTimeout:
                 continue
+            except PressNotSent:
+                log.warning("%s: %s was not sent; pressed again", desk.desk, action.value)
+                if not self._sleep(1):
+                    return None
+                answer = desk.press(action)
+                continue
+            with self.stats.lock:
+                self.stats.presses[action.value] += 1
+                if result.problem is not None:
+                    self.stats.press_refused[result.problem.code] += 1
+            return result
         return None
 
     def _operator(self, desk: SimulatedButtons, index: int) -> None:
@@ -165,7 +181,7 @@ class LoadDriver:
                 with self.stats.lock:
                     self.stats.no_shows += 1
             return
-        if not self._sleep(20) or self._press(desk, ButtonAction.START) is None:
+        if not self._sleep(20):  # the visitor walks up; the visit starts
             return
         minutes = profile.service_minutes.get(zone, profile.default_service_minutes)
         if self._sleep(chance.expovariate(1 / (minutes * 60))) and self._press(

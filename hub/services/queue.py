@@ -747,6 +747,12 @@ class QueueService:
                                         TicketRow.called_at.is_not(None),
                                         TicketRow.desk.is_not(None))
                 .order_by(TicketRow.called_at.desc()).limit(RECENT_CALLS)).all()
+            # Sent on to one desk: shown as going there until that desk calls it (a ticket
+            # sent to a zone shows again when a desk of the zone calls it).
+            transferred_rows = session.scalars(
+                select(TicketRow).where(TicketRow.service_day == day,
+                                        TicketRow.state == TicketState.TRANSFERRED.value,
+                                        TicketRow.target_desk.is_not(None))).all()
             zones = []
             for zone in config.zones:
                 if not zone.serving:
@@ -772,6 +778,12 @@ class QueueService:
                                                                            ru=r.desk or "?")),
                              zone=r.zone, at=r.called_at or now, state=r.state)
                   for r in recent_rows]
+        recent += [RecentCall(number=r.number, desk=r.target_desk or "",
+                              desk_label=labels.get(r.target_desk or "", Bilingual(
+                                  kk=r.target_desk or "?", ru=r.target_desk or "?")),
+                              zone=r.zone, at=r.updated_at, state=r.state)
+                   for r in transferred_rows]
+        recent = sorted(recent, key=lambda call: call.at, reverse=True)[:RECENT_CALLS]
         return QueueState(service_day=day, at=now,
                           opening=snap.calendar.status_at(now).state.value,
                           zones=zones, desks=desks, recent_calls=recent)

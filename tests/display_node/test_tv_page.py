@@ -116,3 +116,37 @@ def test_the_page_says_no_connection_when_the_node_stops_answering(
     expect(tv.locator("#newest-number")).to_have_text("105")
     server.close()  # the node process died; the kiosk browser keeps the page open
     expect(tv.locator("#offline")).to_be_visible(timeout=4000)
+
+
+def test_a_visitor_sent_on_to_a_desk_is_told_so_on_the_page(
+        tv: Page, server: TvPageServer, state: DisplayState, clock: Clock) -> None:
+    state.apply(snapshot(call(104, "window-1"), zones=("consultation", "personal")))
+    tv.goto(server.url)
+    expect(tv.locator("#label-called")).to_be_visible()
+    expect(tv.locator("#label-transferred")).to_be_hidden()
+
+    sent = call(104, "office-105", zone="personal", minutes=2).model_copy(
+        update={"state": "transferred"})
+    state.apply(snapshot(sent, zones=("consultation", "personal")))
+    expect(tv.locator("#newest-desk-ru")).to_have_text("Кабинет 105", timeout=1000)
+    expect(tv.locator("#newest-number")).to_have_text("104")
+    expect(tv.locator("#label-transferred")).to_be_visible()
+    expect(tv.locator("#label-transferred")).to_have_text(
+        "Басқа орынға жіберілді · Переадресован")
+    expect(tv.locator("#label-called")).to_be_hidden()
+    tv.evaluate("document.getAnimations().forEach(a => { a.pause(); a.currentTime = 0; })")
+    shot(tv, "transferred")
+
+    # A newer call takes the big box; the transfer goes down the list with its note.
+    state.apply(snapshot(call(105, "window-3", minutes=3), sent,
+                         zones=("consultation", "personal")))
+    expect(tv.locator("#newest-number")).to_have_text("105", timeout=1000)
+    expect(tv.locator("#label-called")).to_be_visible()
+    expect(tv.locator("#label-transferred")).to_be_hidden()
+    row = tv.locator("#calls tr").first
+    expect(row).to_have_class("transferred")
+    expect(row).to_contain_text("104")
+    expect(row).to_contain_text("Кабинет 105")
+    expect(row.locator(".note")).to_have_text("басқа орынға жіберілді · переадресован")
+    clock.now += 10
+    shot(tv, "transferred-in-list")

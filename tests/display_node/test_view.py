@@ -86,3 +86,23 @@ def test_board_rows_for_the_hall_and_for_a_desk() -> None:
     assert desk_rows(calls, "office-105") == ["105"]
     assert desk_rows(calls, "window-2") == [""]
     assert desk_rows(calls, "window-3", online=False) == ["----"]
+
+
+def test_a_visitor_sent_on_to_a_desk_shows_on_boards_and_page_as_going_there() -> None:
+    clock = FakeClock()
+    state = DisplayState([], blink_seconds=5, clock=clock)
+    state.link(True)
+    state.apply(snapshot(call(104, "window-1")))
+    sent = call(104, "office-105", zone="personal", minutes=2).model_copy(
+        update={"state": "transferred"})
+    fresh = state.apply(snapshot(sent, call(103, "window-3", minutes=1),
+                                 zones=("consultation", "personal")))
+    assert fresh == [sent, call(103, "window-3", minutes=1)]  # a new entry: it blinks
+    page = state.page()
+    newest = page["calls"][0]
+    assert (newest["number"], newest["desk"], newest["desk_ru"]) == (104, "105", "Кабинет 105")
+    assert newest["transferred"] is True and newest["new"] is True
+    assert page["calls"][1]["transferred"] is False
+    assert hall_rows(state.calls(), 2) == ["104 > 105", "103 > 3"]
+    assert desk_rows(state.calls(), "office-105") == ["104"]  # office 105's own board
+    assert desk_rows(state.calls(), "window-1") == [""]  # no longer window 1's visitor

@@ -98,3 +98,42 @@ def test_the_display_app_in_the_virtual_center(hub: Hub, broker: PrivateMosquitt
     finally:
         center.stop()
         bridge.stop()
+
+
+def test_a_transfer_to_a_desk_reaches_the_display_app_through_the_bridge(
+        hub: Hub, broker: PrivateMosquitto, tmp_path: Path) -> None:
+    hub.settings.center_id = CENTER
+    bridge = MqttBridge(hub, broker.url)
+    bridge.start()
+    assert bridge.wait_connected(10)
+    center = VirtualCenter(VirtualCenterSettings(
+        broker_url=broker.url, center=CENTER, data_dir=tmp_path / "nodes", terminals=1,
+        real_terminals=0, desks=["window-1"], displays={},
+        display_apps={"display-tv": []}, load=False))
+    try:
+        center.start()
+        (app,) = center.display_apps
+        terminal, buttons = center.terminals[0], center.buttons[0]
+        wait_until(lambda: terminal.config is not None, what="the terminal configured")
+        ticket = terminal.press("kk", "appeal_paper").result(10).ticket
+        assert ticket is not None
+        assert buttons.press(ButtonAction.NEXT).result(10).ok  # type: ignore[union-attr]
+        hub.queue.start(ticket.ticket_id, actor="operator-1", at_desk="window-1")
+        hub.queue.transfer(ticket.ticket_id, zone=None, desk="office-105",
+                           actor="operator-1", at_desk="window-1")
+
+        assert app.tv is not None
+        def newest() -> dict[str, object]:
+            with urllib.request.urlopen(f"{app.tv.url}state.json", timeout=5) as answer:
+                calls: list[dict[str, object]] = json.load(answer)["calls"]
+            return calls[0] if calls else {}
+        wait_until(lambda: newest().get("transferred") is True, what="the transfer on the TV")
+        assert (newest()["number"], newest()["desk_ru"]) == (ticket.number, "Кабинет 105")
+        # The hall board's first row sends the visitor on to office 105.
+        board = app.boards[0][1]
+        wait_until(lambda: board.written is not None
+                   and board.written[0] == f"{ticket.number} > 105",
+                   what="the transfer on the loop:// board")
+    finally:
+        center.stop()
+        bridge.stop()

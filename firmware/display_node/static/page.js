@@ -21,6 +21,11 @@ function render(state) {
   text(el("newest-number"), newest ? String(newest.number) : "—");
   text(el("newest-desk-kk"), newest ? newest.desk_kk : "");
   text(el("newest-desk-ru"), newest ? newest.desk_ru : "");
+  // A visitor sent on to another desk is told so, not that they are called.
+  const transferred = Boolean(newest && newest.transferred);
+  el("label-called").hidden = transferred;
+  el("label-transferred").hidden = !transferred;
+  box.classList.toggle("transferred", transferred);
   if (state.version !== shownVersion || (newest && !newest.new && box.dataset.fresh === "1")) {
     const rows = el("calls");
     rows.replaceChildren(...state.calls.slice(1).map((call) => {
@@ -34,6 +39,13 @@ function render(state) {
       ru.className = "ru";
       ru.textContent = call.desk_ru;
       desk.append(ru);
+      if (call.transferred) {
+        row.className = "transferred";
+        const note = document.createElement("small");
+        note.className = "note";
+        note.textContent = "басқа орынға жіберілді · переадресован";
+        desk.append(note);
+      }
       row.append(number, desk);
       return row;
     }));

@@ -18,6 +18,7 @@ from hub.api.schemas import (
     TicketOut,
     TransferIn,
 )
+from hub.services.desk_breaks import desk_breaks
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -58,6 +59,7 @@ def get_estimate(ticket_id: TicketId, hub: HubDep, _: Viewer) -> EstimateOut:
 @router.post("/{ticket_id}/call", response_model=TicketOut, summary="Call this ticket to a desk")
 def call_ticket(ticket_id: TicketId, body: CallIn, hub: HubDep, who: DeskWorker) -> TicketOut:
     ensure_at_desk(hub, who, body.desk)
+    desk_breaks(hub).ensure_open(body.desk)  # as the console and the buttons
     return TicketOut.of(hub.queue.call(ticket_id, body.desk, actor=who.actor))
 
 
