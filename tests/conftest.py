@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import text
 
 from hub.domain.roles import Role
@@ -26,6 +27,11 @@ WORKING_MOMENT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 POSTGRES_ADMIN_URL = os.environ.get("KEZEK_TEST_POSTGRES_URL",
                                     "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def unavailable(reason: str) -> None:
@@ -98,3 +104,22 @@ def hub(settings: HubSettings, clock: ManualClock) -> Iterator[Hub]:
 @pytest.fixture
 def admin_token(hub: Hub) -> str:
     return hub.users.create_token(name="test-admin", role=Role.ADMINISTRATOR, actor="test")
+
+
+# One Playwright and one Chromium for the whole run: a second sync_playwright() started
+# while the first is alive fails ("Sync API inside the asyncio loop"), so the console's
+# and the display node's browser tests share these.
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_session: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium is not installed at {CHROMIUM}")
+    browser = playwright_session.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                 args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

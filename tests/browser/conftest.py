@@ -7,7 +7,6 @@ every test gets a fresh browser context, so cookies never leak between tests.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from hub.api.app import create_app
 from hub.domain.roles import Role
@@ -29,16 +28,12 @@ from hub.services.clock import ManualClock
 from hub.settings import HubSettings
 from hub.wiring import Hub
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 # Monday 23 November 2026, 10:00 in Almaty: the center is open, so tickets can be issued.
 WORKING_MOMENT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 ADMIN_PASSWORD = "correct-horse-1"
 PASSWORD = "long-enough-pw"
 LOGIN_ATTEMPTS = 3
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 class ServerThread:
@@ -133,25 +128,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     finally:
         server.stop()
         hub.close()
-
-
-@pytest.fixture(scope="session")
-def playwright_session() -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="session")
-def chromium(playwright_session: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"Chromium is not installed at {CHROMIUM}"
-        if IN_CI:
-            pytest.fail(f"{message} (CI=true: required)")
-        pytest.skip(message)
-    browser = playwright_session.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                 args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture

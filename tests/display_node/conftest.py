@@ -22,7 +22,6 @@ from contract.mqtt import (
     ZoneCount,
 )
 from firmware.voices import VOICES_DIR
-from tests.browser.conftest import chromium, playwright_session  # noqa: F401 (fixtures)
 
 KK_CONFIG = VOICES_DIR / "kk_KZ-iseke-x_low.onnx.json"
 RU_CONFIG = VOICES_DIR / "ru_RU-denis-medium.onnx.json"
