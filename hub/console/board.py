@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -141,7 +141,9 @@ def _sse(event: str, data: str) -> str:
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
-async def _board_stream(hub: Hub, language: Language) -> AsyncIterator[str]:
+async def queue_stream(hub: Hub, render: Callable[[], str]) -> AsyncIterator[str]:
+    """Server-sent events of a live page: `render()` at once, then again (at most every
+    COALESCE_SECONDS) after each change of the queue; console.js swaps the HTML in."""
     loop = asyncio.get_running_loop()
     changes: asyncio.Queue[QueueEvent] = asyncio.Queue(maxsize=256)
 
@@ -158,7 +160,7 @@ async def _board_stream(hub: Hub, language: Language) -> AsyncIterator[str]:
     unsubscribe = hub.bus.subscribe(listener)
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n\n"
-        yield _sse("board", await run_in_threadpool(render_board, hub, language))
+        yield _sse("board", await run_in_threadpool(render))
         started = last_push = loop.time()
         while True:
             remaining = STREAM_SECONDS - (loop.time() - started)
@@ -175,7 +177,7 @@ async def _board_stream(hub: Hub, language: Language) -> AsyncIterator[str]:
                 await asyncio.sleep(pause)
             while not changes.empty():
                 changes.get_nowait()
-            yield _sse("board", await run_in_threadpool(render_board, hub, language))
+            yield _sse("board", await run_in_threadpool(render))
             last_push = loop.time()
     finally:
         unsubscribe()
@@ -191,7 +193,7 @@ async def board_events(request: Request) -> Response:
         return Response(status_code=403)
     hub = hub_of(request)
     language = language_of(request, principal)
-    return StreamingResponse(_board_stream(hub, language),
+    return StreamingResponse(queue_stream(hub, lambda: render_board(hub, language)),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

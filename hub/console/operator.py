@@ -7,9 +7,7 @@ actions reach the button's lamps the same way (the bridge pushes `down/desk`).""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,12 +17,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from hub.api.deps import CSRF_FIELD, csrf_token
 from hub.console import forms
-from hub.console.board import (
-    COALESCE_SECONDS,
-    KEEPALIVE_SECONDS,
-    RETRY_MILLISECONDS,
-    STREAM_SECONDS,
-)
+from hub.console.board import queue_stream
 from hub.console.i18n import text
 from hub.console.web import (
     PREFIX,
@@ -46,7 +39,6 @@ from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import STATE_NAMES, TicketState
 from hub.services.desk_breaks import desk_breaks
 from hub.services.desk_work import desk_figures, desk_situation
-from hub.services.events import QueueEvent
 from hub.services.users import Principal
 from hub.wiring import Hub
 
@@ -213,50 +205,6 @@ def desk_fragment(request: Request, principal: Operator) -> Response:
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
-def _sse(event: str, data: str) -> str:
-    lines = data.splitlines() or [""]
-    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
-
-
-async def _desk_stream(hub: Hub, render_now: Callable[[], str]) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
-    changes: asyncio.Queue[QueueEvent] = asyncio.Queue(maxsize=256)
-
-    def offer(event: QueueEvent) -> None:
-        if not changes.full():
-            changes.put_nowait(event)
-
-    def listener(event: QueueEvent) -> None:
-        with contextlib.suppress(RuntimeError):  # the stream's loop is gone
-            loop.call_soon_threadsafe(offer, event)
-
-    unsubscribe = hub.bus.subscribe(listener)
-    try:
-        yield f"retry: {RETRY_MILLISECONDS}\n\n"
-        # The page's script replaces #board's content on a "board" event (console.js).
-        yield _sse("board", await run_in_threadpool(render_now))
-        started = last_push = loop.time()
-        while True:
-            remaining = STREAM_SECONDS - (loop.time() - started)
-            if remaining <= 0:
-                yield _sse("bye", "")
-                return
-            try:
-                await asyncio.wait_for(changes.get(), timeout=min(KEEPALIVE_SECONDS, remaining))
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            pause = COALESCE_SECONDS - (loop.time() - last_push)
-            if pause > 0:
-                await asyncio.sleep(pause)
-            while not changes.empty():
-                changes.get_nowait()
-            yield _sse("board", await run_in_threadpool(render_now))
-            last_push = loop.time()
-    finally:
-        unsubscribe()
-
-
 @router.get("/events")
 async def desk_events(request: Request) -> Response:
     """Server-Sent Events: the desk's live part after every change of the queue."""
@@ -271,6 +219,6 @@ async def desk_events(request: Request) -> Response:
         return Response(status_code=409)
     language = language_of(request, principal)
     csrf = csrf_token(request)
-    return StreamingResponse(_desk_stream(hub, lambda: render_desk(hub, desk, language, csrf)),
+    return StreamingResponse(queue_stream(hub, lambda: render_desk(hub, desk, language, csrf)),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
