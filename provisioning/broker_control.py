@@ -23,6 +23,10 @@ def reload_broker(pid_file: Path) -> int:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
         raise ProvisioningError(f"no broker runs with pid {pid} (from {pid_file})") from None
+    except PermissionError:
+        # The usual split: the hub and Mosquitto run as different users.
+        raise ProvisioningError(f"not allowed to signal the broker (pid {pid}); reload it "
+                                "as its own user or run kezek-provision revoke") from None
     return pid
 
 

@@ -391,7 +391,8 @@ class MqttBridge:
         was last sent: lamps follow the console's actions as well as their own."""
         with self._nodes_lock:
             buttons = [node for node in self._nodes.values()
-                       if node.role == NodeRole.CALL_BUTTON and node.desk is not None]
+                       if node.role == NodeRole.CALL_BUTTON and node.desk is not None
+                       and self.hub.nodes.approval(node.node_id) in (None, Approval.APPROVED)]
         if not buttons or not self.connected.is_set():
             return
         state = self.hub.queue.state()

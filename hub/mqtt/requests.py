@@ -31,7 +31,6 @@ from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.requests")
 # States in which Done or Transfer from a button first starts the visit.
-CALLED_BUTTON_STARTS = frozenset({"called", "recalled"})
 
 
 def node_actor(node_id: str) -> str:
@@ -141,24 +140,22 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
 
 def _act(hub: Hub, press: ButtonPress, current: TicketInfo, actor: str, claim: Any) -> None:
     desk = press.desk
-    if (press.action in (ButtonAction.DONE, ButtonAction.TRANSFER)
-            and current.state in CALLED_BUTTON_STARTS):
-        # A desk panel has no Start button: the visitor came when the operator ends or
-        # passes on the visit. Started without the claim, so a resent press finds the
-        # visit started and still ends it once.
-        current = hub.queue.start(current.id, actor=actor, at_desk=desk)
+    # A desk panel has no Start button: the visitor came when the operator ends or passes
+    # on the visit, so Done and Transfer start a called visit first, in their own
+    # transaction under the claim (a refused transfer or a resent press starts nothing).
     match press.action:
         case ButtonAction.RECALL:
             hub.queue.recall(current.id, actor=actor, at_desk=desk, claim=claim)
         case ButtonAction.START:
             hub.queue.start(current.id, actor=actor, at_desk=desk, claim=claim)
         case ButtonAction.DONE:
-            hub.queue.finish(current.id, actor=actor, at_desk=desk, claim=claim)
+            hub.queue.finish(current.id, actor=actor, at_desk=desk, claim=claim,
+                             start_if_called=True)
         case ButtonAction.NO_SHOW:
             hub.queue.no_show(current.id, actor=actor, at_desk=desk, claim=claim)
         case ButtonAction.TRANSFER:
             hub.queue.transfer(current.id, zone=press.to_zone, desk=press.to_desk,
-                               actor=actor, at_desk=desk, claim=claim)
+                               actor=actor, at_desk=desk, claim=claim, start_if_called=True)
         case ButtonAction.NEXT:  # pragma: no cover - handled by the caller
             raise AssertionError("next is not an action on the current ticket")
 

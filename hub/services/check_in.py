@@ -100,8 +100,10 @@ def _ddmmyyyy(moment: datetime) -> str:
 
 
 def _unknown(code: str) -> UnknownBookingCode:
+    # The detail goes to logs and the stored replies: it never repeats what was scanned,
+    # which may be an identity document carrying an IIN rather than a booking code.
     return UnknownBookingCode(
-        f"no booking with code {code!r}",
+        f"no booking with the code given ({len(code)} characters)",
         Bilingual(kk="Мұндай жазылу коды табылмады. Кодты тексеріңіз немесе ресепшнге "
                      "жүгініңіз.",
                   ru="Код записи не найден. Проверьте код или обратитесь на ресепшн."),

@@ -232,12 +232,16 @@ class LeaseService:
                                 "replaces": ticket.replaces})
             info = ticket_info(new)
             cancelled = None
+            remember: str | None = None
             if ticket.replaces is not None:
                 key = f"{actor}|{ticket.replaces}"
                 cancelled = _cancel_replaced(session, key, new.number, actor=actor, now=now)
                 if cancelled is None:
-                    with self._replaced_lock:
-                        self._replaced.add(key)
+                    remember = key
+        # Only once committed: a failed commit must not cancel the online ticket later.
+        if remember is not None:
+            with self._replaced_lock:
+                self._replaced.add(remember)
         self._publish("issued", info)
         if cancelled is not None:
             self._publish("cancelled", cancelled)

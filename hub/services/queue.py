@@ -98,6 +98,8 @@ _QUEUED_COLUMNS = (TicketRow.id, TicketRow.number, TicketRow.zone, TicketRow.sta
                    TicketRow.queued_at.label("arrival"), TicketRow.issued_at,
                    TicketRow.language, TicketRow.needs_escort, TicketRow.version)
 _AT_DESK = [s.value for s in AT_DESK_STATES]
+# A desk panel's Done or Transfer on a visitor only called starts the visit first.
+_STARTABLE = frozenset({TicketState.CALLED.value, TicketState.RECALLED.value})
 
 
 def start_of_service_day(calendar: WorkCalendar, moment: datetime) -> datetime:
@@ -656,10 +658,12 @@ class QueueService:
 
     def finish(self, ticket_id: int, *, actor: str,
                at_desk: str | None = None,
-               claim: Claim | None = None) -> TicketInfo:
+               claim: Claim | None = None, start_if_called: bool = False) -> TicketInfo:
+        """`start_if_called`: a desk panel has no Start button, so its Done starts a
+        called visit first, in the same transaction (and under the same claim)."""
         return self._simple(ticket_id, "finish", "finished", actor, at_desk,
                             lambda t, now: t.finish(now, actor=actor),
-                            claim=claim)
+                            claim=claim, start_if_called=start_if_called)
 
     def no_show(self, ticket_id: int, *, actor: str,
                 at_desk: str | None = None,
@@ -674,7 +678,8 @@ class QueueService:
 
     def transfer(self, ticket_id: int, *, zone: str | None, desk: str | None,
                  note: str | None = None, actor: str,
-                 at_desk: str | None = None, claim: Claim | None = None) -> TicketInfo:
+                 at_desk: str | None = None, claim: Claim | None = None,
+                 start_if_called: bool = False) -> TicketInfo:
         """Send a visitor being served on to another zone, or to one desk."""
         snap = self._centers.snapshot()
         config = snap.config
@@ -705,7 +710,8 @@ class QueueService:
                                 now, zone=target_zone.code,
                                 desk=target_desk.code if target_desk else None,
                                 keep_arrival=keep, actor=actor, note=note),
-                            extra={"note": note} if note else None, claim=claim)
+                            extra={"note": note} if note else None, claim=claim,
+                            start_if_called=start_if_called)
 
     def get(self, ticket_id: int) -> TicketInfo:
         with self._db.read() as session:
@@ -792,9 +798,12 @@ class QueueService:
 
     def _simple(self, ticket_id: int, action: str, event: str, actor: str,
                 at_desk: str | None, change: Callable[[Ticket, datetime], Transition],
-                extra: dict[str, str] | None = None, claim: Claim | None = None) -> TicketInfo:
+                extra: dict[str, str] | None = None, claim: Claim | None = None,
+                start_if_called: bool = False) -> TicketInfo:
         """One transition of one ticket; with `at_desk`, only of a ticket at that desk
-        (checked in the transaction, so a ticket moving meanwhile is not touched)."""
+        (checked in the transaction, so a ticket moving meanwhile is not touched).
+        `start_if_called` starts a called visit first, in the same transaction: a
+        refused change leaves the ticket as it was."""
         def attempt() -> TicketInfo:
             now = self._clock.now()
             with self._db.write() as session:
@@ -803,6 +812,9 @@ class QueueService:
                 row = self._ticket(session, ticket_id)
                 if at_desk is not None and row.desk != at_desk:
                     raise not_at_desk(f"ticket {row.number} is not at desk {at_desk}")
+                if start_if_called and row.state in _STARTABLE:
+                    self._transition(session, row, lambda t: t.start(now, actor=actor),
+                                     actor=actor, action="start")
                 return self._transition(session, row, lambda t: change(t, now), actor=actor,
                                         action=action)
 
