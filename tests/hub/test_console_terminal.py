@@ -14,6 +14,7 @@ from contract.mqtt import Driver, DriverState, NodeRole, NodeStatus, Presence, P
 from hub.api.app import create_app
 from hub.domain.roles import Role
 from hub.services.clock import ManualClock
+from hub.services.nodes import Approval
 from hub.storage.models import AuditRow
 from hub.wiring import Hub
 from tests.hub.test_console_check_in import CSRF, signed_in
@@ -129,3 +130,19 @@ def test_the_public_page_of_a_ticket_shows_numbers_only(hub: Hub, clock: ManualC
     clock.advance(days=1)
     stale = anonymous.get(hub.links.path(first.ticket.id))
     assert "23.11.2026" in stale.text
+
+
+def test_a_revoked_terminal_is_not_offered_and_prints_nothing(hub: Hub) -> None:
+    jobs: list[tuple[str, PrintJob]] = []
+    hub.printing.attach(lambda node, job: jobs.append((node, job)))
+    online_terminal(hub, "terminal-1")
+    online_terminal(hub, "terminal-7")
+    hub.nodes.decide("terminal-7", Approval.REVOKED, actor="test")
+    assert [node.node_id for node in hub.printing.terminals()] == ["terminal-1"]
+    worker = signed_in(hub, "reception.worker", Role.RECEPTION)
+    page = worker.get("/console/issue")
+    refused = worker.post("/console/issue", data={
+        "csrf_token": token_of(page.text), "node": "terminal-7", "language": "kk",
+        "purpose": "complaint"})
+    assert "Терминалды әкімші растамаған" in refused.text
+    assert jobs == []
