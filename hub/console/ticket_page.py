@@ -58,12 +58,14 @@ def ticket_status(request: Request, key: str) -> Response:
     waiting = info.state in _WAITING and info.service_day == today
     estimate = hub.queue.estimate(info.id) if waiting else None
     desk = next((d for d in snap.config.desks if d.code == info.desk), None)
+    # A ticket of an earlier day may name a zone removed from the configuration since.
+    zone = next((z for z in snap.config.zones if z.code == info.zone), None)
     sides = []
     for language in Language:
         say = Translator(language)
         sides.append(TicketSide(
             lang=language.value, say=say, title=say("ticket_page.title", number=info.number),
-            zone=snap.config.zone(info.zone).name.get(language),
+            zone=zone.name.get(language) if zone is not None else info.zone,
             state=say(f"ticket_state.{info.state}"),
             ahead=say("ticket_page.people", n=estimate.people_ahead) if estimate else None,
             wait=say("ticket_page.minutes", n=estimate.minutes) if estimate else None,

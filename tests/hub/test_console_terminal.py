@@ -6,6 +6,7 @@ Mosquitto in tests/mqtt/test_terminal_bridge.py)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -146,3 +147,20 @@ def test_a_revoked_terminal_is_not_offered_and_prints_nothing(hub: Hub) -> None:
         "purpose": "complaint"})
     assert "Терминалды әкімші растамаған" in refused.text
     assert jobs == []
+
+
+def test_the_page_of_an_old_ticket_survives_its_zone_being_removed(
+        hub: Hub, clock: ManualClock, anonymous: TestClient) -> None:
+    made = hub.queue.issue(language="kk", zone="self_service", actor="test").ticket
+    clock.advance(days=1)
+
+    def without_self_service(doc: dict[str, Any]) -> None:
+        doc["zones"] = [z for z in doc["zones"] if z["code"] != "self_service"]
+        doc["desks"] = [d for d in doc["desks"] if "self_service" not in d["zones"]]
+        doc["purposes"] = [p for p in doc["purposes"] if p["zone"] != "self_service"]
+
+    hub.centers.edit(without_self_service, actor="test", action="edit_zones")
+    page = anonymous.get(hub.links.path(made.id))
+    assert page.status_code == 200
+    assert re.search(rf'id="ticket-number">{made.number}<', page.text)
+    assert "self_service" in page.text and "23.11.2026" in page.text
