@@ -366,7 +366,7 @@ class MqttBridge:
     def _displays(self) -> list[NodeInfo]:
         with self._nodes_lock:
             return [node for node in self._nodes.values() if node.role == NodeRole.DISPLAY
-                    and self.hub.nodes.approval(node.node_id) in (None, Approval.APPROVED)]
+                    and self.hub.nodes.trusted(node.node_id)]
 
     def _publish_snapshots(self) -> None:
         displays = self._displays()
@@ -392,7 +392,7 @@ class MqttBridge:
         with self._nodes_lock:
             buttons = [node for node in self._nodes.values()
                        if node.role == NodeRole.CALL_BUTTON and node.desk is not None
-                       and self.hub.nodes.approval(node.node_id) in (None, Approval.APPROVED)]
+                       and self.hub.nodes.trusted(node.node_id)]
         if not buttons or not self.connected.is_set():
             return
         state = self.hub.queue.state()

@@ -154,6 +154,11 @@ class NodeRegistry:
                             select(NodeRow.node_id, NodeRow.approval))}
             return self._approvals.get(node_id)
 
+    def trusted(self, node_id: str) -> bool:
+        """Served by the hub: approved, or never heard from (its first status decides);
+        pending, rejected and revoked nodes get nothing."""
+        return self.approval(node_id) in (None, Approval.APPROVED)
+
     def decide(self, node_id: str, decision: Approval, *, actor: str) -> NodeInfo:
         """An administrator's decision on a node, audited. Raises NotFound for an unknown
         node and Conflict for a decision its state does not allow."""

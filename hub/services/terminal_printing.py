@@ -26,7 +26,7 @@ from hub.domain.tickets import TicketState
 from hub.services import audit
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
-from hub.services.nodes import Approval, NodeInfo, NodeRegistry
+from hub.services.nodes import NodeInfo, NodeRegistry
 from hub.services.queue import QueueService, ticket_info
 from hub.services.ticket_links import TicketLinks
 from hub.services.views import IssuedTicket, TicketInfo
@@ -131,7 +131,7 @@ class TerminalPrinting:
         works first."""
         online = [node for node in self._nodes.all()
                   if node.role == NodeRole.TICKET_TERMINAL.value
-                  and node.presence == Presence.ONLINE.value and self._approved(node.node_id)]
+                  and node.presence == Presence.ONLINE.value and self._nodes.trusted(node.node_id)]
         faulty = {alert.node_id for alert in printer_alerts(online)
                   if alert.state == DriverState.FAULT.value}
         return sorted(online, key=lambda node: (node.node_id in faulty, node.node_id))
@@ -177,7 +177,7 @@ class TerminalPrinting:
             raise NotFound(f"no ticket terminal {node_id!r}",
                            Bilingual(kk="Мұндай талон терминалы жоқ",
                                      ru="Такого терминала талонов нет"), field="node")
-        if not self._approved(node_id):
+        if not self._nodes.trusted(node_id):  # pending, rejected, revoked
             raise NodeNotAllowed(f"terminal {node_id} is not approved",
                                  Bilingual(kk="Терминалды әкімші растамаған",
                                            ru="Терминал не подтверждён администратором"),
@@ -187,10 +187,6 @@ class TerminalPrinting:
                                  Bilingual(kk="Терминал желіде жоқ",
                                            ru="Терминал не в сети"), field="node")
         return sender
-
-    def _approved(self, node_id: str) -> bool:
-        """Pending, rejected and revoked terminals print nothing (claiming)."""
-        return self._nodes.approval(node_id) in (None, Approval.APPROVED)
 
     def _send(self, sender: PrintSender, node_id: str, issued: IssuedTicket, *,
               reprint: bool) -> None:
