@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 CENTER_FILE = BENCH_DIR / "center.toml"
+if str(ROOT) not in sys.path:  # run as a script: bench/ is sys.path[0], not the root
+    sys.path.insert(0, str(ROOT))
+
+from bench.lean_http import LeanClient  # noqa: E402
+
 # Monday 23 November 2026, 10:00 in Almaty (UTC+5): the center is open, not at lunch.
 WORKING_TIME = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
@@ -242,33 +247,41 @@ async def measure(count: int, concurrency: int, server_pid: int,
 class TicketLoad:
     """Issues tickets and keeps what the hub answered, for the checks."""
 
-    def __init__(self, client: httpx.AsyncClient, run_id: str) -> None:
+    def __init__(self, client: LeanClient, run_id: str) -> None:
         self._client = client
         self._run_id = run_id
         self._serial = 0
         self.issued: list[dict[str, Any]] = []
 
-    async def issue(self, _: int) -> str | None:
-        serial = self._serial
-        self._serial += 1
+    def request(self, serial: int) -> bytes:
         body: dict[str, Any] = {"language": "kk" if serial % 2 else "ru",
                                 "purpose": PURPOSES[serial % len(PURPOSES)]}
         if serial % 10 == 9:
             body["out_of_turn"] = OUT_OF_TURN
         if serial % 25 == 24:
             body["needs_escort"] = True
-        response = await self._client.post(
-            "/api/v1/tickets", json=body,
-            headers={"Idempotency-Key": f"bench-{self._run_id}-{serial}"})
-        if response.status_code != 201:
-            return f"HTTP {response.status_code}: {response.text[:200]}"
-        self.issued.append(response.json()["ticket"])
+        return self._client.encode(
+            "POST", "/api/v1/tickets", json.dumps(body).encode(),
+            {"Content-Type": "application/json",
+             "Idempotency-Key": f"bench-{self._run_id}-{serial}"})
+
+    async def issue(self, _: int) -> str | None:
+        serial = self._serial
+        self._serial += 1
+        answer = await self._client.send(self.request(serial))
+        if answer.status != 201:
+            return f"HTTP {answer.status}: {answer.body[:200]!r}"
+        self.issued.append(json.loads(answer.body)["ticket"])
         return None
 
 
-async def health(client: httpx.AsyncClient, _: int) -> str | None:
-    response = await client.get("/api/v1/health")
-    return None if response.status_code == 200 else f"HTTP {response.status_code}"
+def health_check(client: LeanClient) -> Callable[[int], Awaitable[str | None]]:
+    request = client.encode("GET", "/api/v1/health")
+
+    async def send(_: int) -> str | None:
+        answer = await client.send(request)
+        return None if answer.status == 200 else f"HTTP {answer.status}"
+    return send
 
 
 async def check_queue(client: httpx.AsyncClient, issued: list[dict[str, Any]],
@@ -421,24 +434,21 @@ async def run_once(db: str, concurrency: int, tickets: int, workdir: Path) -> Ru
         token = await asyncio.to_thread(server.wait_ready)
         assert server.process is not None
         pid = server.process.pid
-        # Idle connections are dropped before uvicorn's 5 s keep-alive timeout would
-        # close them under a request (httpx's default expiry is also 5 s: a race).
-        limits = httpx.Limits(max_connections=concurrency,
-                              max_keepalive_connections=concurrency, keepalive_expiry=2.0)
-        async with httpx.AsyncClient(base_url=server.base_url, limits=limits,
-                                     timeout=REQUEST_TIMEOUT_S,
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
+        client = LeanClient("127.0.0.1", server.port, timeout_s=REQUEST_TIMEOUT_S,
+                            headers={"Authorization": f"Bearer {token}"})
+        try:
             load = TicketLoad(client, secrets.token_hex(6))
-
-            async def baseline_send(i: int) -> str | None:
-                return await health(client, i)
-
+            baseline_send = health_check(client)
             # Warm up connections, the thread pool, the ORM and the database caches.
             await measure(WARMUP, concurrency, pid, baseline_send)
             warm = await measure(WARMUP, concurrency, pid, load.issue)
             baseline = await measure(tickets, concurrency, pid, baseline_send)
             measured = await measure(tickets, concurrency, pid, load.issue)
-            checks, violations = await check_queue(client, load.issued, WARMUP + tickets)
+        finally:
+            client.close()
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S,
+                                     headers={"Authorization": f"Bearer {token}"}) as checker:
+            checks, violations = await check_queue(checker, load.issued, WARMUP + tickets)
         for phase, what in ((warm, "warm-up"), (baseline, "baseline"), (measured, "load")):
             if phase.errors:
                 violations.append(f"{what}: {sum(phase.errors.values())} failed requests: "
@@ -482,8 +492,9 @@ def print_header(args: argparse.Namespace, databases: list[str]) -> None:
           f"{args.tickets} tickets per run after {WARMUP} warm-up tickets")
     print(f"  server: uvicorn, 1 worker, loop {'uvloop' if has_module('uvloop') else 'asyncio'}, "
           f"http {'httptools' if has_module('httptools') else 'h11'}, a fresh database per run")
-    print(f"  client: httpx.AsyncClient, {'uvloop' if has_module('uvloop') else 'asyncio'}, one "
-          f"process; client and server share this machine's {cores} CPU cores,")
+    print(f"  client: bench/lean_http.py (keep-alive, httptools parser), "
+          f"{'uvloop' if has_module('uvloop') else 'asyncio'}, one process; client and server")
+    print(f"  share this machine's {cores} CPU cores,")
     print("  so the client's own CPU time is part of every latency (the baseline pays it too).")
     if hasattr(os, "getloadavg"):
         print(f"  load average before the run: {os.getloadavg()[0]:.2f} "

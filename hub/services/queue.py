@@ -41,7 +41,13 @@ from hub.domain.errors import (
 from hub.domain.estimate import WaitEstimate, estimate_wait, typical_service_minutes
 from hub.domain.issuing import IssuePlan, people_ahead, plan_ticket
 from hub.domain.numbering import allocate_number, number_for
-from hub.domain.ordering import class_time, next_for_desk, service_class, zone_order
+from hub.domain.ordering import (
+    ServiceClass,
+    class_time,
+    next_for_desk,
+    service_class,
+    zone_order,
+)
 from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import (
     AT_DESK_STATES,
@@ -74,6 +80,7 @@ from hub.storage.queue_queries import (
     numbers_held,
     people_ahead_count,
     people_ahead_counts,
+    people_ahead_of_arrivals,
     set_sequence,
     tickets_by_keys,
 )
@@ -492,7 +499,16 @@ class QueueService:
         fresh_ids = [t.info.id for t in fresh]
         asked = {a[0].id for a in answers if not isinstance(a, DomainError)
                  and a[0].state in _WAITING}
-        before_batch = people_ahead_counts(session, asked, now=now, leaving_out=fresh_ids)
+        # Most new tickets are regular and for any desk of their zone: everyone
+        # waiting is ahead of them but those who came with them, which is counted
+        # from the back of the queue instead of comparing with each one waiting.
+        arrivals = {t.info.id for t in fresh if t.info.target_desk is None
+                    and service_class(t.info, now) is ServiceClass.REGULAR}
+        before_batch = people_ahead_counts(session, asked - arrivals, now=now,
+                                           leaving_out=fresh_ids)
+        before_batch |= people_ahead_of_arrivals(
+            session, snap.calendar.service_day(now), asked & arrivals, now=now,
+            leaving_out=fresh_ids)
         out: list[IssuedTicket | DomainError] = []
         for answer in answers:
             if isinstance(answer, DomainError):

@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    not_,
     or_,
     select,
     text,
@@ -39,6 +40,8 @@ from hub.domain.tickets import WAITING_STATES
 from hub.storage.lease_models import LeasedNumberRow, NumberLeaseRow
 from hub.storage.models import ACTIVE_STATES_SQL, TicketCounterRow, TicketRow
 from hub.storage.types import UtcDateTime
+
+_WAITING = sorted(s.value for s in WAITING_STATES)
 
 
 def _class_of(ticket: Any, due_before: Any) -> Any:
@@ -56,24 +59,30 @@ def _first_of(ticket: Any, klass: Any) -> Any:
                 else_=ticket.c.queued_at)
 
 
-def _ahead_of(other: Any, *, day: Any, zone: Any, ticket_id: Any, klass: Any, first: Any,
-              issued_at: Any, target_desk: Any, due_before: Any) -> list[Any]:
-    """The conditions under which a waiting ticket `other` is called before the
-    ticket described by the other arguments (bound parameters, or columns of a
-    correlated ticket): call_key(other) < call_key(mine), compared field by field."""
+def _called_before(other: Any, *, ticket_id: Any, klass: Any, first: Any, issued_at: Any,
+                   due_before: Any) -> Any:
+    """call_key(other) < call_key(mine), compared field by field, as SQL."""
     other_class = _class_of(other, due_before)
     other_first = _first_of(other, other_class)
     same_issue_time = and_(other.c.issued_at == issued_at, other.c.id < ticket_id)
     same_first = and_(other_first == first,
                       or_(other.c.issued_at < issued_at, same_issue_time))
     same_class = and_(other_class == klass, or_(other_first < first, same_first))
-    before = or_(other_class < klass, same_class)
+    return or_(other_class < klass, same_class)
+
+
+def _ahead_of(other: Any, *, day: Any, zone: Any, ticket_id: Any, klass: Any, first: Any,
+              issued_at: Any, target_desk: Any, due_before: Any) -> list[Any]:
+    """The conditions under which a waiting ticket `other` is called before the
+    ticket described by the other arguments (bound parameters, or columns of a
+    correlated ticket)."""
+    before = _called_before(other, ticket_id=ticket_id, klass=klass, first=first,
+                            issued_at=issued_at, due_before=due_before)
     # A ticket aimed at one desk waits only behind tickets that desk may call.
     same_desk = or_(target_desk.is_(None), other.c.target_desk.is_(None),
                     other.c.target_desk == target_desk)
     return [other.c.service_day == day, other.c.zone == zone,
-            other.c.state.in_([s.value for s in WAITING_STATES]),
-            other.c.id != ticket_id, before, same_desk]
+            other.c.state.in_(_WAITING), other.c.id != ticket_id, before, same_desk]
 
 
 def _people_ahead_statement() -> Any:
@@ -131,6 +140,64 @@ def people_ahead_counts(session: Session, ticket_ids: Collection[int], *, now: d
     rows = session.execute(PEOPLE_AHEAD_OF_MANY, {
         "ids": list(ticket_ids), "fresh": list(leaving_out), "due_before": now + BOOKING_LEAD})
     return {int(ticket_id): int(count or 0) for ticket_id, count in rows}
+
+
+def _waiting_by_zone_statement() -> Any:
+    """Per zone of `zones`: its waiting tickets of the day, those of `fresh` left out.
+    Counted on the index ix_ticket_queue alone."""
+    tickets = TicketRow.__table__
+    return (select(tickets.c.zone, func.count())
+            .where(tickets.c.service_day == bindparam("day", type_=Date()),
+                   tickets.c.state.in_(_WAITING),
+                   tickets.c.zone.in_(bindparam("zones", expanding=True)),
+                   tickets.c.id.not_in(bindparam("fresh", expanding=True)))
+            .group_by(tickets.c.zone))
+
+
+def _people_behind_of_many_statement() -> Any:
+    """For each ticket of `ids`: its id and the number of waiting tickets of its zone
+    that arrived at or after it and are called after it, `fresh` left out. Only
+    those that arrived at or after it are looked at (ix_ticket_arrival): a regular
+    ticket is called after everyone who arrived before it."""
+    mine = TicketRow.__table__.alias("mine")
+    other = TicketRow.__table__.alias("other")
+    due_before = bindparam("due_before", type_=UtcDateTime())
+    klass = _class_of(mine, due_before)
+    behind = (select(func.count()).select_from(other)
+              .where(other.c.service_day == mine.c.service_day, other.c.zone == mine.c.zone,
+                     other.c.state.in_(_WAITING), other.c.queued_at >= mine.c.queued_at,
+                     other.c.id != mine.c.id,
+                     other.c.id.not_in(bindparam("fresh", expanding=True)),
+                     not_(_called_before(other, ticket_id=mine.c.id, klass=klass,
+                                         first=_first_of(mine, klass),
+                                         issued_at=mine.c.issued_at, due_before=due_before)))
+              .correlate(mine).scalar_subquery())
+    return select(mine.c.id, mine.c.zone, behind).where(
+        mine.c.id.in_(bindparam("ids", expanding=True)))
+
+
+WAITING_BY_ZONE = _waiting_by_zone_statement()
+PEOPLE_BEHIND_OF_MANY = _people_behind_of_many_statement()
+
+
+def people_ahead_of_arrivals(session: Session, day: date, ticket_ids: Collection[int], *,
+                             now: datetime, leaving_out: Collection[int] = ()) -> dict[int, int]:
+    """`people_ahead_counts` for regular tickets of `day` that no desk was chosen for
+    (a caller's promise), counted from the back of the queue: everyone waiting in
+    the zone, less those who are called after the ticket. For a ticket that has
+    just arrived that is a count of an index and a look at the few who came with
+    it, where the general statement compares the ticket with the whole queue."""
+    if not ticket_ids:
+        return {}
+    rows = list(session.execute(PEOPLE_BEHIND_OF_MANY, {
+        "ids": list(ticket_ids), "fresh": list(leaving_out), "due_before": now + BOOKING_LEAD}))
+    waiting = {str(zone): int(count) for zone, count in session.execute(WAITING_BY_ZONE, {
+        "day": day, "zones": sorted({str(zone) for _, zone, _ in rows}),
+        "fresh": list(leaving_out)})}
+    left_out = set(leaving_out)
+    return {int(ticket_id): waiting.get(zone, 0) - int(behind or 0)
+            - (0 if ticket_id in left_out else 1)
+            for ticket_id, zone, behind in rows}
 
 
 # Issuing a number ---------------------------------------------------------------

@@ -9,9 +9,13 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from hub.domain.issuing import people_ahead
-from hub.domain.ordering import class_time, service_class
+from hub.domain.ordering import ServiceClass, class_time, service_class
 from hub.storage.models import TicketRow
-from hub.storage.queue_queries import people_ahead_count, people_ahead_counts
+from hub.storage.queue_queries import (
+    people_ahead_count,
+    people_ahead_counts,
+    people_ahead_of_arrivals,
+)
 from hub.wiring import Hub
 from tests.conftest import WORKING_MOMENT
 
@@ -29,7 +33,7 @@ tickets = st.lists(st.fixed_dictionaries({
 }), min_size=1, max_size=14)
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=tickets)
 def test_people_ahead_in_sql_matches_the_domain(hub: Hub, specs: list[dict]) -> None:
@@ -67,6 +71,13 @@ def test_people_ahead_in_sql_matches_the_domain(hub: Hub, specs: list[dict]) -> 
                                      leaving_out=left_out)
         kept = [r for r in rows if r.id not in left_out]
         assert counts == {r.id: people_ahead(kept, r, now) for r in waiting}, specs
+        # Counted from the back for the regular tickets any desk may call, whether
+        # left out themselves (a new ticket of the batch) or not.
+        regular = [r for r in waiting if r.target_desk is None
+                   and service_class(r, now) is ServiceClass.REGULAR]
+        from_back = people_ahead_of_arrivals(session, DAY, [r.id for r in regular], now=now,
+                                             leaving_out=left_out)
+        assert from_back == {r.id: people_ahead(kept, r, now) for r in regular}, specs
 
 
 def test_a_day_of_the_bench_size_is_counted_not_loaded(hub: Hub) -> None:
