@@ -14,7 +14,7 @@ database, the script starts:
 * an echo process: one paho client subscribed at QoS 1 to every node's `up/#`
   of a center of its own, republishing each request at QoS 1, unchanged, to the
   sender's `down/reply`: what MQTT alone costs, without the hub;
-* the real hub (uvicorn, one worker, bench/center.toml, a clock standing on
+* the real hub (uvicorn, one worker, bench/center.toml, a clock started on
   Monday 23 November 2026, 10:00 Almaty) with its MQTT bridge on that broker.
 
 Against them, `concurrency` simulated terminals (paho clients driven by one
@@ -639,7 +639,7 @@ class EchoProcess:
 
 
 class MqttHubServer(HubServer):
-    """The hub of bench/tickets_api.py (same factory, standing clock, admin token) with
+    """The hub of bench/tickets_api.py (same factory, same clock, admin token) with
     its MQTT bridge on the benchmark's broker, as center `bench`."""
 
     def __init__(self, data_dir: Path, database_url: str | None, *, mqtt_url: str | None,

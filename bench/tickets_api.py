@@ -7,8 +7,9 @@ Usage (from the repository root, with the hub's virtualenv):
 
 For every database and concurrency level the real hub runs as a subprocess
 (uvicorn, one worker, a fresh database, the center of bench/center.toml, a
-clock standing on Monday 23 November 2026, 10:00 Almaty). Against it the
-script measures, with one httpx.AsyncClient and `concurrency` requests in
+clock set to Monday 23 November 2026, 10:00 Almaty and running on from
+there, as a hub's clock does). Against it the script measures, with the
+lean keep-alive client of bench/lean_http.py and `concurrency` requests in
 flight:
 
 * the baseline: GET /api/v1/health, the cost of the web stack alone;
@@ -89,21 +90,22 @@ OUT_OF_TURN = "disability"
 
 
 def make_app() -> FastAPI:
-    """The hub's app on a standing clock, with an administrator token written for the client.
+    """The hub's app on a clock started at 10:00 on a working Monday, with an
+    administrator token written for the client.
 
     Runs inside the uvicorn process; reads KEZEK_BENCH_DATA_DIR and, for
     PostgreSQL, KEZEK_BENCH_DATABASE_URL.
     """
     from hub.api.app import create_app
     from hub.domain.roles import Role
-    from hub.services.clock import ManualClock
+    from hub.services.clock import ShiftedClock
     from hub.settings import HubSettings
 
     data_dir = Path(os.environ[ENV_DATA_DIR])
     settings = HubSettings(data_dir=data_dir,
                            database_url=os.environ.get(ENV_DATABASE_URL) or None,
                            center_file=CENTER_FILE)
-    app = create_app(settings, clock=ManualClock(WORKING_TIME))
+    app = create_app(settings, clock=ShiftedClock(WORKING_TIME))
     token = app.state.hub.users.create_token(name="bench", role=Role.ADMINISTRATOR,
                                              actor="bench")
     partial = data_dir / (TOKEN_FILE + ".partial")

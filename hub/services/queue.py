@@ -499,11 +499,12 @@ class QueueService:
         fresh_ids = [t.info.id for t in fresh]
         asked = {a[0].id for a in answers if not isinstance(a, DomainError)
                  and a[0].state in _WAITING}
-        # Most new tickets are regular and for any desk of their zone: everyone
-        # waiting is ahead of them but those who came with them, which is counted
-        # from the back of the queue instead of comparing with each one waiting.
+        # Most new tickets are for any desk of their zone and not booked: everyone
+        # of their class or a lower one is ahead of them but those who came with
+        # them, which is counted from the back of the queue instead of comparing
+        # them with each one waiting.
         arrivals = {t.info.id for t in fresh if t.info.target_desk is None
-                    and service_class(t.info, now) is ServiceClass.REGULAR}
+                    and service_class(t.info, now) is not ServiceClass.BOOKED_DUE}
         before_batch = people_ahead_counts(session, asked - arrivals, now=now,
                                            leaving_out=fresh_ids)
         before_batch |= people_ahead_of_arrivals(

@@ -122,9 +122,11 @@ class TicketRow(Base):
               sqlite_where=text(f"state IN {AT_DESK_STATES_SQL}"),
               postgresql_where=text(f"state IN {AT_DESK_STATES_SQL}")),
         Index("ix_ticket_queue", "service_day", "state", "zone"),
-        # Who arrived in a zone after a ticket: people ahead of a new ticket are
-        # counted from the back of the queue (hub.storage.queue_queries).
-        Index("ix_ticket_arrival", "service_day", "zone", "state", "queued_at"),
+        # Who arrived in a zone after a ticket, and each one's class: people ahead of
+        # a new ticket are counted from the back of the queue, on this index alone
+        # (hub.storage.queue_queries).
+        Index("ix_ticket_arrival", "service_day", "zone", "state", "queued_at",
+              "out_of_turn", "booked_for"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -143,10 +143,13 @@ def people_ahead_counts(session: Session, ticket_ids: Collection[int], *, now: d
 
 
 def _waiting_by_zone_statement() -> Any:
-    """Per zone of `zones`: its waiting tickets of the day, those of `fresh` left out.
-    Counted on the index ix_ticket_queue alone."""
+    """Per zone of `zones`: its waiting tickets of the day and how many of them are
+    called before every regular ticket (booked and due, or out of turn), those of
+    `fresh` left out. Counted on the index ix_ticket_arrival alone."""
     tickets = TicketRow.__table__
-    return (select(tickets.c.zone, func.count())
+    due_before = bindparam("due_before", type_=UtcDateTime())
+    ahead_of_regulars = _class_of(tickets, due_before) < int(ServiceClass.REGULAR)
+    return (select(tickets.c.zone, func.count(), func.count(case((ahead_of_regulars, 1))))
             .where(tickets.c.service_day == bindparam("day", type_=Date()),
                    tickets.c.state.in_(_WAITING),
                    tickets.c.zone.in_(bindparam("zones", expanding=True)),
@@ -155,10 +158,11 @@ def _waiting_by_zone_statement() -> Any:
 
 
 def _people_behind_of_many_statement() -> Any:
-    """For each ticket of `ids`: its id and the number of waiting tickets of its zone
-    that arrived at or after it and are called after it, `fresh` left out. Only
-    those that arrived at or after it are looked at (ix_ticket_arrival): a regular
-    ticket is called after everyone who arrived before it."""
+    """For each ticket of `ids`: its id, zone and class, and the number of waiting
+    tickets of its zone, of its class or a lower one, that arrived at or after it
+    and are called after it, `fresh` left out. Only those that arrived at or after
+    it are looked at (ix_ticket_arrival): of a class ordered by arrival, everyone
+    who came earlier is called earlier."""
     mine = TicketRow.__table__.alias("mine")
     other = TicketRow.__table__.alias("other")
     due_before = bindparam("due_before", type_=UtcDateTime())
@@ -168,11 +172,12 @@ def _people_behind_of_many_statement() -> Any:
                      other.c.state.in_(_WAITING), other.c.queued_at >= mine.c.queued_at,
                      other.c.id != mine.c.id,
                      other.c.id.not_in(bindparam("fresh", expanding=True)),
+                     _class_of(other, due_before) <= klass,
                      not_(_called_before(other, ticket_id=mine.c.id, klass=klass,
                                          first=_first_of(mine, klass),
                                          issued_at=mine.c.issued_at, due_before=due_before)))
               .correlate(mine).scalar_subquery())
-    return select(mine.c.id, mine.c.zone, behind).where(
+    return select(mine.c.id, mine.c.zone, klass, behind).where(
         mine.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -182,22 +187,32 @@ PEOPLE_BEHIND_OF_MANY = _people_behind_of_many_statement()
 
 def people_ahead_of_arrivals(session: Session, day: date, ticket_ids: Collection[int], *,
                              now: datetime, leaving_out: Collection[int] = ()) -> dict[int, int]:
-    """`people_ahead_counts` for regular tickets of `day` that no desk was chosen for
-    (a caller's promise), counted from the back of the queue: everyone waiting in
-    the zone, less those who are called after the ticket. For a ticket that has
-    just arrived that is a count of an index and a look at the few who came with
-    it, where the general statement compares the ticket with the whole queue."""
+    """`people_ahead_counts` for waiting tickets of `day` that no desk was chosen for
+    and that are regular or out of turn, not booked and due (a caller's promise),
+    counted from the back of the queue: everyone waiting in the zone who is of the
+    ticket's class or a lower one, less those of them called after the ticket. For
+    a ticket that has just arrived that is a count on an index and a look at the
+    few who came with it, where the general statement compares the ticket with the
+    whole queue."""
     if not ticket_ids:
         return {}
+    due_before = now + BOOKING_LEAD
     rows = list(session.execute(PEOPLE_BEHIND_OF_MANY, {
-        "ids": list(ticket_ids), "fresh": list(leaving_out), "due_before": now + BOOKING_LEAD}))
-    waiting = {str(zone): int(count) for zone, count in session.execute(WAITING_BY_ZONE, {
-        "day": day, "zones": sorted({str(zone) for _, zone, _ in rows}),
-        "fresh": list(leaving_out)})}
+        "ids": list(ticket_ids), "fresh": list(leaving_out), "due_before": due_before}))
+    waiting = {str(zone): (int(everyone), int(priority)) for zone, everyone, priority
+               in session.execute(WAITING_BY_ZONE, {
+                   "day": day, "zones": sorted({str(row[1]) for row in rows}),
+                   "fresh": list(leaving_out), "due_before": due_before})}
     left_out = set(leaving_out)
-    return {int(ticket_id): waiting.get(zone, 0) - int(behind or 0)
-            - (0 if ticket_id in left_out else 1)
-            for ticket_id, zone, behind in rows}
+    counts: dict[int, int] = {}
+    for ticket_id, zone, klass, behind in rows:
+        everyone, priority = waiting.get(zone, (0, 0))
+        if klass == ServiceClass.BOOKED_DUE:
+            raise ValueError(f"ticket {ticket_id} is booked and due: count it from the front")
+        same_or_lower = everyone if klass == ServiceClass.REGULAR else priority
+        counts[int(ticket_id)] = (same_or_lower - int(behind or 0)
+                                  - (0 if ticket_id in left_out else 1))
+    return counts
 
 
 # Issuing a number ---------------------------------------------------------------

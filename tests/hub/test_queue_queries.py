@@ -71,13 +71,13 @@ def test_people_ahead_in_sql_matches_the_domain(hub: Hub, specs: list[dict]) -> 
                                      leaving_out=left_out)
         kept = [r for r in rows if r.id not in left_out]
         assert counts == {r.id: people_ahead(kept, r, now) for r in waiting}, specs
-        # Counted from the back for the regular tickets any desk may call, whether
-        # left out themselves (a new ticket of the batch) or not.
-        regular = [r for r in waiting if r.target_desk is None
-                   and service_class(r, now) is ServiceClass.REGULAR]
-        from_back = people_ahead_of_arrivals(session, DAY, [r.id for r in regular], now=now,
-                                             leaving_out=left_out)
-        assert from_back == {r.id: people_ahead(kept, r, now) for r in regular}, specs
+        # Counted from the back for the tickets any desk may call that are not booked
+        # and due, whether left out themselves (a new ticket of the batch) or not.
+        by_arrival = [r for r in waiting if r.target_desk is None
+                      and service_class(r, now) is not ServiceClass.BOOKED_DUE]
+        from_back = people_ahead_of_arrivals(session, DAY, [r.id for r in by_arrival],
+                                             now=now, leaving_out=left_out)
+        assert from_back == {r.id: people_ahead(kept, r, now) for r in by_arrival}, specs
 
 
 def test_a_day_of_the_bench_size_is_counted_not_loaded(hub: Hub) -> None:

@@ -15,7 +15,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index('ix_ticket_arrival', 'tickets',
-                    ['service_day', 'zone', 'state', 'queued_at'], unique=False)
+                    ['service_day', 'zone', 'state', 'queued_at', 'out_of_turn',
+                     'booked_for'], unique=False)
 
 
 def downgrade() -> None:
