@@ -4,9 +4,11 @@ batch of tickets at once (see QueueService.issue): one statement for all the
 batch's counters, tickets, audit rows and counts of people ahead.
 
 `people_ahead_count` is the SQL form of `hub.domain.issuing.people_ahead` with
-the order of `hub.domain.ordering.call_key`: a test compares the two on random
-queues, so the rule stays written once in the domain and mirrored here only for
-speed (a count on an index instead of loading and ordering the zone's queue).
+the order of `hub.domain.ordering.call_key`, and `people_ahead_of_arrivals` the
+same count taken from the back of the queue for a new ticket: a test compares
+both with the domain on random queues, so the rule stays written once in the
+domain and mirrored here only for speed (a count on an index instead of loading
+and ordering the zone's queue).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -92,3 +93,18 @@ def test_a_day_of_the_bench_size_is_counted_not_loaded(hub: Hub) -> None:
     assert regular.estimate.people_ahead == 30
     assert veteran.estimate.people_ahead == 1
     assert isinstance(regular.ticket.issued_at, datetime)
+
+
+def test_a_booked_ticket_that_is_due_is_not_counted_from_the_back(hub: Hub) -> None:
+    """Booked tickets are ordered by their time, not their arrival: the shortcut
+    refuses them instead of answering wrong."""
+    now = WORKING_MOMENT
+    with hub.db.write() as session:
+        session.execute(delete(TicketRow))
+        row = TicketRow(service_day=DAY, issued_zone="personal", sequence=1, number=1,
+                        zone="personal", language="kk", needs_escort=False, state="waiting",
+                        booked_for=now, issued_at=now, queued_at=now, updated_at=now,
+                        recalls=0, transfers=0)
+        session.add(row)
+    with hub.db.read() as session, pytest.raises(ValueError, match="booked and due"):
+        people_ahead_of_arrivals(session, DAY, [row.id], now=now)
