@@ -343,12 +343,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "protocol.saved": {"kk": "{number} өтінішінің хаттамасы сақталды ({mark}).",
                        "ru": "Протокол по обращению {number} сохранён ({mark})."},
 }
-MESSAGES.update(RECEPTION_MESSAGES)
-MESSAGES.update(OPERATOR_MESSAGES)
-MESSAGES.update(FLEET_MESSAGES)
-MESSAGES.update(APPEALS_MESSAGES)
-MESSAGES.update(TERMINAL_MESSAGES)
-MESSAGES.update(REPORT_MESSAGES)
+
+
+def _add_messages(*parts: dict[str, dict[str, str]]) -> None:
+    """Each page's messages join the shell's; a key written twice would silently
+    show one page the other's text, so it stops the hub at start instead."""
+    known = set(MESSAGES)
+    for part in parts:
+        twice = sorted(known & part.keys())
+        if twice:
+            raise ValueError(f"console messages defined twice: {', '.join(twice)}")
+        known |= part.keys()
+    for part in parts:
+        MESSAGES.update(part)
+
+
+_add_messages(RECEPTION_MESSAGES, OPERATOR_MESSAGES, FLEET_MESSAGES, APPEALS_MESSAGES,
+              TERMINAL_MESSAGES, REPORT_MESSAGES)
 
 
 def text(key: str) -> Bilingual:

@@ -107,3 +107,15 @@ def test_translate_fills_placeholders() -> None:
         "Сәтсіз әрекеттер тым көп. 5 минуттан кейін қайталап көріңіз.")
     assert translate("ru", "login.limited", minutes=5) == (
         "Слишком много неудачных попыток. Повторите через 5 мин.")
+
+
+def test_a_message_written_twice_stops_the_hub_at_start() -> None:
+    """A page's catalogue may not replace another's text under the same id."""
+    from hub.console import i18n
+
+    taken = next(iter(MESSAGES))
+    with pytest.raises(ValueError, match=f"defined twice: {re.escape(taken)}"):
+        i18n._add_messages({"fresh.key": {"kk": "а", "ru": "а"}},
+                           {taken: {"kk": "басқа", "ru": "другой"}})
+    assert MESSAGES[taken] != {"kk": "басқа", "ru": "другой"}
+    assert "fresh.key" not in MESSAGES  # nothing joins when one part clashes
