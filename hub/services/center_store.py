@@ -37,6 +37,7 @@ from hub.storage.models import (
     CalendarDayRow,
     CenterRow,
     DeskRow,
+    DeskShiftRow,
     OutOfTurnRow,
     PurposeRow,
     TicketRow,
@@ -241,11 +242,25 @@ class CenterStore:
 
     def _refuse_stranding(self, session: Session, before: CenterDocument,
                           after: CenterDocument, snapshot: CenterSnapshot) -> None:
-        """A zone or desk with visitors still in its queue today may not disappear."""
+        """A zone or desk with visitors still in its queue today, or a desk someone
+        is signed in to, may not disappear."""
         removed_zones = {z.code for z in before.zones} - {z.code for z in after.zones}
         removed_desks = {d.code for d in before.desks} - {d.code for d in after.desks}
         if not removed_zones and not removed_desks:
             return
+        staffed = session.execute(select(DeskShiftRow.desk, DeskShiftRow.operator).where(
+            DeskShiftRow.ended_at.is_(None), DeskShiftRow.desk.in_(removed_desks))).first()
+        if staffed is not None:
+            # The operator's page and panel would be left serving a desk that is gone.
+            operator = staffed.operator
+            raise Conflict(f"{operator} is signed in to desk {staffed.desk!r}",
+                           Bilingual(kk=f"Бұл жұмыс орнында қазір {operator} жұмыс істеп отыр; "
+                                        "оператор жұмыс орнынан шыққаннан кейін ғана "
+                                        "жоюға болады",
+                                     ru=f"На этом рабочем месте сейчас работает {operator}; "
+                                        "удалить его можно после выхода оператора "
+                                        "с рабочего места"),
+                           field="desks.code")
         today = snapshot.calendar.service_day(self._clock.now())
         active = [s.value for s in ACTIVE_STATES]
         held = session.execute(select(TicketRow.zone, TicketRow.desk, TicketRow.target_desk)

@@ -168,6 +168,23 @@ def test_a_zone_with_visitors_waiting_cannot_be_removed(client: TestClient) -> N
     assert "посетители" in refused.json()["text"]["ru"]
 
 
+def test_a_desk_someone_is_signed_in_to_cannot_be_removed(client: TestClient, hub: Hub) -> None:
+    """The operator's page and panel would be left serving a desk that is gone."""
+    desk = hub.centers.snapshot().config.desks[-1].code
+    hub.staffing.sign_in(desk, "dana")
+    doc = client.get("/api/v1/center").json()
+    doc["desks"] = [d for d in doc["desks"] if d["code"] != desk]
+    refused = client.put("/api/v1/center", json=doc)
+    assert refused.status_code == 409
+    assert refused.json()["field"] == "desks.code"
+    assert "dana" in refused.json()["text"]["kk"]
+    assert "после выхода оператора" in refused.json()["text"]["ru"]
+    assert desk in {d.code for d in hub.centers.snapshot().config.desks}
+    hub.staffing.sign_out("dana")
+    assert client.put("/api/v1/center", json=doc).status_code == 200
+    assert desk not in {d.code for d in hub.centers.snapshot().config.desks}
+
+
 def test_the_last_administrator_stays(client: TestClient, hub: Hub) -> None:
     for username in ("boss", "deputy"):
         hub.users.create_user(username=username, full_name="Басшы", role=Role.ADMINISTRATOR,
