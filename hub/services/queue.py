@@ -431,7 +431,7 @@ class QueueService:
             if fresh:
                 self._number(session, snap.config, day, fresh, careful=careful)
                 self._store_new(session, fresh, now)
-            return self._answers(session, snap, now, steps, fresh)
+            return self._answers(session, snap, now, day, steps, fresh)
 
     def _number(self, session: Session, config: CenterConfig, day: date,
                 fresh: list[_NewTicket], *, careful: bool) -> None:
@@ -480,7 +480,7 @@ class QueueService:
                                             "source": t.request.source}}
             for t in fresh])
 
-    def _answers(self, session: Session, snap: CenterSnapshot, now: datetime,
+    def _answers(self, session: Session, snap: CenterSnapshot, now: datetime, day: date,
                  steps: list[DomainError | _NewTicket | tuple[Any, int]],
                  fresh: list[_NewTicket]) -> list[IssuedTicket | DomainError]:
         """Each request's answer with its estimate. People ahead are counted as each
@@ -507,9 +507,8 @@ class QueueService:
                     and service_class(t.info, now) is not ServiceClass.BOOKED_DUE}
         before_batch = people_ahead_counts(session, asked - arrivals, now=now,
                                            leaving_out=fresh_ids)
-        before_batch |= people_ahead_of_arrivals(
-            session, snap.calendar.service_day(now), asked & arrivals, now=now,
-            leaving_out=fresh_ids)
+        before_batch |= people_ahead_of_arrivals(session, day, asked & arrivals, now=now,
+                                                 leaving_out=fresh_ids)
         out: list[IssuedTicket | DomainError] = []
         for answer in answers:
             if isinstance(answer, DomainError):
