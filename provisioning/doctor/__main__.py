@@ -1,0 +1,5 @@
+import sys
+
+from provisioning.doctor import main
+
+sys.exit(main())
