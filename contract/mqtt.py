@@ -43,6 +43,9 @@ from pydantic import (
 )
 
 SCHEMA_VERSION: Literal[1] = 1
+# The hub publishes each node's config again this often: a live message with the hub's
+# time for nodes that send nothing (a display) and the config for nodes that missed it.
+HUB_TIME_SECONDS = 60
 # Nothing a node legitimately sends comes near this; a bigger payload is refused unread.
 MAX_PAYLOAD_BYTES = 16 * 1024
 
@@ -229,6 +232,13 @@ class Telemetry(NodeMessage):
     outbox: int = Field(ge=0, description="requests waiting to be answered")
     drivers: dict[Code, Driver] = Field(default_factory=dict, max_length=20)
     cpu_temp_c: float | None = None
+    # The node's own clock minus the hub's, in seconds, as last measured from the hub's
+    # messages (None until one came): a Pi has no real-time clock and a closed LAN may
+    # have no NTP, so the node never trusts its own time for what the hub decides.
+    clock_skew_s: float | None = None
+    # A display node: the share (0..1) of the ticket numbers its zones' ranges can
+    # produce whose spoken pieces are synthesized and cached; None without a voice.
+    voice_warm: float | None = Field(None, ge=0, le=1)
 
 
 class TicketRequest(NodeMessage):
@@ -473,9 +483,24 @@ class Named(BaseModel):
     name: Text
 
 
+class ZoneNumbers(BaseModel):
+    """The ticket numbers a zone hands out, `first`..`last` inclusive, in issuing order
+    (000 §9): what a display node pre-synthesizes, first numbers first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    zone: Code
+    first: int = Field(ge=1)
+    last: int = Field(ge=1)
+
+
 class NodeConfig(Message):
     """Retained on `down/config`: what the hub knows the node needs: the center's
-    names, its purposes, zones and desks, and this node's place among them."""
+    names, its purposes, zones and desks, and this node's place among them.
+
+    Like every message the hub sends, its `at` is the hub's clock when it was made: the
+    node's time for everything the hub decides (see `firmware/common/hub_clock.py`). A
+    retained copy delivered at subscription is old; the hub publishes the config again
+    every `HUB_TIME_SECONDS`, so a live one comes soon."""
 
     center_name: Text
     role: NodeRole | None
@@ -485,6 +510,7 @@ class NodeConfig(Message):
     zone_names: list[Named]
     desks: list[Named]
     out_of_turn: list[Named]
+    number_ranges: list[ZoneNumbers] = Field(default_factory=list, max_length=40)
 
 
 class PrintJob(Message):

@@ -14,6 +14,7 @@ from contract.mqtt import (
     NodeRole,
     Text,
     ZoneCount,
+    ZoneNumbers,
 )
 from hub.domain.center import CenterConfig
 from hub.domain.text import Bilingual
@@ -69,4 +70,7 @@ def node_config(node: NodeInfo, config: CenterConfig) -> NodeConfig:
         purposes=[Named(code=p.code, name=_text(p.name)) for p in config.purposes],
         zone_names=[Named(code=z.code, name=_text(z.name)) for z in config.zones],
         desks=[Named(code=d.code, name=_text(d.label)) for d in config.desks if d.active],
-        out_of_turn=[Named(code=c.code, name=_text(c.name)) for c in config.out_of_turn])
+        out_of_turn=[Named(code=c.code, name=_text(c.name)) for c in config.out_of_turn],
+        number_ranges=[ZoneNumbers(zone=z.code, first=z.number_range.first,
+                                   last=z.number_range.last)
+                       for z in config.zones if z.number_range is not None])

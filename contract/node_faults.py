@@ -1,0 +1,64 @@
+"""What can be wrong with a node in the field, one machine word each, with the line a
+person reads in Kazakh and Russian.
+
+A node reports the word as a driver's `detail` in its status and telemetry; the hub's
+fleet page shows the text; `kezek-node-doctor` prints the same text. One vocabulary, so
+the installer at the Pi and the administrator at the console read the same words.
+Words are machine words (`Code`): lower case, digits and `_`."""
+
+from __future__ import annotations
+
+from contract.mqtt import Text
+
+NODE_FAULTS: dict[str, Text] = {
+    # GPIO -----------------------------------------------------------------------------
+    "pin_factory_native": Text(
+        kk="GPIO gpiozero-ның native драйверімен жұмыс істейді: 6.6+ ядросында және Pi 5-те "
+           "түймелер істемейді (python3-lgpio орнатыңыз)",
+        ru="GPIO работает через native-драйвер gpiozero: на ядре 6.6+ и на Pi 5 кнопки не "
+           "работают (установите python3-lgpio)"),
+    "pin_factory_mock": Text(
+        kk="GPIO жалған (mock): түймелер мен шамдар жұмыс істемейді",
+        ru="GPIO фиктивный (mock): кнопки и лампы не работают"),
+    "pin_factory_failed": Text(
+        kk="GPIO драйвері жүктелмеді", ru="Не загрузился драйвер GPIO"),
+    # Printer --------------------------------------------------------------------------
+    "printer_permission": Text(
+        kk="Қызмет пайдаланушысы принтерді аша алмайды (udev ережесін тексеріңіз)",
+        ru="Пользователь службы не может открыть принтер (проверьте правило udev)"),
+    "printer_missing": Text(
+        kk="Принтер табылмады (USB кабелін тексеріңіз)",
+        ru="Принтер не найден (проверьте кабель USB)"),
+    # Audio ----------------------------------------------------------------------------
+    "audio_device_missing": Text(
+        kk="Дыбыс құрылғысы табылмады", ru="Звуковое устройство не найдено"),
+    "audio_busy": Text(
+        kk="Дыбыс құрылғысын басқа бағдарлама ұстап тұр",
+        ru="Звуковое устройство занято другой программой"),
+    "audio_failed": Text(
+        kk="Дыбыс ойнатылмады", ru="Звук не воспроизводится"),
+    # Voice ----------------------------------------------------------------------------
+    "voice_missing": Text(
+        kk="Дауыс файлы жоқ", ru="Нет файла голоса"),
+    "voice_checksum": Text(
+        kk="Дауыс файлы бүлінген (sha256 сәйкес емес)",
+        ru="Файл голоса повреждён (sha256 не совпадает)"),
+    "voice_too_slow": Text(
+        kk="Жоғары сапалы дауыс бұл құрылғы үшін тым баяу",
+        ru="Голос высокого качества слишком медленный для этого устройства"),
+    "os_32bit": Text(
+        kk="Дауыс үшін 64 биттік жүйе керек (piper-tts пен onnxruntime 32 битте жоқ)",
+        ru="Для голоса нужна 64-битная система (piper-tts и onnxruntime нет для 32 бит)"),
+    # Clock ----------------------------------------------------------------------------
+    "clock_skew": Text(
+        kk="Құрылғы сағаты орталық сервердің уақытынан алшақ: NTP тексеріңіз",
+        ru="Часы устройства расходятся со временем центрального сервера: проверьте NTP"),
+    "clock_unknown": Text(
+        kk="Орталық сервердің уақыты әлі белгісіз",
+        ru="Время центрального сервера ещё не известно"),
+}
+
+
+def fault_text(word: str) -> Text | None:
+    """The text of a known word; None for a word this vocabulary does not have."""
+    return NODE_FAULTS.get(word)
