@@ -1,6 +1,7 @@
 """The desk's hardware through gpiozero: buttons, three lamps and a buzzer, all on one
-pin factory (the Pi's own, or MockFactory for tests and the virtual center); and the
-optional serial display through pyserial."""
+pin factory (the Pi's own, or MockFactory for tests and the virtual center; a factory
+that cannot work is the buttons' driver fault, see firmware/common/gpio_factory.py); and
+the optional serial display through pyserial."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import time
 from collections.abc import Callable
 
 import serial
-from gpiozero import LED, Button, Buzzer, Device
+from gpiozero import LED, Button, Buzzer
 from gpiozero.pins import Factory
 
 from contract.mqtt import ButtonAction, Driver, DriverState
 from firmware.call_button.desk_model import LampMode, Lamps
 from firmware.call_button.settings import CallButtonSettings, SerialDisplaySettings
+from firmware.common.gpio_factory import open_pin_factory
 
 log = logging.getLogger("kezek.call_button.devices")
 
@@ -24,7 +26,8 @@ PressHandler = Callable[[ButtonAction], None]
 
 
 def pin_factory(kind: str) -> Factory | None:
-    """The factory the settings name; None lets gpiozero choose (lgpio on a Pi 5)."""
+    """The factory the settings name; None lets gpiozero choose (GPIOZERO_PIN_FACTORY,
+    lgpio in the node's unit)."""
     if kind == "mock":
         from gpiozero.pins.mock import MockFactory
         return MockFactory()
@@ -36,8 +39,9 @@ class DeskPanel:
 
     def __init__(self, settings: CallButtonSettings, on_press: PressHandler,
                  factory: Factory | None = None) -> None:
-        self.factory = factory if factory is not None else (
-            pin_factory(settings.gpio.pin_factory) or Device.pin_factory)
+        self.pins = open_pin_factory(factory if factory is not None
+                                     else pin_factory(settings.gpio.pin_factory))
+        self.factory = self.pins.factory
         self._on_press = on_press
         buttons = settings.buttons
         self._hold_is_no_show = buttons.no_show is None
@@ -130,7 +134,7 @@ class DeskPanel:
             led.blink(on_time=0.1, off_time=0.1, n=max(1, int(seconds / 0.2)))
 
     def driver(self) -> Driver:
-        return Driver(state=DriverState.OK)
+        return self.pins.driver()
 
     def close(self) -> None:
         for device in [*self.buttons.values(), *self.lamps.values(),

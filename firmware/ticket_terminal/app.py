@@ -25,6 +25,7 @@ from contract.mqtt import (
     PrintReport,
     Reply,
 )
+from firmware.common.gpio_factory import open_pin_factory
 from firmware.common.logs import configure_logging
 from firmware.common.outbox import OutboxRequest
 from firmware.common.runtime import NodeRuntime
@@ -64,12 +65,15 @@ class TicketTerminalApp:
                                    on_config=self._config)
         self.spooler = Spooler(self.printer, self.store, settings.node_id,
                                report=self._report, on_health=self._health)
-        self.lamps = Lamps(settings.lamps, pin_factory)
+        # gpiozero's choice unless one is passed in; one that cannot work is reported.
+        self.pins = open_pin_factory(pin_factory)
+        self.lamps = Lamps(settings.lamps, self.pins.factory)
         # `clock` dates tickets printed from a lease: a test shares the hub's clock.
         self.terminal = TicketTerminal(settings, self.runtime, self.store, self.spooler,
                                        show=self.lamps.show, clock=clock)
         self.buttons = Buttons(settings.buttons, language=self._language,
-                               purpose=self.terminal.press_purpose, pin_factory=pin_factory)
+                               purpose=self.terminal.press_purpose,
+                               pin_factory=self.pins.factory)
         self.scanner = (Scanner(settings.scanner, self.terminal.scan)
                         if settings.scanner is not None else None)
         self._stop = threading.Event()
@@ -80,7 +84,7 @@ class TicketTerminalApp:
         self.terminal.press_language("kk" if language == "kk" else "ru")
 
     def _drivers(self) -> dict[str, Driver]:
-        drivers = {"printer": self.spooler.driver, "buttons": Driver(state=DriverState.OK)}
+        drivers = {"printer": self.spooler.driver, "buttons": self.pins.driver()}
         drivers["scanner"] = Driver(state=DriverState.OK if self.scanner else DriverState.OFF)
         return drivers
 

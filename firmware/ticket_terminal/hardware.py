@@ -1,6 +1,7 @@
-"""Buttons and lamps through gpiozero: the pin factory is gpiozero's own choice
-(GPIOZERO_PIN_FACTORY; lgpio on a Pi 5), or a MockFactory passed in by tests and the
-demonstration. Debouncing is gpiozero's `bounce_time`."""
+"""Buttons and lamps through gpiozero, on the pin factory the application opened
+(firmware/common/gpio_factory.py: gpiozero's own choice, GPIOZERO_PIN_FACTORY=lgpio in
+the node's unit, or a MockFactory passed in by tests and the demonstration). Debouncing
+is gpiozero's `bounce_time`."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from contract.node_faults import NODE_FAULTS
 from provisioning.broker_control import cut_off
 from provisioning.doctor import Level, Options, examine, main, report
 from tests.brokers import free_port
@@ -124,7 +125,7 @@ def test_a_healthy_terminal(center: RunningCenter, tmp_path: Path, hub_url: str,
     assert "[OK] broker: Брокер қолжетімді, TLS сенімді / Брокер доступен, TLS доверенный" in out
     assert "[OK] printer: Принтер дайын / Принтер готов\n    network, TM-T88V, kz1048" in out
     assert "[OK] clock:" in out
-    assert "[НАЗАР / ВНИМАНИЕ] gpio:" in out and "MockFactory" in out
+    assert "[НАЗАР / ВНИМАНИЕ] gpio:" in out and "mock (not a Raspberry Pi)" in out
     assert "Ақаулар: 0 / Неисправностей: 0" in out
 
 
@@ -141,6 +142,20 @@ def test_a_clock_minutes_off_is_a_fault(center: RunningCenter, tmp_path: Path,
     clock = by_check(examine(config, Options(hub_url=hub_url)))["clock"]
     assert clock.level is Level.FAULT and "спешат" in clock.ru
     assert main(["--config", str(config), "--hub-url", hub_url]) == 1
+
+
+def test_mock_gpio_on_a_raspberry_pi_fails_the_doctor(
+        center: RunningCenter, tmp_path: Path, hub_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "model"
+    model.write_bytes(b"Raspberry Pi 5 Model B Rev 1.0\x00")
+    monkeypatch.setattr("firmware.common.gpio_factory.DEVICE_TREE_MODEL", model)
+    config = node_config(center, "desk-window-1", tmp_path, gpio='pin_factory = "mock"')
+    assert main(["--config", str(config), "--hub-url", hub_url]) == 1
+    mock = NODE_FAULTS["pin_factory_mock"]
+    out = capsys.readouterr().out
+    assert f"[АҚАУ / ОШИБКА] gpio: {mock.kk} / {mock.ru}\n    mock (Raspberry Pi)" in out
+    assert "Ақаулар: 1 / Неисправностей: 1" in out
 
 
 def test_broker_faults(center: RunningCenter, tmp_path: Path, hub_url: str) -> None:
