@@ -4,9 +4,15 @@ Newer Raspberry Pi OS images run cloud-init from `user-data`, `network-config` a
 `meta-data` on the boot partition; older ones run `firstrun.sh` from the kernel command
 line (Raspberry Pi Imager's way). Both lay down the same files: the node's settings and
 secrets (mode 0640, readable by the service's group only), the CA certificate, the
-systemd unit and one install script that builds a virtualenv from the Kezek wheel,
-fetches the voices, enables the unit and scrubs the secrets off the boot partition
-(FAT: anyone holding the card can read it).
+systemd unit, a terminal's printer udev rule, and one install script that:
+- stops a display node on a 32-bit OS with a clear line, before apt and pip;
+- installs Debian's python3-lgpio (GPIO roles) and builds a virtualenv that sees it
+  (`--system-site-packages`: PyPI has no lgpio wheel for trixie's Python 3.13);
+- installs the Kezek wheel with only the node's role extra (`kezek[button,doctor]`, …);
+- fetches a display's voices; on a desktop image (PipeWire) runs a display's unit as
+  the desktop user, whose PipeWire session has the sound;
+- enables the unit and scrubs the secrets off the boot partition (FAT: anyone holding
+  the card can read it).
 
 The cloud-config is written as JSON, which is YAML too: no YAML library needed, and
 `cloud-init schema` validates it like any other."""
@@ -18,12 +24,18 @@ import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from contract.mqtt import NodeRole
+from contract.node_faults import NODE_FAULTS
+from firmware.ticket_terminal.launch import ESCPOS_CACHE_ENV, escpos_cache_dir
+from firmware.ticket_terminal.settings import TerminalSettings
+from provisioning import udev
 from provisioning.inventory import NODE_CONFIG_DIR, NODE_CONFIG_FILE, Inventory, NodeEntry
 from provisioning.roles import ROLE_PROGRAM, voice_downloads
 
 SERVICE_USER = "kezek-node"
 SERVICE_NAME = "kezek-node.service"
-UNIT_PATH = PurePosixPath("/etc/systemd/system") / SERVICE_NAME
+UNIT_DIR = PurePosixPath("/etc/systemd/system")
+UNIT_PATH = UNIT_DIR / SERVICE_NAME
 INSTALL_SCRIPT = PurePosixPath("/usr/local/sbin/kezek-install")
 INSTALL_UNIT = "kezek-install.service"
 DOCTOR_DEFAULTS = PurePosixPath("/etc/default/kezek-doctor")
@@ -32,7 +44,24 @@ BUNDLE_DIR = "kezek"  # on the boot partition: the wheel
 # Groups that own the devices a node drives: GPIO, serial ports, USB printers, sound.
 DEVICE_GROUPS = ("gpio", "dialout", "lp", "plugdev", "audio")
 WATCHDOG_SECONDS = 30
-PACKAGES = ("python3-venv", "python3-pip", "alsa-utils")
+PACKAGES = ("python3-venv", "python3-pip")
+# Debian's lgpio, seen by the venv: the pin factory that works on kernel 6.6+ and a Pi 5.
+ROLE_PACKAGES: dict[NodeRole, tuple[str, ...]] = {
+    NodeRole.CALL_BUTTON: ("python3-lgpio",),
+    NodeRole.TICKET_TERMINAL: ("python3-lgpio",),
+    NodeRole.DISPLAY: ("alsa-utils",),
+}
+# The pyproject extra each role installs: a call-button box gets no numpy or piper-tts.
+ROLE_EXTRA: dict[NodeRole, str] = {
+    NodeRole.CALL_BUTTON: "button",
+    NodeRole.TICKET_TERMINAL: "terminal",
+    NodeRole.DISPLAY: "display",
+}
+GPIO_ROLES = (NodeRole.CALL_BUTTON, NodeRole.TICKET_TERMINAL)
+PIN_FACTORY = "lgpio"
+# Debian architectures (and `uname -m` names) a display node installs on.
+SIXTY_FOUR_BIT = ("arm64", "aarch64", "amd64", "x86_64")
+DESKTOP_AUDIO_DROPIN = UNIT_DIR / f"{SERVICE_NAME}.d" / "desktop-audio.conf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +70,20 @@ class NodeFile:
     content: str
     mode: str  # octal, as cloud-init wants it
     owner: str = "root:root"
+
+
+def packages(node: NodeEntry) -> tuple[str, ...]:
+    return (*PACKAGES, *ROLE_PACKAGES[node.role])
+
+
+def unit_environment(node: NodeEntry) -> list[str]:
+    environment = [f"KEZEK_NODE_CONFIG={NODE_CONFIG_FILE}"]
+    if node.role in GPIO_ROLES:
+        environment.append(f"GPIOZERO_PIN_FACTORY={PIN_FACTORY}")
+    if isinstance(node.settings, TerminalSettings):
+        # escpos's parsed capabilities survive restarts (firmware/ticket_terminal/launch.py).
+        environment.append(f"{ESCPOS_CACHE_ENV}={escpos_cache_dir(node.settings.data_dir)}")
+    return environment
 
 
 def systemd_unit(node: NodeEntry) -> str:
@@ -56,7 +99,7 @@ def systemd_unit(node: NodeEntry) -> str:
         "[Service]",
         "Type=notify",
         "NotifyAccess=main",
-        f"Environment=KEZEK_NODE_CONFIG={NODE_CONFIG_FILE}",
+        *(f"Environment={assignment}" for assignment in unit_environment(node)),
         f"ExecStart={VENV}/bin/{program}",
         f"User={SERVICE_USER}",
         f"Group={SERVICE_USER}",
@@ -97,16 +140,96 @@ def install_unit() -> str:
     ])
 
 
+def _section(name: str, lines: list[str]) -> list[str]:
+    """A part of the install script between markers, so a test can run it alone."""
+    return [f"# kezek-section: {name}", *lines, f"# kezek-section-end: {name}"]
+
+
+def _say(word_or_lines: str | tuple[str, str]) -> str:
+    """A shell line printing a message in Kazakh and Russian to stderr (the journal)."""
+    if isinstance(word_or_lines, str):
+        text = NODE_FAULTS[word_or_lines]
+        kk, ru = text.kk, text.ru
+    else:
+        kk, ru = word_or_lines
+    return f"printf 'Kezek: %s\\n' {shlex.quote(kk)} {shlex.quote(ru)} >&2"
+
+
+def sixty_four_bit_check() -> list[str]:
+    """piper-tts and onnxruntime have no 32-bit ARM builds at all: a display node on a
+    32-bit OS stops here, saying so, not in a pip traceback. Debian's architecture is
+    what pip installs for (a Pi 4 with a 32-bit OS runs a 64-bit kernel: `uname -m`
+    says aarch64 there); `uname -m` where dpkg is missing."""
+    return _section("64-bit", [
+        "kezek_arch=$(dpkg --print-architecture 2>/dev/null || uname -m)",
+        'case "$kezek_arch" in',
+        f"  {'|'.join(SIXTY_FOUR_BIT)}) ;;",
+        "  *)",
+        "    " + _say("os_32bit"),
+        "    " + _say(("Raspberry Pi OS (64-bit) орнатыңыз",
+                       "Установите Raspberry Pi OS (64-bit)")),
+        '    echo "Kezek: $kezek_arch" >&2',
+        "    exit 1 ;;",
+        "esac",
+    ])
+
+
+def desktop_audio(node: NodeEntry) -> list[str]:
+    """On a desktop image PipeWire owns the sound, in its user's session; a system user
+    has none, so a display node's unit runs as the desktop (kiosk) user, in the node's
+    group (the settings in /etc/kezek), with that user's runtime directory and lingering
+    (its session, and PipeWire, run from boot without a login). On Lite images (no
+    PipeWire) nothing changes: the system user kezek-node in group audio plays on ALSA."""
+    user = shlex.quote(node.desktop_user or "")
+    dropin = DESKTOP_AUDIO_DROPIN
+    return _section("desktop-audio", [
+        "if command -v pipewire >/dev/null 2>&1; then",
+        f"  kezek_user={user}",
+        '  [ -n "$kezek_user" ] || kezek_user=$(getent passwd 1000 | cut -d: -f1)',
+        '  if [ -n "$kezek_user" ] && kezek_uid=$(id -u "$kezek_user" 2>/dev/null); then',
+        f'    usermod -aG {SERVICE_USER} "$kezek_user"',
+        f"    install -d -m 0755 {dropin.parent}",
+        f"    cat > {dropin} <<KEZEK_DROPIN_END",
+        "# Generated by kezek-install: the sound is in the desktop user's PipeWire session.",
+        "[Unit]",
+        "Wants=user@${kezek_uid}.service",
+        "After=user@${kezek_uid}.service",
+        "",
+        "[Service]",
+        "User=${kezek_user}",
+        "Environment=XDG_RUNTIME_DIR=/run/user/${kezek_uid}",
+        "# PipeWire's socket is in /run/user/<uid>, which ProtectHome=true hides.",
+        "ProtectHome=no",
+        "KEZEK_DROPIN_END",
+        '    loginctl enable-linger "$kezek_user"',
+        "  else",
+        "    " + _say(("Жұмыс үстелінің пайдаланушысы табылмады: дыбыс kezek-node атынан "
+                       "ALSA арқылы ойнатылады",
+                       "Пользователь рабочего стола не найден: звук играет от имени "
+                       "kezek-node через ALSA")),
+        "  fi",
+        "fi",
+    ])
+
+
 def install_script(node: NodeEntry, wheel: str) -> str:
+    extras = f"{ROLE_EXTRA[node.role]},doctor"
     lines = [
         "#!/bin/sh",
         f"# Install Kezek on node {node.node_id}: generated by kezek-provision.",
         "set -eu",
         f'BOOT=/boot/firmware; [ -d "$BOOT/{BUNDLE_DIR}" ] || BOOT=/boot',
+    ]
+    if node.role is NodeRole.DISPLAY:
+        lines += sixty_four_bit_check()
+    lines += [
         "export DEBIAN_FRONTEND=noninteractive",
-        f"apt-get update && apt-get install -y --no-install-recommends {' '.join(PACKAGES)}",
-        f"python3 -m venv {VENV}",
-        f'{VENV}/bin/pip install "$BOOT/{BUNDLE_DIR}/{shlex.quote(wheel)}[node,provisioning]"',
+        # Two commands: `set -e` does not stop on the left side of `&&`.
+        "apt-get update",
+        f"apt-get install -y --no-install-recommends {' '.join(packages(node))}",
+        "# System site packages: Debian's python3-lgpio (PyPI has no lgpio for Python 3.13).",
+        f"python3 -m venv --system-site-packages {VENV}",
+        f'{VENV}/bin/pip install "$BOOT/{BUNDLE_DIR}/{shlex.quote(wheel)}[{extras}]"',
     ]
     for directory, names in voice_downloads(node.settings).items():
         folder = shlex.quote(str(directory))
@@ -116,6 +239,11 @@ def install_script(node: NodeEntry, wheel: str) -> str:
             f"{' '.join(shlex.quote(name) for name in names)}",
             f"chown -R {SERVICE_USER}:{SERVICE_USER} {folder}",
         ]
+    if node.role is NodeRole.TICKET_TERMINAL:
+        lines += ["# The printer rule: a printer plugged in already gets its group now.",
+                  f"{udev.RELOAD_COMMAND} || true"]
+    if node.role is NodeRole.DISPLAY:
+        lines += desktop_audio(node)
     lines += [
         "systemctl daemon-reload",
         f"systemctl enable --now {SERVICE_NAME}",
@@ -129,6 +257,13 @@ def install_script(node: NodeEntry, wheel: str) -> str:
     return "\n".join(lines)
 
 
+def doctor_defaults(inventory: Inventory, node: NodeEntry) -> str:
+    lines = [f"KEZEK_DOCTOR_HUB_URL={inventory.hub.url}"]
+    if node.role in GPIO_ROLES:
+        lines.append(f"GPIOZERO_PIN_FACTORY={PIN_FACTORY}")  # as the unit: see doctor/gpio.py
+    return "\n".join(lines) + "\n"
+
+
 def node_files(inventory: Inventory, node: NodeEntry, settings_toml: str, ca_pem: str,
                client_cert: tuple[str, str] | None, wheel: str) -> list[NodeFile]:
     group = f"root:{SERVICE_USER}"
@@ -138,12 +273,28 @@ def node_files(inventory: Inventory, node: NodeEntry, settings_toml: str, ca_pem
         NodeFile(UNIT_PATH, systemd_unit(node), "0644"),
         NodeFile(PurePosixPath("/etc/systemd/system") / INSTALL_UNIT, install_unit(), "0644"),
         NodeFile(INSTALL_SCRIPT, install_script(node, wheel), "0755"),
-        NodeFile(DOCTOR_DEFAULTS, f"KEZEK_DOCTOR_HUB_URL={inventory.hub.url}\n", "0644"),
+        NodeFile(DOCTOR_DEFAULTS, doctor_defaults(inventory, node), "0644"),
     ]
+    if isinstance(node.settings, TerminalSettings):
+        files.append(NodeFile(udev.RULES_PATH, udev.printer_rules(printer_ids(inventory, node)),
+                              "0644"))
     if client_cert is not None:
         files += [NodeFile(NODE_CONFIG_DIR / "node.crt", client_cert[0], "0644"),
                   NodeFile(NODE_CONFIG_DIR / "node.key", client_cert[1], "0640", group)]
     return files
+
+
+def printer_ids(inventory: Inventory, node: NodeEntry) -> list[udev.UsbPrinterId]:
+    """The USB printers a terminal's rule names besides the known ones: its own and the
+    inventory's [printers] usb_ids."""
+    ids = [udev.UsbPrinterId.parse(text, "inventory [printers] usb_ids")
+           for text in inventory.printers.usb_ids]
+    if isinstance(node.settings, TerminalSettings):
+        printer = node.settings.printer
+        if printer.kind == "usb" and printer.usb_vendor is not None:
+            ids.insert(0, udev.UsbPrinterId(printer.usb_vendor, printer.usb_product,
+                                            f"node {node.node_id} [printer]"))
+    return ids
 
 
 def _admin_user(inventory: Inventory) -> dict[str, object]:
@@ -172,7 +323,7 @@ def user_data(inventory: Inventory, node: NodeEntry, files: list[NodeFile]) -> s
                    "lock_passwd": True, "groups": list(DEVICE_GROUPS)}],
         "ssh_pwauth": False,
         "package_update": True,
-        "packages": list(PACKAGES),
+        "packages": list(packages(node)),
         # Deferred to the final stage: the owners (kezek-node) exist by then.
         "write_files": [{"path": str(f.path), "content": f.content, "permissions": f.mode,
                          "owner": f.owner, "defer": True} for f in files],

@@ -1,16 +1,16 @@
-"""The inventory of a center: one TOML file naming the broker, the hub, the network and
-every node, each written in its application's own sections (a terminal's [buttons],
-[lamps] and [printer], a display's [[boards]], [tv] and [voice], a call button's
-[buttons], [lamps], [buzzer] and [gpio]). Each node is validated by the settings class
-its application loads (`ROLE_SETTINGS`), and against the center's own configuration
-(every desk and zone it names exists, its voices can be downloaded). Every problem is
-reported, each naming the node and the field."""
+"""The inventory of a center: one TOML file naming the broker, the hub, the network, the
+USB printers the terminals may open, and every node, each written in its application's
+own sections (a terminal's [buttons], [lamps] and [printer], a display's [[boards]],
+[tv] and [voice], a call button's [buttons], [lamps], [buzzer] and [gpio]). Each node
+is validated by the settings class its application loads (`ROLE_SETTINGS`), and against
+the center's own configuration (every desk and zone it names exists, its voices can be
+downloaded). Every problem is reported, each naming the node and the field."""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
@@ -34,6 +34,9 @@ NODE_CA_FILE = NODE_CONFIG_DIR / "ca.crt"
 NODE_DATA_DIR = PurePosixPath("/var/lib/kezek-node")
 # Keys provisioning sets itself: an inventory that sets them would be overwritten.
 PROVISIONED_KEYS = ("node_id", "center", "broker_url", "username", "password", "ca_file")
+# Keys of a node entry that are not its application's settings.
+ENTRY_KEYS = ("id", "hostname", "desktop_user")
+UNIX_USER = r"^[a-z_][a-z0-9_-]{0,31}$"
 Hostname = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]"
                                         r"([a-z0-9-]{0,61}[a-z0-9])?)*$")]
 
@@ -81,10 +84,18 @@ class NetworkSection(Strict):
     ntp_servers: list[Hostname] = Field(default_factory=lambda: ["pool.ntp.org"],
                                         min_length=1)
     wifi: Wifi | None = None
-    admin_user: str = Field("kezek", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
+    admin_user: str = Field("kezek", pattern=UNIX_USER,
                             description="login account created on each Pi")
     ssh_keys: list[str] = Field(default_factory=list,
                                 description="public keys allowed to log in as admin_user")
+
+
+class PrintersSection(Strict):
+    usb_ids: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{4}(:[0-9a-fA-F]{4})?$")]] = \
+        Field(default_factory=list,
+              description="USB receipt printers the terminals' service may open besides "
+                          "the known ones (provisioning/udev.py): vendor or vendor:product "
+                          "in hexadecimal as lsusb shows them, e.g. 0dd4 or 0483:5743")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +103,9 @@ class NodeEntry:
     hostname: str
     settings: NodeSettings  # validated with the role's class; password not yet set
     config: dict[str, Any]  # the node's settings as written in the inventory
+    # A display on a desktop image plays through PipeWire as this user (the kiosk's);
+    # None: the install script takes the user with uid 1000.
+    desktop_user: str | None = None
 
     @property
     def node_id(self) -> str:
@@ -110,6 +124,7 @@ class Inventory:
     hub: HubSection
     network: NetworkSection
     nodes: tuple[NodeEntry, ...]
+    printers: PrintersSection = field(default_factory=PrintersSection)
 
     @property
     def broker_url(self) -> str:
@@ -146,11 +161,12 @@ def load_inventory(path: Path) -> Inventory:
 
 def parse_inventory(data: dict[str, Any], source: Path) -> Inventory:
     problems: list[str] = []
-    unknown = set(data) - {"center", "broker", "hub", "network", "nodes"}
+    unknown = set(data) - {"center", "broker", "hub", "network", "printers", "nodes"}
     problems += [f"{key}: unknown section" for key in sorted(unknown)]
     sections: dict[str, Any] = {}
     for name, model in (("center", CenterSection), ("broker", BrokerSection),
-                        ("hub", HubSection), ("network", NetworkSection)):
+                        ("hub", HubSection), ("network", NetworkSection),
+                        ("printers", PrintersSection)):
         try:
             sections[name] = model.model_validate(data.get(name, {}))
         except ValidationError as error:
@@ -169,7 +185,8 @@ def parse_inventory(data: dict[str, Any], source: Path) -> Inventory:
     if problems:
         raise InventoryError(str(source), problems)
     return Inventory(source=source, center=center, broker=broker, hub=hub,
-                     network=sections["network"], nodes=tuple(nodes))
+                     network=sections["network"], nodes=tuple(nodes),
+                     printers=sections["printers"])
 
 
 def _center_places(center: CenterSection, source: Path) -> tuple[set[str], set[str]]:
@@ -212,7 +229,7 @@ def _nodes(raw_nodes: list[Any], center: CenterSection, broker: BrokerSection,
         if node_id == hub.user:
             problems.append(f"{label} id: is the hub's broker user")
             continue
-        config = {key: value for key, value in raw.items() if key not in ("id", "hostname")}
+        config = {key: value for key, value in raw.items() if key not in ENTRY_KEYS}
         given = [key for key in PROVISIONED_KEYS if key in config]
         if given:
             problems.append(f"{label} {', '.join(given)}: set by provisioning, remove it")
@@ -244,7 +261,18 @@ def _nodes(raw_nodes: list[Any], center: CenterSection, broker: BrokerSection,
             problems.append(f"{label} hostname: {hostname!r} is also node "
                             f"{hostnames[hostname]!r}")
         hostnames[hostname] = node_id
-        entries.append(NodeEntry(hostname=hostname, settings=settings, config=config))
+        desktop_user = raw.get("desktop_user")
+        if desktop_user is not None:
+            if not isinstance(desktop_user, str) or re.fullmatch(UNIX_USER, desktop_user) \
+                    is None:
+                problems.append(f"{label} desktop_user: {desktop_user!r} is not a user name")
+                continue
+            if settings.role is not NodeRole.DISPLAY:
+                problems.append(f"{label} desktop_user: only a display node plays sound "
+                                "as the desktop's user")
+                continue
+        entries.append(NodeEntry(hostname=hostname, settings=settings, config=config,
+                                 desktop_user=desktop_user))
     return entries
 
 

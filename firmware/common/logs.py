@@ -51,12 +51,21 @@ class _KezekHandler(logging.StreamHandler[IO[str]]):
     """Marks the handler this module installed, so configuring twice replaces it."""
 
 
+def _installed_by_basic_config(handler: logging.Handler) -> bool:
+    """The handler `logging.basicConfig()` puts on the root logger: python-escpos calls it
+    when imported, and left in place it writes every record a second time, as
+    `INFO:name:message` beside the JSON line."""
+    return type(handler) is logging.StreamHandler and \
+        getattr(handler.formatter, "_fmt", None) == logging.BASIC_FORMAT
+
+
 def configure_logging(node_id: str, level: int | str = logging.INFO,
                       stream: IO[str] | None = None) -> logging.Handler:
-    """Send every log record of the process as JSON lines to `stream` (stderr by default)."""
+    """Send every log record of the process as JSON lines to `stream` (stderr by default),
+    once: a handler a library installed with `logging.basicConfig()` is removed."""
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if isinstance(handler, _KezekHandler):
+        if isinstance(handler, _KezekHandler) or _installed_by_basic_config(handler):
             root.removeHandler(handler)
     handler = _KezekHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonLinesFormatter(node_id))

@@ -1,17 +1,16 @@
-"""`kezek-ticket-terminal`: the ticket terminal node. One place wires the settings, the
-node runtime, the printer and its spooler, the buttons, lamps and the scanner to the
-terminal's behaviour."""
+"""The ticket terminal node: one place wires the settings, the node runtime, the printer
+and its spooler, the buttons, lamps and the scanner to the terminal's behaviour. The
+program `kezek-ticket-terminal` starts in firmware/ticket_terminal/launch.py (`main`,
+also here), which prepares escpos's cache before this module imports escpos."""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from escpos.escpos import Escpos
 from gpiozero.pins import Factory
@@ -29,8 +28,8 @@ from firmware.common.gpio_factory import open_pin_factory
 from firmware.common.logs import configure_logging
 from firmware.common.outbox import OutboxRequest
 from firmware.common.runtime import NodeRuntime
-from firmware.common.settings import NodeSettingsError, load_node_settings
 from firmware.ticket_terminal.hardware import Buttons, Lamps
+from firmware.ticket_terminal.launch import main
 from firmware.ticket_terminal.printer import (
     Health,
     PrinterSettingsError,
@@ -140,15 +139,12 @@ class TicketTerminalApp:
         self.store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kezek-ticket-terminal", description=__doc__)
-    parser.add_argument("--config", type=Path, default=None,
-                        help="TOML settings (default: $KEZEK_NODE_CONFIG)")
-    args = parser.parse_args(argv)
+def run(settings: TerminalSettings) -> int:
+    """Run the terminal until SIGINT or SIGTERM; `kezek-ticket-terminal` is
+    firmware/ticket_terminal/launch.py, which reads the settings first."""
     try:
-        settings = load_node_settings(TerminalSettings, args.config)
         app = TicketTerminalApp(settings)
-    except (NodeSettingsError, PrinterSettingsError) as error:
+    except PrinterSettingsError as error:
         print(error, file=sys.stderr)
         return 2
     configure_logging(settings.node_id)
@@ -159,3 +155,6 @@ def main(argv: list[str] | None = None) -> int:
     stopping.wait()
     app.stop()
     return 0
+
+
+__all__ = ["TicketTerminalApp", "main", "run"]

@@ -48,3 +48,18 @@ def test_json_lines_with_node_and_extra_fields() -> None:
     assert "pension" not in stream.getvalue()
     assert first["time"].endswith("+00:00")
     assert "RuntimeError: boom" in lines[1]["exception"]
+
+
+@pytest.mark.usefixtures("restore_root_logger")
+def test_a_library_calling_basic_config_does_not_double_every_line() -> None:
+    """python-escpos calls logging.basicConfig() when imported: one line, as JSON."""
+    root = logging.getLogger()
+    root.handlers[:] = []
+    logging.basicConfig()
+    assert len(root.handlers) == 1
+    stream = io.StringIO()
+    configure_logging("terminal-1", stream=stream)
+    logging.getLogger("kezek.test").warning("printer offline")
+    assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == [
+        "printer offline"]
+    assert len(root.handlers) == 1

@@ -81,17 +81,18 @@ def test_the_boot_bundle(tmp_path: Path) -> None:
     node_file = files["/etc/kezek/node.toml"]
     assert node_file["content"] == (root / "nodes" / "desk-window-1" / "node.toml").read_text()
     assert (node_file["permissions"], node_file["owner"]) == ("0640", "root:kezek-node")
-    unit = configparser.ConfigParser(interpolation=None)
+    # Environment= repeats: the last one read is the pin factory.
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
     unit.read_string(files["/etc/systemd/system/kezek-node.service"]["content"])
     service = unit["Service"]
     assert service["Type"] == "notify"
     assert int(service["WatchdogSec"]) > 0
     assert service["Restart"] == "always"
     assert service["ExecStart"] == "/opt/kezek/bin/kezek-call-button"
-    assert service["Environment"] == "KEZEK_NODE_CONFIG=/etc/kezek/node.toml"
+    assert service["Environment"] == "GPIOZERO_PIN_FACTORY=lgpio"
     assert config["runcmd"] == [["/usr/local/sbin/kezek-install"]]
     script = files["/usr/local/sbin/kezek-install"]["content"]
-    assert "kezek/kezek-0.1.0-py3-none-any.whl[node,provisioning]" in script
+    assert "kezek/kezek-0.1.0-py3-none-any.whl[button,doctor]" in script
     assert "systemctl enable --now kezek-node.service" in script
     assert (boot / "kezek" / "kezek-0.1.0-py3-none-any.whl").read_bytes() == b"PK fake wheel"
     assert "instance-id: kezek-desk-window-1-" in (boot / "meta-data").read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -140,13 +141,18 @@ def test_the_display_node_is_built_from_its_generated_file(generated: GeneratedC
 # Under the systemd unit --------------------------------------------------------------
 
 
-def unit_of(generated: GeneratedCenter, node_id: str) -> configparser.SectionProxy:
+def unit_of(generated: GeneratedCenter, node_id: str) -> tuple[configparser.SectionProxy,
+                                                                  dict[str, str]]:
+    """The unit's [Service] section, and its environment (Environment= repeats)."""
     user_data = (generated.node_dir(node_id) / "boot" / "user-data").read_text()
     files = {entry["path"]: entry["content"]
              for entry in json.loads(user_data.split("\n", 1)[1])["write_files"]}
-    unit = configparser.ConfigParser(interpolation=None)
-    unit.read_string(files["/etc/systemd/system/kezek-node.service"])
-    return unit["Service"]
+    text = files["/etc/systemd/system/kezek-node.service"]
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.read_string(text)
+    environment = dict(line.removeprefix("Environment=").split("=", 1)
+                       for line in text.splitlines() if line.startswith("Environment="))
+    return unit["Service"], environment
 
 
 def entry_point(program: str) -> str:
@@ -192,14 +198,16 @@ def test_each_role_runs_under_its_unit(generated: GeneratedCenter, tmp_path: Pat
                                        node_id: str) -> None:
     receiver, path = notify_socket
     node = load_inventory(EXAMPLE).node(node_id)
-    service = unit_of(generated, node_id)
+    service, unit_env = unit_of(generated, node_id)
     assert service["Type"] == "notify" and service["NotifyAccess"] == "main"
-    variable, config = service["Environment"].split("=", 1)
-    assert (variable, config) == ("KEZEK_NODE_CONFIG", str(NODE_CONFIG_FILE))
+    variable, config = "KEZEK_NODE_CONFIG", unit_env["KEZEK_NODE_CONFIG"]
+    assert config == str(NODE_CONFIG_FILE)
     program = Path(service["ExecStart"]).name
     module, function = entry_point(program).split(":")
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("KEZEK_", "GPIOZERO_"))}
+           if not key.startswith(("KEZEK_", "GPIOZERO_", "ESCPOS_"))} | unit_env
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in unit_env:  # the node's state directory here
+        env["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(tmp_path / "data" / "escpos")
     env |= {variable: str(generated.node_dir(node_id) / "node.toml"),
             "KEZEK_NODE_CA_FILE": str(generated.root / "ca" / "ca.crt"),
             "KEZEK_NODE_DATA_DIR": str(tmp_path / "data"),
@@ -222,6 +230,12 @@ def test_each_role_runs_under_its_unit(generated: GeneratedCenter, tmp_path: Pat
             process.kill()
             process.communicate()
     assert process.returncode == 0, output
+    # Each log line once, as JSON: no library's logging.basicConfig() copy beside it.
+    assert not re.findall(r"^(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):", output, re.MULTILINE), \
+        output
+    assert '"level": ' in output
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in unit_env:
+        assert list((tmp_path / "data" / "escpos").glob("*.capabilities.pickle"))
     # The first watchdog ping may come just before READY=1: systemd takes it either way.
     assert "WATCHDOG=1" in seen
     assert seen.index("READY=1") < seen.index("STOPPING=1")
