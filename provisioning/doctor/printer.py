@@ -1,20 +1,40 @@
-"""The ticket terminal's printer, opened as the node's service would."""
+"""The ticket terminal's printer, opened as the node's service opens it: run as root, the
+doctor opens a USB, serial or device-file printer in a child process that has become the
+service user (kezek-node, with its groups), so a printer only root may open is reported
+as such (`printer_permission`: the udev rule is missing or does not name it), not as
+ready. A printer that is not there is `printer_missing`. Then its status: online, paper.
+
+The child is forked, not started anew: the doctor's interpreter may live where the
+service user cannot read (a developer's home), and the child needs nothing imported."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import json
+import os
+import pwd
+import select
+import signal
+import time
+from pathlib import Path
 from typing import Any
 
-from firmware.ticket_terminal.settings import TerminalSettings
+from contract.node_faults import NODE_FAULTS
+from firmware.ticket_terminal.settings import PrinterSection, TerminalSettings
 from provisioning.doctor.findings import Finding, Options, fault, ok, warning
+from provisioning.firstboot import SERVICE_USER
+
+# Kinds whose device the service user must be allowed to open.
+DEVICE_KINDS = ("usb", "serial", "file")
+Probe = dict[str, str]  # outcome, detail
 
 
-def check_printer(settings: TerminalSettings, options: Options) -> Finding:
+def check_printer(settings: TerminalSettings, options: Options, *,
+                  service_user: str = SERVICE_USER) -> Finding:
     # Imported here: escpos (and Pillow) are the terminal's; other nodes need not load them.
     from firmware.ticket_terminal.printer import PrinterSettingsError, resolve_text_mode
-
-    # Imported by name: escpos ships no type information.
-    escpos_printer = importlib.import_module("escpos.printer")
 
     config = settings.printer
     try:
@@ -26,6 +46,99 @@ def check_printer(settings: TerminalSettings, options: Options) -> Finding:
     if config.kind == "dummy":
         return warning("printer", "Принтер жалған (dummy): ештеңе басылмайды",
                        "Принтер фиктивный (dummy): ничего не печатается", detail)
+    found = probe_as(service_user, config, options.timeout)
+    detail = f"{detail}, {found['as']}"
+    if found["detail"]:
+        detail += f": {found['detail']}"
+    return _finding(found["outcome"], detail)
+
+
+def _finding(outcome: str, detail: str) -> Finding:
+    if outcome in ("printer_permission", "printer_missing"):
+        text = NODE_FAULTS[outcome]
+        return fault("printer", text.kk, text.ru, detail)
+    if outcome == "file":
+        # A device file is written to only: opening it is all there is to check.
+        return ok("printer", "Принтер файлы ашылды (күйі оқылмайды)",
+                  "Файл принтера открыт (состояние не читается)", detail)
+    if outcome == "offline":
+        return fault("printer", "Принтер желіде емес (қақпағы ашық па?)",
+                     "Принтер не в сети (открыта крышка?)", detail)
+    if outcome == "paper_out":
+        return fault("printer", "Принтерде қағаз жоқ", "В принтере нет бумаги", detail)
+    if outcome == "paper_low":
+        return warning("printer", "Принтерде қағаз таусылып барады",
+                       "В принтере заканчивается бумага", detail)
+    if outcome == "ready":
+        return ok("printer", "Принтер дайын", "Принтер готов", detail)
+    return fault("printer", "Принтерге қосылу мүмкін емес", "Нет связи с принтером", detail)
+
+
+def probe_as(user: str, config: PrinterSection, timeout: float) -> dict[str, str]:
+    """The probe's outcome, as `user` when this process is root and the printer is a
+    device; otherwise as this process. Adds `as`: whom it ran as."""
+    if os.geteuid() != 0 or config.kind not in DEVICE_KINDS:
+        return probe(config, timeout) | {"as": f"as uid {os.geteuid()}"}
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        return probe(config, timeout) | {"as": f"as root: no user {user}"}
+    groups = os.getgrouplist(user, account.pw_gid)
+    return _in_child(account.pw_uid, account.pw_gid, groups, config, timeout) | {
+        "as": f"as {user}"}
+
+
+def _in_child(uid: int, gid: int, groups: list[int], config: PrinterSection,
+              timeout: float) -> Probe:
+    # Loaded before the fork: the child imports nothing (another thread could hold the
+    # import lock at that moment).
+    importlib.import_module("escpos.printer")
+    with contextlib.suppress(ImportError):
+        importlib.import_module("usb.backend.libusb1")
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: become the service user, probe, report, leave
+        try:
+            os.close(reader)
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+            result = probe(config, timeout)
+        except BaseException as error:
+            result = {"outcome": "error", "detail": f"{type(error).__name__}: {error}"}
+        try:
+            os.write(writer, json.dumps(result).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    deadline = time.monotonic() + 4 * timeout + 10
+    data = b""
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([reader], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                return {"outcome": "error", "detail": "no answer in time"}
+            chunk = os.read(reader, 65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(reader)
+        os.waitpid(pid, 0)
+    try:
+        answer: Probe = json.loads(data)
+    except ValueError:
+        return {"outcome": "error", "detail": "the check ended without an answer"}
+    return answer
+
+
+def probe(config: PrinterSection, timeout: float) -> Probe:
+    """Open the printer and read its state: outcome `ready`, `file`, `offline`,
+    `paper_out`, `paper_low`, `printer_permission`, `printer_missing` or `error`."""
+    escpos_printer = importlib.import_module("escpos.printer")  # no type information
+    if config.kind == "file" and config.file is not None and not Path(config.file).exists():
+        return {"outcome": "printer_missing", "detail": f"{config.file} does not exist"}
     try:
         device: Any
         if config.kind == "usb":
@@ -34,31 +147,49 @@ def check_printer(settings: TerminalSettings, options: Options) -> Finding:
         elif config.kind == "serial":
             device = escpos_printer.Serial(config.serial_device,
                                            baudrate=config.serial_baudrate,
-                                           timeout=options.timeout, profile=config.profile)
+                                           timeout=timeout, profile=config.profile)
         elif config.kind == "network":
             device = escpos_printer.Network(config.host, config.port,
-                                            timeout=options.timeout, profile=config.profile)
+                                            timeout=timeout, profile=config.profile)
         else:
             device = escpos_printer.File(str(config.file), profile=config.profile)
         device.open()
         try:
             if config.kind == "file":
-                # A device file is written to only: opening it is all there is to check.
-                return ok("printer", "Принтер файлы ашылды (күйі оқылмайды)",
-                          "Файл принтера открыт (состояние не читается)", detail)
+                return {"outcome": "file", "detail": ""}
             online = device.is_online()
             paper = device.paper_status() if online else None
         finally:
             device.close()
     except Exception as error:  # escpos raises its own and the transports' errors
-        return fault("printer", "Принтерге қосылу мүмкін емес",
-                     "Нет связи с принтером", f"{detail}: {error}")
+        outcome = "error" if config.kind == "network" else open_failure(error)
+        return {"outcome": outcome, "detail": str(error).replace("\n", " ")}
     if not online:
-        return fault("printer", "Принтер желіде емес (қақпағы ашық па?)",
-                     "Принтер не в сети (открыта крышка?)", detail)
-    if paper == 0:
-        return fault("printer", "Принтерде қағаз жоқ", "В принтере нет бумаги", detail)
-    if paper == 1:
-        return warning("printer", "Принтерде қағаз таусылып барады",
-                       "В принтере заканчивается бумага", detail)
-    return ok("printer", "Принтер дайын", "Принтер готов", detail)
+        return {"outcome": "offline", "detail": ""}
+    outcome = "paper_out" if paper == 0 else "paper_low" if paper == 1 else "ready"
+    return {"outcome": outcome, "detail": ""}
+
+
+def open_failure(error: BaseException) -> str:
+    """`printer_permission`, `printer_missing` or `error` for an exception raised while
+    opening a USB, serial or file printer. escpos's Usb turns pyusb's errors into its
+    DeviceNotFoundError ("Device not found", whatever the cause): the cause is the
+    chained exception, pyusb's USBError with errno 13 ("Access denied (insufficient
+    permissions)") or 19 (unplugged), or an AssertionError when no device matched."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for link in chain:
+        number = getattr(link, "errno", None)
+        if number in (errno.EACCES, errno.EPERM) or isinstance(link, PermissionError):
+            return "printer_permission"
+        if number in (errno.ENOENT, errno.ENODEV) or isinstance(link, FileNotFoundError):
+            return "printer_missing"
+        if isinstance(link, AssertionError):  # escpos's Usb: usb.core.find found nothing
+            return "printer_missing"
+    text = " ".join(str(link) for link in chain).lower()
+    if "access denied" in text or "permission denied" in text:
+        return "printer_permission"
+    return "error"
