@@ -3,11 +3,16 @@ by `[printer] kind`; `dummy` is a simulated printer that keeps every byte and ca
 paper low, paper out, cover open, offline and an unplug in the middle of a ticket.
 
 Faults are read with ESC/POS real-time status (DLE EOT): `paper_status()` and
-`is_online()` from python-escpos, and the offline cause byte for the cover."""
+`is_online()` from python-escpos, and the offline cause byte for the cover. A printer
+the service may not open or cannot find is `printer_permission` or `printer_missing`
+(contract/node_faults.py); a device file (`/dev/usb/lp0`) has no readable status: it is
+there and writable, or not."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,6 +124,32 @@ def make_escpos(section: PrinterSection) -> Escpos:
     return SimulatedPrinter(profile=profile)
 
 
+def open_failure(error: BaseException) -> str | None:
+    """`printer_permission`, `printer_missing` (words of contract/node_faults.py) or None
+    for an exception raised while opening a USB, serial or file printer. escpos's Usb
+    turns pyusb's errors into its DeviceNotFoundError ("Device not found", whatever the
+    cause): the cause is the chained exception, pyusb's USBError with errno 13 ("Access
+    denied (insufficient permissions)") or 19 (unplugged), or an AssertionError when no
+    device matched."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for link in chain:
+        number = getattr(link, "errno", None)
+        if number in (errno.EACCES, errno.EPERM) or isinstance(link, PermissionError):
+            return "printer_permission"
+        if number in (errno.ENOENT, errno.ENODEV) or isinstance(link, FileNotFoundError):
+            return "printer_missing"
+        if isinstance(link, AssertionError):  # escpos's Usb: usb.core.find found nothing
+            return "printer_missing"
+    text = " ".join(str(link) for link in chain).lower()
+    if "access denied" in text or "permission denied" in text:
+        return "printer_permission"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Health:
     driver: Driver
@@ -179,7 +210,10 @@ class TicketPrinter:
                 raise
 
     def health(self) -> Health:
-        """Paper, cover and online state; a printer that does not answer is offline."""
+        """Paper, cover and online state; a printer that does not answer is offline, one
+        the node may not open or cannot find says so."""
+        if self.section.kind == "file":
+            return self._file_health()
         with self._lock:
             try:
                 device = self.device
@@ -191,7 +225,8 @@ class TicketPrinter:
             except Exception as error:
                 log.warning("printer not answering", extra={"error": str(error)})
                 self._drop()
-                return Health(Driver(state=DriverState.FAULT, detail="offline"))
+                detail = open_failure(error) if self.section.kind != "network" else None
+                return Health(Driver(state=DriverState.FAULT, detail=detail or "offline"))
         if cover and cover[0] & COVER_OPEN_BIT:
             return Health(Driver(state=DriverState.FAULT, detail="cover_open"))
         if paper == 0:
@@ -200,6 +235,19 @@ class TicketPrinter:
             return Health(Driver(state=DriverState.FAULT, detail="offline"))
         if paper == 1:
             return Health(Driver(state=DriverState.WARNING, detail="paper_low"))
+        return OK
+
+    def _file_health(self) -> Health:
+        """A device file (the kernel's usblp driver: /dev/usb/lp0) is only written to: its
+        paper and cover cannot be read. It is there and writable, or it is not (usblp
+        removes it when the printer is unplugged)."""
+        path = str(self.section.file)
+        if not os.path.exists(path):
+            with self._lock:
+                self._drop()
+            return Health(Driver(state=DriverState.FAULT, detail="printer_missing"))
+        if not os.access(path, os.W_OK):
+            return Health(Driver(state=DriverState.FAULT, detail="printer_permission"))
         return OK
 
     def _drop(self) -> None:

@@ -10,7 +10,6 @@ service user cannot read (a developer's home), and the child needs nothing impor
 from __future__ import annotations
 
 import contextlib
-import errno
 import importlib
 import json
 import os
@@ -137,6 +136,7 @@ def probe(config: PrinterSection, timeout: float) -> Probe:
     """Open the printer and read its state: outcome `ready`, `file`, `offline`,
     `paper_out`, `paper_low`, `printer_permission`, `printer_missing` or `error`."""
     escpos_printer = importlib.import_module("escpos.printer")  # no type information
+    from firmware.ticket_terminal.printer import open_failure
     if config.kind == "file" and config.file is not None and not Path(config.file).exists():
         return {"outcome": "printer_missing", "detail": f"{config.file} does not exist"}
     try:
@@ -162,34 +162,9 @@ def probe(config: PrinterSection, timeout: float) -> Probe:
         finally:
             device.close()
     except Exception as error:  # escpos raises its own and the transports' errors
-        outcome = "error" if config.kind == "network" else open_failure(error)
+        outcome = "error" if config.kind == "network" else open_failure(error) or "error"
         return {"outcome": outcome, "detail": str(error).replace("\n", " ")}
     if not online:
         return {"outcome": "offline", "detail": ""}
     outcome = "paper_out" if paper == 0 else "paper_low" if paper == 1 else "ready"
     return {"outcome": outcome, "detail": ""}
-
-
-def open_failure(error: BaseException) -> str:
-    """`printer_permission`, `printer_missing` or `error` for an exception raised while
-    opening a USB, serial or file printer. escpos's Usb turns pyusb's errors into its
-    DeviceNotFoundError ("Device not found", whatever the cause): the cause is the
-    chained exception, pyusb's USBError with errno 13 ("Access denied (insufficient
-    permissions)") or 19 (unplugged), or an AssertionError when no device matched."""
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    for link in chain:
-        number = getattr(link, "errno", None)
-        if number in (errno.EACCES, errno.EPERM) or isinstance(link, PermissionError):
-            return "printer_permission"
-        if number in (errno.ENOENT, errno.ENODEV) or isinstance(link, FileNotFoundError):
-            return "printer_missing"
-        if isinstance(link, AssertionError):  # escpos's Usb: usb.core.find found nothing
-            return "printer_missing"
-    text = " ".join(str(link) for link in chain).lower()
-    if "access denied" in text or "permission denied" in text:
-        return "printer_permission"
-    return "error"
