@@ -19,7 +19,7 @@ import time
 import tomllib
 import urllib.request
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class EmulatedNode:
         self.log = work / f"{node_id}.log"
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.started = time.monotonic()
+        self.info: dict[str, Any] = {}  # the driver's "started" line
         self.process = emulator.start([DRIVER, program], paths, env=env, log=self.log,
                                       cwd=work)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -105,6 +106,15 @@ class EmulatedNode:
         return self.process.returncode
 
 
+def wait_for(predicate: Callable[[], object], what: str, node: EmulatedNode) -> None:
+    """wait_until, whose failure shows the end of the node's log (why it did not)."""
+    try:
+        wait_until(predicate, ANSWER_SECONDS, what)
+    except AssertionError as timeout:
+        raise AssertionError(f"{timeout}; {node.node_id}'s log ends:\n{node.tail()}"
+                             ) from None
+
+
 def node_env(center: Center, node_id: str, work: Path) -> dict[str, str]:
     """The node's generated file, with what only this machine changes: where the CA and
     the data dir are, and the broker's address here."""
@@ -158,6 +168,17 @@ def nodes(emulator: Emulator, sites: dict[str, Path], kezek: Path, center: Cente
             started.running[node_id] = EmulatedNode(
                 emulator, node_id, program, [kezek, sites[role]],
                 node_env(center, node_id, work) | extra, work)
+        # Every test starts from nodes that run and that the hub has heard from.
+        for node in started.running.values():
+            node.info = node.expect("started", START_SECONDS)
+        try:
+            wait_until(lambda: all(center.presence().get(node_id) == "online"
+                                   for node_id in started.running), START_SECONDS,
+                       "every emulated node online in the hub's registry")
+        except AssertionError as timeout:
+            raise AssertionError(f"{timeout}: {center.presence()}") from None
+        first = min(node.started for node in started.running.values())
+        MEASURED["nodes online after"] = f"{time.monotonic() - first:.0f} s (all three at once)"
         yield started
     finally:
         codes = {node_id: node.stop() for node_id, node in started.running.items()}
@@ -171,17 +192,11 @@ def test_each_role_runs_its_console_script_on_aarch64_and_comes_online(
         nodes: Nodes, center: Center) -> None:
     scripts = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["scripts"]
     for node in nodes.running.values():
-        started = node.expect("started", START_SECONDS)
-        assert started["machine"] == "aarch64"
-        assert started["python"].startswith("3.11.")
-        assert started["target"] == scripts[started["program"]]
-    wait_until(lambda: all(center.presence().get(node_id) == "online"
-                           for node_id in nodes.running), START_SECONDS,
-               "every emulated node online in the hub's registry")
-    first = min(node.started for node in nodes.running.values())
-    MEASURED["nodes online after"] = f"{time.monotonic() - first:.0f} s (all three at once)"
-    for node in nodes.running.values():
+        assert node.info["machine"] == "aarch64"
+        assert node.info["python"].startswith("3.11.")
+        assert node.info["target"] == scripts[node.info["program"]]
         assert node.process.poll() is None, node.tail()
+    assert center.presence() == dict.fromkeys(nodes.running, "online")
 
 
 def test_the_display_node_shows_the_hubs_configuration(nodes: Nodes, center: Center) -> None:
@@ -204,8 +219,8 @@ def test_a_ticket_is_printed_called_at_the_desk_and_announced(nodes: Nodes,
     desk = nodes.running[DESK_BUTTON]
     terminal.press(KAZAKH_PIN)
     terminal.press(APPEAL_PAPER_PIN)
-    wait_until(lambda: nodes.printer.exists() and b"\x1dV" in nodes.printer.read_bytes(),
-               ANSWER_SECONDS, "the ticket printed to the file printer")
+    wait_for(lambda: nodes.printer.exists() and b"\x1dV" in nodes.printer.read_bytes(),
+             "the ticket printed to the file printer", terminal)
     ((number, zone, language, state),) = center.query(
         "SELECT number, zone, language, state FROM tickets")
     assert (zone, language, state) == ("consultation", "kk", "waiting")
@@ -214,17 +229,17 @@ def test_a_ticket_is_printed_called_at_the_desk_and_announced(nodes: Nodes,
     assert "Алдыңызда: 0 адам".encode("kz1048") in printed  # the slip is in Kazakh
 
     desk.press(NEXT_PIN)
-    wait_until(lambda: center.query("SELECT state, desk FROM tickets") == [
-        ("called", "window-1")], ANSWER_SECONDS, "the ticket called at window-1 by the press")
+    wait_for(lambda: center.query("SELECT state, desk FROM tickets") == [("called", "window-1")],
+             "the ticket called at window-1 by the press", desk)
     # The hub's answer reaches the panel: the serving lamp blinks while the visitor comes.
     lit: set[int] = set()
-    wait_until(lambda: lit.add(desk.pin(SERVING_LAMP)) or 1 in lit, ANSWER_SECONDS,
-               "the serving lamp lit")
+    wait_for(lambda: lit.add(desk.pin(SERVING_LAMP)) or 1 in lit, "the serving lamp lit", desk)
 
-    wait_until(lambda: str(number).encode() in nodes.board.bytes(), ANSWER_SECONDS,
-               "the called number on the hall board")
-    wait_until(lambda: any(nodes.speaker.glob("*.wav")), ANSWER_SECONDS,
-               "the call said into the wav sink")
+    display = nodes.running[DISPLAY]
+    wait_for(lambda: str(number).encode() in nodes.board.bytes(),
+             "the called number on the hall board", display)
+    wait_for(lambda: any(nodes.speaker.glob("*.wav")), "the call said into the wav sink",
+             display)
     said = sorted(nodes.speaker.glob("*.wav"))[0]
     with wave.open(str(said)) as clip:
         assert clip.getnchannels() == 1 and clip.getsampwidth() == 2
