@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gpiozero import Device
-from gpiozero.exc import GPIOZeroError
 from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
 
@@ -79,7 +78,9 @@ def open_pin_factory(factory: Factory | None = None, *,
     if factory is None:
         try:
             factory = Device._default_pin_factory()
-        except (GPIOZeroError, ImportError, OSError, RuntimeError) as error:
+        # Pin libraries raise their own types: lgpio's `lgpio.error` is a bare Exception
+        # (e.g. 'can not open gpiochip' for a user outside the gpio group).
+        except Exception as error:
             log.error("no GPIO pin factory loads: the buttons and lamps are simulated",
                       extra={"error": str(error)})
             return PinFactory(MockFactory(), "mock", "pin_factory_failed")

@@ -53,7 +53,9 @@ def check_gpio(pin_factory: str, *, model_file: Path | None = None,
         factory = gpiozero.Device._default_pin_factory()
         name = factory_name(factory)
         factory.close()
-    except (gpiozero.GPIOZeroError, ImportError, OSError, RuntimeError) as error:
+    # Pin libraries raise their own types: lgpio's `lgpio.error` is a bare Exception
+    # (e.g. 'can not open gpiochip' for a user outside the gpio group).
+    except Exception as error:
         return _faulty("pin_factory_failed", f"{wanted or 'default'}: {error}")
     finally:
         if previous is None:
