@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from firmware.display_node.alsa_names import Card, Pcm, look_up, parse_cards, parse_pcms
 from firmware.display_node.audio import AudioError, Clip, Played, resampled
 
 if TYPE_CHECKING:
@@ -114,11 +115,44 @@ def speaker_sink(voice: VoiceSettings, environ: Mapping[str, str] | None = None,
                           idle_close_seconds=voice.idle_close_seconds, environ=environ,
                           preflight=lambda: pipewire_session_problem(env), **options)
     if voice.sink == "alsa":
-        return StreamSink(alsa_command(voice.alsa_device, voice.output_rate, seconds),
-                          kind="alsa", device=voice.alsa_device, rate=voice.output_rate,
+        device = voice.alsa_device
+        return StreamSink(alsa_command(device, voice.output_rate, seconds),
+                          kind="alsa", device=device, rate=voice.output_rate,
                           buffer_seconds=seconds, idle_close_seconds=voice.idle_close_seconds,
-                          environ=environ, **options)
+                          environ=environ, on_check=lambda: warn_about_alsa_device(device),
+                          **options)
     raise ValueError(f"sink {voice.sink!r} is not an output stream")
+
+
+def alsa_listing(player: str = ALSA_PLAYER, environ: Mapping[str, str] | None = None
+                 ) -> tuple[list[Card], list[Pcm], str]:
+    """This machine's playback cards (`aplay -l`), PCM names (`aplay -L`) and what
+    `aplay -l` said on stderr ("no soundcards found...")."""
+    try:
+        devices = subprocess.run([player, "-l"], capture_output=True, text=True, timeout=10,
+                                 check=False, env=environ)
+        pcms = subprocess.run([player, "-L"], capture_output=True, text=True, timeout=10,
+                              check=False, env=environ)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AudioError(f"{player} -l/-L failed: {exc}", "audio_player_missing") from exc
+    return parse_cards(devices.stdout), parse_pcms(pcms.stdout), devices.stderr.strip()
+
+
+def warn_about_alsa_device(device: str) -> None:
+    """Log, at start, a configured ALSA device that aplay does not list, or a Pi's HDMI
+    named in a form it cannot play (the player's failure would say less)."""
+    try:
+        cards, pcms, _ = alsa_listing()
+    except AudioError:
+        return  # no aplay: check() reports it
+    found = look_up(device, cards, pcms)
+    if found.advice is not None:
+        log.warning("alsa_device %s cannot play on this card: set alsa_device = \"%s\" "
+                    "in [voice]", device, found.advice,
+                    extra={"device": device, "use": found.advice, "reason": found.reason})
+    elif not found.exists:
+        log.warning("alsa_device %s is not among this machine's sound devices: %s", device,
+                    found.reason, extra={"device": device, "reason": found.reason})
 
 
 def classify(stderr: str) -> str:
@@ -176,7 +210,8 @@ class StreamSink:
                  preflight: Callable[[], AudioError | None] | None = None,
                  chunk_seconds: float = 0.02, settle_seconds: float = 0.5,
                  retry_seconds: tuple[float, float] = (1.0, 30.0),
-                 stall_seconds: float = 5.0) -> None:
+                 stall_seconds: float = 5.0,
+                 on_check: Callable[[], None] | None = None) -> None:
         self.command = list(command)
         self.kind = kind
         self.device = device
@@ -187,6 +222,7 @@ class StreamSink:
         self.played: deque[Played] = deque(maxlen=PLAYED_KEPT)
         self.starts = 0  # players started so far
         self._preflight = preflight
+        self._on_check = on_check
         self._chunk_seconds = chunk_seconds
         self._settle_seconds = settle_seconds
         self._retry_first, self._retry_most = retry_seconds
@@ -224,6 +260,8 @@ class StreamSink:
             with self._cv:
                 self._problem = error
             raise error
+        if self._on_check is not None:
+            self._on_check()
         self._ensure_writer()
 
     def problem(self) -> AudioError | None:

@@ -6,8 +6,10 @@ card drains it), and records what it read and when; with faults on request.
 `starts` (one per process started, with its arguments), `pcm` (every byte read, in
 order) and `reads` (when each piece was read, by the system-wide monotonic clock that
 `time.monotonic()` also reads in the test). Faults, per start number (1 = the first):
-`fail_at_start` ("busy", "missing", "format", "session"), `die_after_bytes`,
-`stall_after_bytes` (stops reading, stays alive)."""
+`fail_at_start` ("busy", "missing", "format", "session", "no_screen": the messages the
+real programs print), `die_after_bytes`, `stall_after_bytes` (stops reading, stays
+alive). As `aplay -l` and `aplay -L` it prints `devices` and `pcms` (real listings from
+tests/display_node/alsa/); as `pw-cat --help` it shows PipeWire 1.x's `--raw`."""
 
 from __future__ import annotations
 
@@ -20,6 +22,18 @@ PROGRAM = r'''#!{python}
 import json, os, sys, time
 HERE = {here!r}
 config = json.load(open(os.path.join(HERE, "config.json")))
+if sys.argv[1:] == ["-l"]:  # aplay -l: the cards
+    if config.get("devices"):
+        print(config["devices"], end="")
+    else:
+        print("aplay: device_list:274: no soundcards found...", file=sys.stderr)
+    sys.exit(0)
+if sys.argv[1:] == ["--help"]:  # pw-cat --help, as PipeWire 1.x shows it
+    print("  -a, --raw                             RAW mode")
+    sys.exit(0)
+if sys.argv[1:] == ["-L"]:  # aplay -L: the PCM names
+    print(config.get("pcms", ""), end="")
+    sys.exit(0)
 with open(os.path.join(HERE, "starts"), "a") as starts:
     starts.write(json.dumps(sys.argv[1:]) + "\n")
 number = sum(1 for _ in open(os.path.join(HERE, "starts")))
@@ -30,6 +44,7 @@ MESSAGES = {{
     "format": "aplay: set_params:1352: Sample format non available\nAvailable formats:\n"
               "- IEC958_SUBFRAME_LE",
     "session": "error: pw_context_connect() failed: Host is down",
+    "no_screen": "aplay: main:831: audio open error: Unknown error 524",
 }}
 fail = config.get("fail_at_start", {{}}).get(str(number))
 if fail:
@@ -76,6 +91,8 @@ class FakePlayer:
     die_after_bytes: dict[int, int] = field(default_factory=dict)
     stall_after_bytes: dict[int, int] = field(default_factory=dict)
     name: str = "aplay"
+    devices: str = ""
+    pcms: str = ""
 
     def __post_init__(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -92,6 +109,7 @@ class FakePlayer:
             "fail_at_start": {str(k): v for k, v in self.fail_at_start.items()},
             "die_after_bytes": {str(k): v for k, v in self.die_after_bytes.items()},
             "stall_after_bytes": {str(k): v for k, v in self.stall_after_bytes.items()},
+            "devices": self.devices, "pcms": self.pcms,
         }))
 
     def starts(self) -> list[list[str]]:
