@@ -49,6 +49,7 @@ PIPE_BYTES = 4096  # the smallest pipe Linux allows (one page): ~93 ms at 22050 
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 LEAD_MARGIN_SECONDS = 0.25  # beyond the buffers, so a real device's backpressure rules
+WAKE_SECONDS = 0.06  # an unpaced player is topped up this much at a time
 PLAYED_KEPT = 200  # recent Played records kept (a resident node plays thousands a day)
 STDERR_LINES = 20
 
@@ -414,10 +415,12 @@ class StreamSink:
                     settled = True
                     self._healthy()
                 ahead = written / per_second - (now - epoch)
-                if ahead >= lead:  # a player that reads without pacing: hold to real time
+                if ahead > lead - WAKE_SECONDS:
+                    # A player that reads without pacing: hold it to real time, waking
+                    # when a few pieces fit (not for every sample: that costs CPU).
                     with self._cv:
                         if not self._closing:
-                            self._cv.wait(min(ahead - lead + 0.002, self._chunk_seconds))
+                            self._cv.wait(ahead - lead + WAKE_SECONDS + 0.001)
                     continue
                 if not pending:
                     with self._cv:
@@ -441,6 +444,7 @@ class StreamSink:
                     epoch = now - written / per_second + capacity
                     if (not select.select([], [fd], [], 0.1)[1]
                             and time.monotonic() - progress > self._stall_seconds):
+                        process.kill()  # hung: it would not drain either
                         raise _Ended(AudioError(f"{self.command[0]} stopped reading for "
                                                 f"{self._stall_seconds:.1f} s")) from None
                     continue
