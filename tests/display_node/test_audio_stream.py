@@ -39,8 +39,10 @@ from firmware.display_node.audio_stream import (
     pipewire_session_problem,
     pw_cat_wants_raw,
 )
+from firmware.display_node.voice import CachedVoice
 from tests.brokers import wait_until
 from tests.conftest import unavailable
+from tests.display_node.conftest import KK_CONFIG, RU_CONFIG, announcement
 from tests.display_node.fake_player import FakePlayer
 
 RATE = 22050
@@ -170,6 +172,41 @@ def test_a_busy_device_gives_its_fault_word_and_the_board_goes_on(tmp_path: Path
     finally:
         announcer.close()
         sink.close()
+
+
+def test_calls_go_on_without_sound_while_the_device_is_missing(tmp_path: Path,
+                                                              tiny_model: Path) -> None:
+    """The announcer with real (tiny) voices on a stream whose device is gone: each call
+    is handled (nothing raised, nothing queued forever), unheard, and the speaker driver
+    says why; the device comes back and the next call is heard."""
+    player = FakePlayer(tmp_path / "player", fail_at_start=dict.fromkeys(range(1, 99),
+                                                                         "missing"))
+    sink = fake_sink(player, retry_seconds=(0.2, 0.2))
+    voices = {language: CachedVoice.load(language, tiny_model, config)
+              for language, config in (("kk", KK_CONFIG), ("ru", RU_CONFIG))}
+    announcer = Announcer(voices, sink, prewarm_numbers=[], with_chime=False)
+    announcer.start()
+    try:
+        wait_until(lambda: sink.problem() is not None, timeout=5, what="the device missing")
+        announcer.announce(announcement(105, "window-3", "kk"))
+        announcer.announce(announcement(106, "window-3", "ru"))
+        wait_until(lambda: len(announcer.said) == 2 and announcer.idle(), timeout=10,
+                   what="both calls handled")
+        assert [said.played for said in announcer.said] == [None, None]
+        state = announcer.state()
+        assert (state.state, state.detail) == (DriverState.FAULT, "audio_device_missing")
+        player.fail_at_start = {}
+        player.configure()
+        wait_until(lambda: sink.problem() is None, timeout=5, what="the device back")
+        announcer.announce(announcement(107, "window-3", "kk"))
+        wait_until(lambda: len(announcer.said) == 3 and announcer.idle(), timeout=10,
+                   what="the third call said")
+    finally:
+        announcer.close()
+        sink.close()
+    assert announcer.said[2].played is not None
+    assert announcer.state().state is DriverState.OK
+    assert any(player.pcm())
 
 
 @pytest.mark.parametrize(("fault", "word"), [("missing", "audio_device_missing"),
