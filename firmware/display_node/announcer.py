@@ -77,7 +77,7 @@ class Announcer:
         self._queue: queue.Queue[tuple[Announcement, float] | None] = queue.Queue()
         self._seen: deque[str] = deque(maxlen=SEEN_IDS)
         self._chimes = {voice.rate: chime(voice.rate) for voice in voices.values()}
-        self._sink_error: str | None = None
+        self._sink_error: AudioError | None = None
         self._desks: list[tuple[str, str, str]] = []
         self._stop = threading.Event()
         self.said: list[Said] = []
@@ -91,7 +91,7 @@ class Announcer:
         try:
             self.sink.check()
         except AudioError as error:
-            self._sink_error = str(error)
+            self._sink_error = error
             log.error("audio sink unusable; calls are shown without sound",
                       extra={"error": str(error)})
         self._thread.start()
@@ -127,8 +127,9 @@ class Announcer:
         return self._queue.unfinished_tasks == 0
 
     def state(self) -> Driver:
-        if self._sink_error is not None:
-            return Driver(state=DriverState.FAULT, detail="sink_failed")
+        sink_problem = self._sink_error or self.sink.problem()
+        if sink_problem is not None:  # a fault word of contract/node_faults.py
+            return Driver(state=DriverState.FAULT, detail=sink_problem.fault)
         if not self.voices:
             return Driver(state=DriverState.FAULT, detail="no_voice")
         if self.voice_problems:
@@ -185,7 +186,7 @@ class Announcer:
         except AudioError as error:
             if self._sink_error is None:
                 log.error("audio sink failed", extra={"error": str(error)})
-            self._sink_error = str(error)
+            self._sink_error = error
         log.info("call announced", extra={"number": announcement.number,
                                           "desk": announcement.desk, "language": language,
                                           "cached": cached})

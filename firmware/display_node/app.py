@@ -27,7 +27,8 @@ from firmware.common.logs import configure_logging
 from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettingsError, load_node_settings
 from firmware.display_node.announcer import Announcer, QuietHours
-from firmware.display_node.audio import AlsaSink, AudioSink, NullSink, WavFileSink
+from firmware.display_node.audio import AudioSink, NullSink, WavFileSink
+from firmware.display_node.audio_stream import speaker_sink
 from firmware.display_node.board import SerialBoard, SerialOpener
 from firmware.display_node.led import protocol
 from firmware.display_node.settings import DisplayNodeSettings, VoiceSettings
@@ -42,8 +43,8 @@ VOICE_CACHE_DIR = "voice-cache"
 
 
 def default_sink(voice: VoiceSettings, data_dir: Path) -> AudioSink:
-    if voice.sink == "alsa":
-        return AlsaSink(voice.alsa_device)
+    if voice.sink in ("alsa", "pipewire"):
+        return speaker_sink(voice)
     if voice.sink == "wav":
         return WavFileSink(voice.wav_dir or data_dir / "speaker")
     return NullSink()
@@ -132,6 +133,7 @@ class DisplayNode:
             self._watcher.join(5)
         if self.announcer is not None:
             self.announcer.close()
+            self.announcer.sink.close()
         if self.tv is not None:
             self.tv.close()
         for _, board in self.boards:

@@ -1,29 +1,38 @@
 """Audio for the display node: 16-bit mono PCM clips, the chime before a call, volume,
-and the sinks that play a clip: ALSA through `aplay` on the Pi (alsa-utils ships with
-Raspberry Pi OS), a WAV-file sink for tests and the demonstration, and a null sink.
+resampling to the output stream's rate, and the sinks that play a clip: the speaker's
+one long-lived output stream (`audio_stream.py`: `aplay` on ALSA, `pw-cat` on PipeWire),
+a WAV-file sink for tests and the demonstration, and a null sink.
 
-`play()` returns when the clip has been played (for ALSA: when aplay exits), so the
-announcer that calls it one clip at a time never lets two calls overlap."""
+No numpy here: the resident display node must stay small (numpy and onnxruntime live in
+the short-lived synthesis worker). Samples are handled with the `array` module; the
+chime, the volume and a resampled clip cost a few milliseconds each (bench/README.md).
+
+Every sink's `play()` returns when the clip has been played, so the announcer that calls
+it one clip at a time never lets two calls overlap."""
 
 from __future__ import annotations
 
-import logging
 import math
-import shutil
-import subprocess
+import sys
 import threading
 import time
 import wave
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-import numpy as np
-
-log = logging.getLogger(__name__)
+BIG_ENDIAN = sys.byteorder == "big"
 
 
 class AudioError(RuntimeError):
-    """A sink that cannot play (no aplay, no such ALSA device)."""
+    """A sink that cannot play. `fault` is the machine word of contract/node_faults.py
+    the speaker driver reports (audio_device_missing, audio_busy, audio_failed, ...)."""
+
+    def __init__(self, message: str, fault: str = "audio_failed") -> None:
+        super().__init__(message)
+        self.fault = fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,23 @@ class Clip:
         return Clip(self.pcm + other.pcm, self.rate)
 
 
+def samples(pcm: bytes) -> array[int]:
+    """The samples of little-endian 16-bit PCM as a native `array('h')`."""
+    values = array("h")
+    values.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+    if BIG_ENDIAN:
+        values.byteswap()
+    return values
+
+
+def pcm_bytes(values: array[int]) -> bytes:
+    """Native `array('h')` samples as little-endian 16-bit PCM."""
+    if BIG_ENDIAN:
+        values = array("h", values)
+        values.byteswap()
+    return values.tobytes()
+
+
 def silence(seconds: float, rate: int) -> Clip:
     return Clip(bytes(2 * round(seconds * rate)), rate)
 
@@ -52,19 +78,47 @@ def chime(rate: int, *, notes: tuple[float, ...] = (784.0, 659.3, 523.3),
     """A three-note falling chime (G5 E5 C5) with soft attack and decay, made here so the
     node needs no sound file."""
     count = round(note_seconds * rate)
-    t = np.arange(count) / rate
-    envelope = np.minimum(1.0, t / 0.01) * np.exp(-t * 6.0)
-    parts = [np.sin(2 * math.pi * frequency * t) * envelope for frequency in notes]
-    samples = np.concatenate(parts) * level * 32767
-    return Clip(samples.astype("<i2").tobytes(), rate) + silence(0.15, rate)
+    peak = level * 32767
+    envelope = [peak * min(1.0, n / rate / 0.01) * math.exp(-n / rate * 6.0)
+                for n in range(count)]
+    values = array("h")
+    sin = math.sin
+    for frequency in notes:
+        step = 2 * math.pi * frequency / rate
+        values.extend([int(gain * sin(step * n)) for n, gain in enumerate(envelope)])
+    return Clip(pcm_bytes(values), rate) + silence(0.15, rate)
 
 
 def scaled(clip: Clip, volume: float) -> Clip:
     """The clip at `volume` (0..1); 1 leaves it unchanged."""
     if volume >= 1.0:
         return clip
-    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) * max(volume, 0.0)
-    return Clip(samples.astype("<i2").tobytes(), clip.rate)
+    # Fixed point (volume in 1/32768ths) keeps this an integer loop: ~4 ms for 4 s.
+    factor = round(max(volume, 0.0) * 32768)
+    values = array("h", [value * factor >> 15 for value in samples(clip.pcm)])
+    return Clip(pcm_bytes(values), clip.rate)
+
+
+def resampled(clip: Clip, rate: int) -> Clip:
+    """The clip at another sample rate, by linear interpolation: enough for speech and a
+    chime (the synthesis worker resamples Piper's 16 kHz voices better, with numpy,
+    before caching; this is the resident node's fallback for a clip that was not)."""
+    if clip.rate == rate or not clip.pcm:
+        return Clip(clip.pcm, rate)
+    source = samples(clip.pcm)
+    last = len(source) - 1
+    count = round(len(source) * rate / clip.rate)
+    step = clip.rate / rate
+    out = array("h", bytes(2 * count))
+    for index in range(count):
+        position = index * step
+        left = int(position)
+        if left >= last:
+            out[index] = source[last]
+            continue
+        a = source[left]
+        out[index] = a + int((source[left + 1] - a) * (position - left))
+    return Clip(pcm_bytes(out), rate)
 
 
 def write_wav(path: Path, clip: Clip) -> None:
@@ -77,7 +131,8 @@ def write_wav(path: Path, clip: Clip) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Played:
-    """A record of one clip played: what and when (monotonic seconds)."""
+    """A record of one clip played: what and when (monotonic seconds). For the output
+    stream `started` is when the clip's first bytes went to the player."""
 
     name: str
     started: float
@@ -95,6 +150,12 @@ class NullSink:
         self.played: list[Played] = []
 
     def check(self) -> None:
+        return None
+
+    def problem(self) -> AudioError | None:
+        return None
+
+    def close(self) -> None:
         return None
 
     def play(self, clip: Clip, name: str) -> Played:
@@ -119,6 +180,12 @@ class WavFileSink:
     def check(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
+    def problem(self) -> AudioError | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
     def play(self, clip: Clip, name: str) -> Played:
         started = time.monotonic()
         with self._lock:
@@ -133,37 +200,20 @@ class WavFileSink:
         return record
 
 
-class AlsaSink:
-    """The Pi's speaker: `aplay -D <device>` reading raw PCM from its stdin."""
+class AudioSink(Protocol):
+    """What the announcer plays through: `check()` once at start (raises AudioError when
+    the sink can never play), `play()` one clip at a time, `problem()` the sink's current
+    fault (None when it plays), `close()` at the end."""
 
-    kind = "alsa"
+    kind: str
 
-    def __init__(self, device: str = "default", *, aplay: str = "aplay") -> None:
-        self.device = device
-        self.aplay = aplay
-        self.played: list[Played] = []
+    @property
+    def played(self) -> Sequence[Played]: ...
 
-    def command(self, clip: Clip) -> list[str]:
-        return [self.aplay, "-q", "-D", self.device, "-t", "raw", "-f", "S16_LE",
-                "-c", "1", "-r", str(clip.rate)]
+    def check(self) -> None: ...
 
-    def check(self) -> None:
-        if shutil.which(self.aplay) is None:
-            raise AudioError(f"{self.aplay} not found: install alsa-utils")
+    def problem(self) -> AudioError | None: ...
 
-    def play(self, clip: Clip, name: str) -> Played:
-        started = time.monotonic()
-        try:
-            result = subprocess.run(self.command(clip), input=clip.pcm, capture_output=True,
-                                    timeout=clip.seconds + 10, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise AudioError(f"aplay on {self.device} failed: {error}") from error
-        if result.returncode != 0:
-            raise AudioError(f"aplay on {self.device} exited {result.returncode}: "
-                             f"{result.stderr.decode(errors='replace').strip()[:300]}")
-        record = Played(name, started, time.monotonic(), clip.seconds)
-        self.played.append(record)
-        return record
+    def close(self) -> None: ...
 
-
-AudioSink = NullSink | WavFileSink | AlsaSink
+    def play(self, clip: Clip, name: str) -> Played: ...

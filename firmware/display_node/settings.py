@@ -99,8 +99,27 @@ class VoiceSettings(Section):
     kk_config: Path | None = Field(None, description="its .onnx.json; default beside it")
     ru_model: Path | None = Field(None, description="Russian Piper model (.onnx)")
     ru_config: Path | None = Field(None, description="its .onnx.json; default beside it")
-    sink: Literal["alsa", "wav", "null"] = Field("alsa")
-    alsa_device: str = Field("default", description="aplay -D device, e.g. plughw:1,0")
+    # The speaker's output stream (audio helper): one player process kept running.
+    sink: Literal["alsa", "pipewire", "wav", "null"] = Field(
+        "alsa", description="alsa: aplay on an ALSA device (Raspberry Pi OS Lite); "
+                            "pipewire: pw-cat into the desktop user's PipeWire session "
+                            "(desktop images, where PipeWire owns the sound card)")
+    alsa_device: str = Field("default", pattern=r"^\S+$",
+                             description="aplay -D device, any name aplay -L or -l shows: "
+                                         "default, default:CARD=vc4hdmi0 (Pi HDMI), "
+                                         "plughw:CARD=Device,DEV=0 (USB speaker), hw:1,0")
+    pipewire_target: str | None = Field(None, description="pipewire sink: pw-cat --target "
+                                                          "(node name); none: the default")
+    output_rate: int = Field(22050, ge=8000, le=48000,
+                             description="the stream's one sample rate (Hz); clips of "
+                                         "another rate are resampled")
+    buffer_ms: int = Field(200, ge=50, le=2000, description="the player's buffer: longer "
+                                                            "survives a busy CPU, shorter "
+                                                            "starts a call sooner")
+    idle_close_seconds: float = Field(0.0, ge=0, description="stop the stream after this "
+                                                             "long without a call (0: "
+                                                             "never; the first call after "
+                                                             "may clip)")
     wav_dir: Path | None = Field(None, description="wav sink: where clips are written "
                                                    "(default <data_dir>/speaker)")
     volume: float = Field(1.0, ge=0.0, le=1.0)

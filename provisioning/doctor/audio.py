@@ -1,17 +1,41 @@
-"""The display node's audio output."""
+"""The display node's audio output: the device named in `[voice]` exists (every name
+form `aplay -l` and `aplay -L` show), is not a Pi's HDMI in a form it cannot play, and
+a short tone really plays on it — through the same output stream the node uses, as the
+node's service user (`service_user.py`), so group membership and PipeWire sessions are
+those of the service. One finding, in Kazakh and Russian, names what is wrong."""
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import shutil
-import subprocess
+from array import array
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from contract.node_faults import NODE_FAULTS
+from firmware.display_node.alsa_names import look_up, parse_name
+from firmware.display_node.audio import AudioError, Clip, pcm_bytes, scaled
+from firmware.display_node.audio_stream import (
+    ALSA_PLAYER,
+    PIPEWIRE_PLAYER,
+    alsa_listing,
+    speaker_sink,
+)
 from firmware.display_node.settings import VoiceSettings
 from provisioning.doctor.findings import Finding, fault, ok, warning
+from provisioning.doctor.service_user import ServiceUserError, run_as, service_user
+
+TONE_SECONDS = 0.3
+TONE_HERTZ = 880.0
+# Runs a function where the node's service would (or here, in tests) and returns its result.
+Runner = Callable[[Callable[[], tuple[str | None, str]]], tuple[str | None, str]]
 
 
-def check_audio(voice: VoiceSettings, data_dir: Path) -> Finding:
+def check_audio(voice: VoiceSettings, data_dir: Path, *, runner: Runner | None = None
+                ) -> Finding:
     if voice.sink == "null":
         return warning("audio", "Дыбыс өшірулі: хабарландырулар естілмейді",
                        "Звук отключён: объявления не слышны")
@@ -23,19 +47,105 @@ def check_audio(voice: VoiceSettings, data_dir: Path) -> Finding:
                            "Звук пишется в файлы (wav)", str(directory))
         return fault("audio", "Дыбыс файлдарына бума жазылмайды",
                      "Папка для звуковых файлов недоступна для записи", str(directory))
-    cards = Path("/proc/asound/cards")
-    listed = cards.read_text() if cards.is_file() else ""
-    if "no soundcards" in listed or not listed.strip():
+    player = ALSA_PLAYER if voice.sink == "alsa" else PIPEWIRE_PLAYER
+    if shutil.which(player) is None:
+        return _fault_word("audio_player_missing", f"{player} not found on PATH")
+    if voice.sink == "alsa":
+        refused = _alsa_device_refused(voice.alsa_device)
+        if refused is not None:
+            return refused
+    device = voice.alsa_device if voice.sink == "alsa" else voice.pipewire_target or "default"
+    run = runner or _as_service_user
+    try:
+        word, said = run(lambda: play_tone(voice))
+    except ServiceUserError as error:
+        return fault("audio", "Тест дыбысын қызмет пайдаланушысы атынан ойнату мүмкін болмады",
+                     "Не удалось проиграть тестовый звук от имени пользователя службы",
+                     str(error))
+    if word is None:
+        return ok("audio", f"Тест дыбысы ойнатылды ({voice.sink}: {device})",
+                  f"Тестовый звук воспроизведён ({voice.sink}: {device})", said)
+    return _fault_word(word, said, device)
+
+
+def play_tone(voice: VoiceSettings) -> tuple[str | None, str]:
+    """A short tone through the node's own output stream: (None, what played) or (the
+    fault word, what the player said)."""
+    with _quiet(logging.getLogger("firmware.display_node.audio_stream")):
+        sink = speaker_sink(voice, settle_seconds=0.3, retry_seconds=(60.0, 60.0))
+        try:
+            sink.check()
+            played = sink.play(scaled(tone(voice.output_rate), voice.volume), "doctor-tone")
+        except AudioError as error:
+            return error.fault, str(error)
+        finally:
+            sink.close()
+    who = os.environ.get("USER") or str(os.getuid())
+    return None, (f"{played.seconds:.1f} s at {sink.rate} Hz on {sink.device} as {who}, "
+                  f"{played.ended - played.started:.2f} s until heard")
+
+
+def tone(rate: int, seconds: float = TONE_SECONDS, hertz: float = TONE_HERTZ) -> Clip:
+    """A soft 880 Hz beep with 20 ms fades (no click at either end)."""
+    count = round(seconds * rate)
+    fade = round(0.02 * rate)
+    step = 2 * math.pi * hertz / rate
+    values = array("h", [int(0.3 * 32767 * min(1.0, n / fade, (count - n) / fade)
+                             * math.sin(step * n)) for n in range(count)])
+    return Clip(pcm_bytes(values), rate)
+
+
+def _alsa_device_refused(device: str) -> Finding | None:
+    """A finding when the ALSA device cannot be the one: no card, no such name, a Pi's
+    HDMI by hw:. None when it is worth playing the tone."""
+    try:
+        cards, pcms, said = alsa_listing()
+    except AudioError as error:
+        return _fault_word(error.fault, str(error))
+    found = look_up(device, cards, pcms)
+    card_backed = parse_name(device).card is not None or not found.exists
+    if not cards and card_backed:
         return fault("audio", "Дыбыс картасы табылмады", "Звуковая карта не найдена",
-                     "no ALSA card in /proc/asound/cards")
-    aplay = shutil.which("aplay")
-    if aplay is None:  # the display node plays through aplay
-        return fault("audio", "aplay жоқ (alsa-utils орнатыңыз)",
-                     "Нет aplay (установите alsa-utils)")
-    if voice.alsa_device != "default":
-        devices = subprocess.run([aplay, "-L"], capture_output=True, text=True,
-                                 timeout=10).stdout.split()
-        if voice.alsa_device not in devices:
-            return fault("audio", f"Дыбыс құрылғысы табылмады: {voice.alsa_device}",
-                         f"Звуковое устройство не найдено: {voice.alsa_device}")
-    return ok("audio", "Дыбыс құрылғысы бар", "Звуковое устройство есть", voice.alsa_device)
+                     said or "aplay -l lists no playback device")
+    if found.advice is not None:
+        return fault("audio",
+                     f"Pi HDMI {device} түрінде ойнатпайды: alsa_device = \"{found.advice}\" "
+                     f"деп жазыңыз",
+                     f"HDMI на Pi не играет через {device}: укажите alsa_device = "
+                     f"\"{found.advice}\"", found.reason)
+    if not found.exists:
+        names = ", ".join(pcm.name for pcm in pcms if pcm.name.startswith(
+            ("default", "sysdefault", "plughw", "pipewire", "pulse")))
+        return fault("audio", f"Дыбыс құрылғысы табылмады: {device}",
+                     f"Звуковое устройство не найдено: {device}",
+                     f"{found.reason}; aplay -L: {names or 'nothing'}")
+    return None
+
+
+def _fault_word(word: str, detail: str, device: str | None = None) -> Finding:
+    text = NODE_FAULTS.get(word, NODE_FAULTS["audio_failed"])
+    kk, ru = text.kk, text.ru
+    if "unknown error 524" in detail.lower():  # a Pi's HDMI port with no screen that sounds
+        kk = "HDMI-ге дыбысы бар экран қосылмаған (немесе өшірулі)"
+        ru = "К HDMI не подключён экран со звуком (или он выключен)"
+    elif word == "audio_busy":
+        kk += " (түйін қызметін тоқтатып, қайта тексеріңіз: systemctl stop kezek-node)"
+        ru += " (остановите службу узла и проверьте снова: systemctl stop kezek-node)"
+    if device is not None:
+        kk, ru = f"{kk}: {device}", f"{ru}: {device}"
+    return fault("audio", kk, ru, detail)
+
+
+def _as_service_user(work: Callable[[], tuple[str | None, str]]) -> tuple[str | None, str]:
+    return run_as(service_user(), work, timeout=20.0)
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """The stream logs for the node's journal; the doctor prints its own finding."""
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was

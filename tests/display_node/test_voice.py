@@ -16,7 +16,7 @@ import pytest
 
 from contract.mqtt import AnnouncementKind, DriverState
 from firmware.display_node.announcer import Announcer, QuietHours
-from firmware.display_node.audio import AlsaSink, Clip, NullSink, WavFileSink, chime, scaled
+from firmware.display_node.audio import NullSink, WavFileSink, chime, scaled
 from firmware.display_node.voice import CachedVoice, VoiceError
 from tests.brokers import wait_until
 from tests.display_node.conftest import KK_CONFIG, RU_CONFIG, announcement
@@ -198,19 +198,3 @@ def test_prewarm_fills_the_cache_and_the_disk_keeps_it(tiny_model: Path,
     assert again["ru"].cached("пройдите к окну номер три.")
     again["ru"].clip("семнадцать")
     assert again["ru"].synthesized == 0
-
-
-def test_alsa_sink_pipes_raw_pcm_to_aplay(tmp_path: Path) -> None:
-    fake_aplay = tmp_path / "aplay"
-    fake_aplay.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path}/args\n"
-                          f"cat > {tmp_path}/pcm\n")
-    fake_aplay.chmod(0o755)
-    sink = AlsaSink("plughw:1,0", aplay=str(fake_aplay))
-    sink.check()
-    clip = Clip(b"\x01\x00\x02\x00", 22050)
-    sink.play(clip, "call-kk")
-    assert (tmp_path / "args").read_text().split() == [
-        "-q", "-D", "plughw:1,0", "-t", "raw", "-f", "S16_LE", "-c", "1", "-r", "22050"]
-    assert (tmp_path / "pcm").read_bytes() == clip.pcm
-    with pytest.raises(Exception, match="not found"):
-        AlsaSink(aplay=str(tmp_path / "no-aplay")).check()
