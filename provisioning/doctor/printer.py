@@ -4,26 +4,27 @@ service user (kezek-node, with its groups), so a printer only root may open is r
 as such (`printer_permission`: the udev rule is missing or does not name it), not as
 ready. A printer that is not there is `printer_missing`. Then its status: online, paper.
 
-The child is forked, not started anew: the doctor's interpreter may live where the
-service user cannot read (a developer's home), and the child needs nothing imported."""
+The child is forked (`service_user.run_as`), not started anew: the doctor's interpreter
+may live where the service user cannot read (a developer's home)."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
-import pwd
-import select
-import signal
-import time
 from pathlib import Path
 from typing import Any
 
 from contract.node_faults import NODE_FAULTS
 from firmware.ticket_terminal.settings import PrinterSection, TerminalSettings
 from provisioning.doctor.findings import Finding, Options, fault, ok, warning
-from provisioning.firstboot import SERVICE_USER
+from provisioning.doctor.service_user import (
+    SERVICE_USER,
+    ServiceUserError,
+    can_switch_to,
+    run_as,
+    user_named,
+)
 
 # Kinds whose device the service user must be allowed to open.
 DEVICE_KINDS = ("usb", "serial", "file")
@@ -76,60 +77,21 @@ def _finding(outcome: str, detail: str) -> Finding:
 def probe_as(user: str, config: PrinterSection, timeout: float) -> dict[str, str]:
     """The probe's outcome, as `user` when this process is root and the printer is a
     device; otherwise as this process. Adds `as`: whom it ran as."""
-    if os.geteuid() != 0 or config.kind not in DEVICE_KINDS:
-        return probe(config, timeout) | {"as": f"as uid {os.geteuid()}"}
-    try:
-        account = pwd.getpwnam(user)
-    except KeyError:
-        return probe(config, timeout) | {"as": f"as root: no user {user}"}
-    groups = os.getgrouplist(user, account.pw_gid)
-    return _in_child(account.pw_uid, account.pw_gid, groups, config, timeout) | {
-        "as": f"as {user}"}
-
-
-def _in_child(uid: int, gid: int, groups: list[int], config: PrinterSection,
-              timeout: float) -> Probe:
+    account = user_named(user)
+    if config.kind not in DEVICE_KINDS or account is None or not can_switch_to(account):
+        whom = f"as root: no user {user}" if account is None and os.geteuid() == 0 \
+            else f"as uid {os.geteuid()}"
+        return probe(config, timeout) | {"as": whom}
     # Loaded before the fork: the child imports nothing (another thread could hold the
     # import lock at that moment).
     importlib.import_module("escpos.printer")
     with contextlib.suppress(ImportError):
         importlib.import_module("usb.backend.libusb1")
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: become the service user, probe, report, leave
-        try:
-            os.close(reader)
-            os.setgroups(groups)
-            os.setgid(gid)
-            os.setuid(uid)
-            result = probe(config, timeout)
-        except BaseException as error:
-            result = {"outcome": "error", "detail": f"{type(error).__name__}: {error}"}
-        try:
-            os.write(writer, json.dumps(result).encode())
-        finally:
-            os._exit(0)
-    os.close(writer)
-    deadline = time.monotonic() + 4 * timeout + 10
-    data = b""
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([reader], [], [], left)[0]:
-                os.kill(pid, signal.SIGKILL)
-                return {"outcome": "error", "detail": "no answer in time"}
-            chunk = os.read(reader, 65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        os.close(reader)
-        os.waitpid(pid, 0)
-    try:
-        answer: Probe = json.loads(data)
-    except ValueError:
-        return {"outcome": "error", "detail": "the check ended without an answer"}
-    return answer
+        found = run_as(account, lambda: probe(config, timeout), timeout=4 * timeout + 10)
+    except ServiceUserError as error:
+        found = {"outcome": "error", "detail": str(error)}
+    return found | {"as": f"as {user}"}
 
 
 def probe(config: PrinterSection, timeout: float) -> Probe:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-SERVICE_UNIT = "kezek-node.service"
-SERVICE_USER = "kezek-node"  # provisioning/firstboot.py's system user
+from provisioning.firstboot import SERVICE_NAME as SERVICE_UNIT
+from provisioning.firstboot import SERVICE_USER
 
 T = TypeVar("T")
 
