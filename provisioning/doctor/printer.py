@@ -19,12 +19,12 @@ from contract.node_faults import NODE_FAULTS
 from firmware.ticket_terminal.settings import PrinterSection, TerminalSettings
 from provisioning.doctor.findings import Finding, Options, fault, ok, warning
 from provisioning.doctor.service_user import (
-    SERVICE_USER,
     ServiceUserError,
     can_switch_to,
     run_as,
     user_named,
 )
+from provisioning.firstboot import SERVICE_USER
 
 # Kinds whose device the service user must be allowed to open.
 DEVICE_KINDS = ("usb", "serial", "file")
