@@ -100,7 +100,8 @@ def test_report_shows_every_run_and_the_pair_estimate() -> None:
     report.runs = [run("x_low", 1), run("x_low", 2),
                    run("medium", 1, cpu_s=2.0, number_cpu_s=1.8)]
     text = format_report(report)
-    assert "| kk_KZ-iseke-x_low | 1 | 6.7 M | 0.060 | 0.050 | 0.55 |" in text
+    # baseline 0.11 s: 0.05 CPU s per audio s is 0.45 baselines
+    assert "| kk_KZ-iseke-x_low | 1 | 6.7 M | 0.060 | 0.050 | 0.45 |" in text
     assert "| kk_KZ-iseke-x_low | 2 |" in text and "| ru_RU-denis-medium | 1 | ? |" in text
     # x_low: 600 x 0.09 s = 54 s here, x 10 = 9 min on a Pi 4; medium: 108 s x 8 = 14.4 min
     assert "| kk_KZ-iseke-x_low | 10 | 1.50 | 0.090 | 54 s | 9.0 min |" in text
