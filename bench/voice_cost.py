@@ -38,9 +38,9 @@ measured in the same run before and after: the CPU time of a fixed float32
 matrix-multiplication loop on one thread (numpy), so the cost can be compared across
 machines as a ratio.
 
-Estimated (not measured): the Pi 4 time to warm the center's ranges, from the x86 time
-per number piece, scaled by (published Pi 4 RTF per core / this run's 1-thread RTF of the
-same voice). See bench/README.md.
+Estimated (not measured): the Pi 4 time to warm the center's ranges, from the one-thread
+CPU time per number piece measured here, scaled by (published Pi 4 RTF per core / this
+run's one-thread CPU seconds per audio second of the same voice). See bench/README.md.
 """
 
 from __future__ import annotations
