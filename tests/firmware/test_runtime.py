@@ -120,7 +120,10 @@ def test_online_retained_offline_will_on_a_lost_connection_then_online_again(
     wait_until(lambda: fake_hub.statuses, what="the online status")
     assert fake_hub.statuses[0].state is Presence.ONLINE
     assert fake_hub.statuses[0].role is NodeRole.TICKET_TERMINAL
-    assert fake_hub.statuses[0].drivers == {"printer": Driver(state=DriverState.OK)}
+    # The runtime adds its own `clock`: nothing came from the hub yet, so its time is unknown.
+    assert fake_hub.statuses[0].drivers == {
+        "printer": Driver(state=DriverState.OK),
+        "clock": Driver(state=DriverState.WARNING, detail="clock_unknown")}
 
     watcher = StatusWatcher(broker, fake_hub)
     try:

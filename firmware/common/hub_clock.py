@@ -1,0 +1,292 @@
+"""The hub's time on a node, learnt from the hub's own messages.
+
+A Pi has no real-time clock (a Pi 5 only with a battery): it boots with the time it
+last saved and is corrected when NTP answers, and a closed LAN may have no NTP at all.
+So a node never trusts its own clock for anything the hub decides (the service day, a
+lease's end, the time printed on a ticket): it uses `HubClock.now()`.
+
+Every message the hub sends carries `at`, the hub's clock when the message was made.
+Each one that arrives *live* bounds the offset between the hub's clock and this node's
+monotonic clock (offset = hub time - monotonic time):
+
+* a Reply (or ErrorMessage) to a request sent at `sent` and received at `received` was
+  made in between, so the offset lies in [at - received, at - sent]: the round trip
+  gives an estimate, the middle, with an error bound of half the round trip;
+* any other live message (the configuration the hub publishes again every
+  `HUB_TIME_SECONDS`, display snapshots, announcements, desk states) was made before it
+  arrived, so the offset is at least `at - received`: a bound from one side only.
+
+A retained copy the broker replays at subscription is old (its `retain` flag is set):
+the link does not hand it here. A message queued by the broker while the node was away
+is old too but not flagged; as a one-sided bound it is merely loose, never wrong.
+
+The estimate is the intersection of the bounds of the samples in a window (the last
+`WINDOW_SAMPLES`, none older than `WINDOW_SECONDS`): the largest lower bound and the
+smallest upper bound, like NTP's clock filter keeping its best sample, but using every
+sample's information. When the newest sample contradicts older ones (the hub's clock
+was set, or the node's drifted for long), the older ones are forgotten: the newest
+always counts. With only one-sided samples (a display node sends no requests) the
+estimate is the largest lower bound, late by the fastest delivery seen (milliseconds
+on a LAN). The window only filters; once known, the offset is kept however long the
+hub is silent: a monotonic clock drifts by well under a second a day.
+
+Everything is anchored to the monotonic clock, so when the node's wall clock jumps
+(NTP answering after boot) the hub's time does not move; only `skew()`, the node's wall
+clock minus the hub's time (reported in telemetry as `clock_skew_s`), changes.
+
+Before the first live message the hub's time is unknown (`skew()` is None, the `clock`
+driver says `clock_unknown`) and `now()` falls back to the node's own clock, but never
+earlier than the last hub time this node saw (saved in `STATE_FILE`): time only goes
+forward, and a Pi boots with a clock from its last shutdown. The saved offset itself
+is reused after a restart of the node's process within the same boot (the monotonic
+clock runs on from boot, checked by the kernel's boot id), not after a reboot (the
+monotonic clock starts again). So a ticket terminal that boots while the hub is away
+still prints from its lease, judging the lease by that fallback, and says so (see
+`firmware/ticket_terminal/terminal.py`); the hub checks every such ticket again by its
+own clock when it hears of it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from contract.mqtt import Driver, DriverState
+from contract.node_faults import CLOCK_FAULT_SECONDS, CLOCK_WARNING_SECONDS
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "hub_clock.json"
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+WINDOW_SECONDS = 600.0  # ten configurations republished by the hub
+WINDOW_SAMPLES = 16
+# The state file is written when the estimate moved this much, or this long after the
+# last write: a few writes an hour, not one per message, for the SD card's sake.
+SAVE_SHIFT_SECONDS = 0.5
+SAVE_SECONDS = 600.0
+# A level is left for a better one only this far inside its threshold: a skew that
+# hovers around 5 s does not make the status flap.
+HYSTERESIS_SECONDS = 0.5
+
+
+def read_boot_id(path: Path = BOOT_ID) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """hub time - monotonic time lies in [low, high] (high is inf: one-sided), as
+    learnt at monotonic time `taken`."""
+
+    low: float
+    high: float
+    taken: float
+
+    def meet(self, other: Bounds) -> Bounds | None:
+        """Both bounds at once; None when they contradict each other."""
+        low, high = max(self.low, other.low), min(self.high, other.high)
+        return Bounds(low, high, max(self.taken, other.taken)) if low <= high else None
+
+
+def _level(skew: float) -> DriverState:
+    size = abs(skew)
+    if size >= CLOCK_FAULT_SECONDS:
+        return DriverState.FAULT
+    if size >= CLOCK_WARNING_SECONDS:
+        return DriverState.WARNING
+    return DriverState.OK
+
+
+class HubClock:
+    """Thread-safe: messages are observed on the MQTT thread, the time is read anywhere.
+    `wall` and `monotonic` are the node's clocks (tests move them); `state_file` keeps
+    the last estimate across restarts of the process (None: nothing is kept)."""
+
+    def __init__(self, *, wall: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 state_file: Path | None = None,
+                 boot_id: Callable[[], str | None] = read_boot_id,
+                 window_seconds: float = WINDOW_SECONDS,
+                 window_samples: int = WINDOW_SAMPLES) -> None:
+        self._wall = wall
+        self._monotonic = monotonic
+        self._state_file = state_file
+        self._boot_id = boot_id()
+        self._window_seconds = window_seconds
+        self._lock = threading.Lock()
+        self._samples: deque[Bounds] = deque(maxlen=window_samples)
+        self._bounds: Bounds | None = None  # what the window says now
+        self._floor: float | None = None  # the last hub time seen before this boot
+        self._saved: tuple[float, float] | None = None  # (estimate, monotonic) last written
+        self._level = DriverState.OK
+        self.observed = 0  # live messages taken
+        if state_file is not None:
+            self._load(state_file)
+
+    def monotonic(self) -> float:
+        """The clock everything here is anchored to: stamp arrivals and sends with it."""
+        return self._monotonic()
+
+    # Samples --------------------------------------------------------------------
+
+    def observe(self, hub_at: datetime, *, received: float, sent: float | None = None) -> None:
+        """A live message the hub made at `hub_at` arrived at monotonic `received`; for
+        an answer to a request sent at monotonic `sent`, the round trip bounds it from
+        both sides."""
+        made = hub_at.timestamp()
+        high = made - sent if sent is not None and sent <= received else math.inf
+        sample = Bounds(made - received, high, received)
+        with self._lock:
+            self.observed += 1
+            before = self._estimate()
+            kept = [sample]
+            bounds = sample
+            # Newest first: an older sample counts while it agrees with the newer ones.
+            for older in reversed(self._samples):
+                if received - older.taken > self._window_seconds:
+                    break
+                met = bounds.meet(older)
+                if met is None:
+                    log.info("the hub's time moved against earlier messages; following "
+                             "the newest", extra={"low": sample.low, "earlier": older.low})
+                    break
+                bounds = met
+                kept.append(older)
+            self._samples.clear()
+            self._samples.extend(reversed(kept))
+            self._bounds = Bounds(bounds.low, bounds.high, received)
+            if before is None:
+                log.info("hub time known", extra={"skew_s": self._skew()})
+
+    def _estimate(self) -> float | None:
+        bounds = self._bounds
+        if bounds is None:
+            return None
+        return bounds.low if math.isinf(bounds.high) else (bounds.low + bounds.high) / 2
+
+    # Readings -------------------------------------------------------------------
+
+    @property
+    def known(self) -> bool:
+        with self._lock:
+            return self._bounds is not None
+
+    def hub_time(self) -> float | None:
+        """The hub's time now, in seconds since the epoch; None until known."""
+        with self._lock:
+            estimate = self._estimate()
+        return None if estimate is None else self._monotonic() + estimate
+
+    def hub_now(self) -> datetime | None:
+        """The hub's time now; None until a live message from the hub arrived."""
+        seconds = self.hub_time()
+        return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+    def now(self) -> datetime:
+        """The hub's time, or while it is unknown this node's own clock, though never
+        earlier than the last hub time seen before this boot."""
+        seconds = self.hub_time()
+        if seconds is None:
+            seconds = self._wall()
+            floor = self._floor
+            if floor is not None and floor > seconds:
+                seconds = floor
+        return datetime.fromtimestamp(seconds, UTC)
+
+    def skew(self) -> float | None:
+        """This node's wall clock minus the hub's, in seconds; None until known."""
+        with self._lock:
+            return self._skew()
+
+    def _skew(self) -> float | None:
+        estimate = self._estimate()
+        if estimate is None:
+            return None
+        # Both clocks read at (nearly) one moment; the wall clock may have jumped since
+        # the samples were taken, which is exactly what the skew is to show.
+        return self._wall() - (self._monotonic() + estimate)
+
+    def error(self) -> float | None:
+        """How far the estimate may be off (half the tightest round trip's width);
+        None while unknown or bounded from one side only."""
+        with self._lock:
+            bounds = self._bounds
+        if bounds is None or math.isinf(bounds.high):
+            return None
+        return (bounds.high - bounds.low) / 2
+
+    def driver(self) -> Driver:
+        """The `clock` driver: ok, or warning (`clock_unknown`, or `clock_skew` from
+        `CLOCK_WARNING_SECONDS`), or fault (`clock_skew` from `CLOCK_FAULT_SECONDS`)."""
+        with self._lock:
+            skew = self._skew()
+            if skew is None:
+                return Driver(state=DriverState.WARNING, detail="clock_unknown")
+            level = _level(skew)
+            order = (DriverState.OK, DriverState.WARNING, DriverState.FAULT)
+            if order.index(level) < order.index(self._level):
+                # Going back to a better level needs a margin inside its threshold.
+                level = max(_level(abs(skew) + HYSTERESIS_SECONDS), level, key=order.index)
+            self._level = level
+        if level is DriverState.OK:
+            return Driver(state=DriverState.OK)
+        return Driver(state=level, detail="clock_skew")
+
+    # Kept across restarts -------------------------------------------------------------
+
+    def save(self, *, force: bool = False) -> bool:
+        """Write the estimate when it moved or the last write is old (or `force`); True
+        if written. Call it off the network thread: it touches the disk."""
+        if self._state_file is None:
+            return False
+        with self._lock:
+            bounds, estimate = self._bounds, self._estimate()
+        if bounds is None or estimate is None:
+            return False
+        now = self._monotonic()
+        saved = self._saved
+        if not force and saved is not None and abs(estimate - saved[0]) < SAVE_SHIFT_SECONDS \
+                and now - saved[1] < SAVE_SECONDS:
+            return False
+        state = {"boot_id": self._boot_id, "low": bounds.low,
+                 "high": None if math.isinf(bounds.high) else bounds.high,
+                 "taken": bounds.taken, "hub_time": now + estimate}
+        path = self._state_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.write_text(json.dumps(state))
+            os.replace(temporary, path)
+        except OSError as error:
+            log.warning("hub time not saved", extra={"error": str(error)})
+            return False
+        self._saved = (estimate, now)
+        return True
+
+    def _load(self, path: Path) -> None:
+        try:
+            state = json.loads(path.read_text())
+            hub_time = float(state["hub_time"])
+            low, taken = float(state["low"]), float(state["taken"])
+            high = math.inf if state["high"] is None else float(state["high"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # nothing kept, or a file cut by a power loss: start unknown
+        if self._boot_id is not None and state.get("boot_id") == self._boot_id \
+                and low <= high:
+            # The same boot: the monotonic clock ran on, the offset still holds.
+            self._bounds = Bounds(low, high, taken)
+            self._samples.append(self._bounds)
+            log.info("hub time taken from before the restart")
+        else:
+            self._floor = hub_time
