@@ -9,26 +9,30 @@ Every message the hub sends carries `at`, the hub's clock when the message was m
 Each one that arrives *live* bounds the offset between the hub's clock and this node's
 monotonic clock (offset = hub time - monotonic time):
 
-* a Reply (or ErrorMessage) to a request sent at `sent` and received at `received` was
-  made in between, so the offset lies in [at - received, at - sent]: the round trip
-  gives an estimate, the middle, with an error bound of half the round trip;
-* any other live message (the configuration the hub publishes again every
-  `HUB_TIME_SECONDS`, display snapshots, announcements, desk states) was made before it
-  arrived, so the offset is at least `at - received`: a bound from one side only.
+* any live message (the configuration the hub publishes again every `HUB_TIME_SECONDS`,
+  display snapshots, announcements, desk states, replies) was made before it arrived,
+  so the offset is at least `at - received`;
+* a Reply (or ErrorMessage) to a request sent at `sent` was made after the request left,
+  so the offset is also at most `at - sent`: the round trip bounds it from both sides.
 
 A retained copy the broker replays at subscription is old (its `retain` flag is set):
 the link does not hand it here. A message queued by the broker while the node was away
 is old too but not flagged; as a one-sided bound it is merely loose, never wrong.
 
-The estimate is the intersection of the bounds of the samples in a window (the last
-`WINDOW_SAMPLES`, none older than `WINDOW_SECONDS`): the largest lower bound and the
-smallest upper bound, like NTP's clock filter keeping its best sample, but using every
-sample's information. When the newest sample contradicts older ones (the hub's clock
-was set, or the node's drifted for long), the older ones are forgotten: the newest
-always counts. With only one-sided samples (a display node sends no requests) the
-estimate is the largest lower bound, late by the fastest delivery seen (milliseconds
-on a LAN). The window only filters; once known, the offset is kept however long the
-hub is silent: a monotonic clock drifts by well under a second a day.
+The samples of a window (the last `WINDOW_SAMPLES`, none older than `WINDOW_SECONDS`)
+are intersected: the largest lower bound and the smallest upper bound, like NTP's clock
+filter keeping its best sample. The estimate is the largest lower bound: the hub's time
+as the message that came quickest told it. The hub stamps a message right before it
+publishes it (a reply after the work it answers), so only one delivery separates `at`
+from the arrival: a few milliseconds on a LAN, and the estimate is late by that. The
+middle of a round trip would assume the reply was made halfway, and a lease's reply is
+made ~100 ms after its request arrived: the middle was measured 50-60 ms off through
+Mosquitto, the lower bound about 1 ms. The upper bound gives the guarantee: `error()`
+is the width of the interval (None while bounded from one side only). When the newest
+sample contradicts older ones (the hub's clock was set, or the node's drifted for
+long), the older ones are forgotten: the newest always counts. The window only filters;
+once known, the offset is kept however long the hub is silent: a monotonic clock
+drifts by well under a second a day.
 
 Everything is anchored to the monotonic clock, so when the node's wall clock jumps
 (NTP answering after boot) the hub's time does not move; only `skew()`, the node's wall
@@ -171,9 +175,7 @@ class HubClock:
 
     def _estimate(self) -> float | None:
         bounds = self._bounds
-        if bounds is None:
-            return None
-        return bounds.low if math.isinf(bounds.high) else (bounds.low + bounds.high) / 2
+        return None if bounds is None else bounds.low
 
     # Readings -------------------------------------------------------------------
 
@@ -218,13 +220,13 @@ class HubClock:
         return self._wall() - (self._monotonic() + estimate)
 
     def error(self) -> float | None:
-        """How far the estimate may be off (half the tightest round trip's width);
-        None while unknown or bounded from one side only."""
+        """How far behind the hub's time the estimate may be at most (the width of the
+        bounds); None while unknown or bounded from one side only."""
         with self._lock:
             bounds = self._bounds
         if bounds is None or math.isinf(bounds.high):
             return None
-        return (bounds.high - bounds.low) / 2
+        return bounds.high - bounds.low
 
     def driver(self) -> Driver:
         """The `clock` driver: ok, or warning (`clock_unknown`, or `clock_skew` from
