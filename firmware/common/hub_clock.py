@@ -16,23 +16,29 @@ monotonic clock (offset = hub time - monotonic time):
   so the offset is also at most `at - sent`: the round trip bounds it from both sides.
 
 A retained copy the broker replays at subscription is old (its `retain` flag is set):
-the link does not hand it here. A message queued by the broker while the node was away
-is old too but not flagged; as a one-sided bound it is merely loose, never wrong.
+the link does not hand it here. A message the broker queued while the node was away
+(its persistent session) is old too but not flagged; as a lower bound it is merely
+loose, never wrong.
 
-The samples of a window (the last `WINDOW_SAMPLES`, none older than `WINDOW_SECONDS`)
-are intersected: the largest lower bound and the smallest upper bound, like NTP's clock
-filter keeping its best sample. The estimate is the largest lower bound: the hub's time
-as the message that came quickest told it. The hub stamps a message right before it
-publishes it (a reply after the work it answers), so only one delivery separates `at`
-from the arrival: a few milliseconds on a LAN, and the estimate is late by that. The
-middle of a round trip would assume the reply was made halfway, and a lease's reply is
-made ~100 ms after its request arrived: the middle was measured 50-60 ms off through
-Mosquitto, the lower bound about 1 ms. The upper bound gives the guarantee: `error()`
-is the width of the interval (None while bounded from one side only). When the newest
-sample contradicts older ones (the hub's clock was set, or the node's drifted for
-long), the older ones are forgotten: the newest always counts. The window only filters;
-once known, the offset is kept however long the hub is silent: a monotonic clock
-drifts by well under a second a day.
+The last `SAMPLES` bounds are intersected: the largest lower bound and the smallest
+upper bound, like NTP's clock filter keeping its best sample. Each bound is widened as
+it ages by `DRIFT` (100 ppm: more than a Pi's crystal and the hub's drift together), so
+an old sample gives way to fresh ones and never holds a drifted time. The estimate is
+the largest lower bound: the hub's time as the message that came quickest told it. The
+hub stamps a message right before it publishes it (a reply after the work it answers),
+so only one delivery separates `at` from the arrival: a few milliseconds on a LAN, and
+the estimate is late by that. (The middle of a round trip would assume the reply was
+made halfway; a lease's reply is made ~100 ms after its request arrived, and the middle
+was measured 50-60 ms off through Mosquitto, the lower bound about 1 ms.) The upper
+bounds give the guarantee: `error()` is the width of the interval (None while bounded
+from one side only). Once known, the hub's time is kept however long the hub is
+silent: the next message corrects the drift.
+
+The hub's clock may be set back. A round trip that contradicts the earlier bounds shows
+it at once: the newest sample wins and the older ones are forgotten. A node that only
+hears one-sided messages (a display) follows when every message for `BEHIND_SECONDS`
+(ten configurations) was more than `BEHIND_STEP_SECONDS` behind its estimate: a burst
+of messages queued while the node was away lasts a moment, and live ones follow it.
 
 Everything is anchored to the monotonic clock, so when the node's wall clock jumps
 (NTP answering after boot) the hub's time does not move; only `skew()`, the node's wall
@@ -57,7 +63,6 @@ import math
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,8 +75,10 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "hub_clock.json"
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-WINDOW_SECONDS = 600.0  # ten configurations republished by the hub
-WINDOW_SAMPLES = 16
+SAMPLES = 16  # bounds kept and intersected
+DRIFT = 100e-6  # how fast a kept bound widens, in seconds a second
+BEHIND_STEP_SECONDS = 1.0  # a message this far behind the estimate is a sign...
+BEHIND_SECONDS = 600.0  # ...that the hub's clock went back, when they keep coming so long
 # The state file is written when the estimate moved this much, or this long after the
 # last write: a few writes an hour, not one per message, for the SD card's sake.
 SAVE_SHIFT_SECONDS = 0.5
@@ -90,17 +97,17 @@ def read_boot_id(path: Path = BOOT_ID) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Bounds:
-    """hub time - monotonic time lies in [low, high] (high is inf: one-sided), as
-    learnt at monotonic time `taken`."""
+    """hub time - monotonic time lay in [low, high] (high is inf: one-sided) at
+    monotonic time `taken`."""
 
     low: float
     high: float
     taken: float
 
-    def meet(self, other: Bounds) -> Bounds | None:
-        """Both bounds at once; None when they contradict each other."""
-        low, high = max(self.low, other.low), min(self.high, other.high)
-        return Bounds(low, high, max(self.taken, other.taken)) if low <= high else None
+    def aged(self, now: float) -> tuple[float, float]:
+        """The bounds at `now`: wider by the drift either clock may have had since."""
+        spread = DRIFT * max(0.0, now - self.taken)
+        return self.low - spread, self.high + spread
 
 
 def _level(skew: float) -> DriverState:
@@ -121,16 +128,19 @@ class HubClock:
                  monotonic: Callable[[], float] = time.monotonic,
                  state_file: Path | None = None,
                  boot_id: Callable[[], str | None] = read_boot_id,
-                 window_seconds: float = WINDOW_SECONDS,
-                 window_samples: int = WINDOW_SAMPLES) -> None:
+                 behind_seconds: float = BEHIND_SECONDS) -> None:
         self._wall = wall
         self._monotonic = monotonic
         self._state_file = state_file
         self._boot_id = boot_id()
-        self._window_seconds = window_seconds
+        self._behind_seconds = behind_seconds
         self._lock = threading.Lock()
-        self._samples: deque[Bounds] = deque(maxlen=window_samples)
-        self._bounds: Bounds | None = None  # what the window says now
+        self._samples: list[Bounds] = []  # oldest first
+        # What the samples say together (aged to `taken`), and the estimate: the lower
+        # bound of the sample that gives it, as that sample said it (not aged).
+        self._bounds: Bounds | None = None
+        self._offset: float | None = None
+        self._behind_since: float | None = None  # first of a run of messages behind
         self._floor: float | None = None  # the last hub time seen before this boot
         self._saved: tuple[float, float] | None = None  # (estimate, monotonic) last written
         self._level = DriverState.OK
@@ -153,29 +163,55 @@ class HubClock:
         sample = Bounds(made - received, high, received)
         with self._lock:
             self.observed += 1
-            before = self._estimate()
-            kept = [sample]
-            bounds = sample
-            # Newest first: an older sample counts while it agrees with the newer ones.
-            for older in reversed(self._samples):
-                if received - older.taken > self._window_seconds:
-                    break
-                met = bounds.meet(older)
-                if met is None:
-                    log.info("the hub's time moved against earlier messages; following "
-                             "the newest", extra={"low": sample.low, "earlier": older.low})
-                    break
-                bounds = met
-                kept.append(older)
-            self._samples.clear()
-            self._samples.extend(reversed(kept))
-            self._bounds = Bounds(bounds.low, bounds.high, received)
-            if before is None:
+            known = self._offset is not None
+            if self._offset is not None and sample.low < self._offset - BEHIND_STEP_SECONDS:
+                if self._behind_since is None:
+                    self._behind_since = received
+                elif received - self._behind_since >= self._behind_seconds:
+                    log.info("the hub's time is behind what it was for a while; following "
+                             "it", extra={"step_s": sample.low - self._offset})
+                    since = self._behind_since
+                    self._samples = [older for older in self._samples
+                                     if older.taken >= since]
+                    self._behind_since = None
+            else:
+                self._behind_since = None
+            self._samples.append(sample)
+            self._combine(received)
+            if not known:
                 log.info("hub time known", extra={"skew_s": self._skew()})
 
+    def _combine(self, now: float) -> None:
+        """Intersect the samples, newest first; an older one that contradicts the newer
+        ones is forgotten with all before it (the hub's clock was set)."""
+        low, high = -math.inf, math.inf
+        best: Bounds | None = None  # the sample that gives the lower bound
+        tightest: Bounds | None = None  # ...and the upper one
+        kept: list[Bounds] = []
+        for sample in reversed(self._samples):
+            aged_low, aged_high = sample.aged(now)
+            if max(low, aged_low) > min(high, aged_high):
+                log.info("the hub's time moved against earlier messages; following the "
+                         "newest", extra={"forgotten": len(self._samples) - len(kept)})
+                break
+            if best is None or aged_low > low:
+                best = sample
+            if aged_high < high:
+                tightest = sample
+            low, high = max(low, aged_low), min(high, aged_high)
+            kept.append(sample)
+        kept.reverse()
+        # Too many: the oldest that gives neither bound goes (not simply the oldest: a
+        # burst of queued messages must not push the best sample out).
+        while len(kept) > SAMPLES:
+            kept.remove(next(old for old in kept if old is not best and old is not tightest))
+        self._samples = kept
+        assert best is not None  # the newest sample is always kept
+        self._bounds = Bounds(low, high, now)
+        self._offset = min(best.low, high)
+
     def _estimate(self) -> float | None:
-        bounds = self._bounds
-        return None if bounds is None else bounds.low
+        return self._offset
 
     # Readings -------------------------------------------------------------------
 
@@ -220,13 +256,14 @@ class HubClock:
         return self._wall() - (self._monotonic() + estimate)
 
     def error(self) -> float | None:
-        """How far behind the hub's time the estimate may be at most (the width of the
-        bounds); None while unknown or bounded from one side only."""
+        """How far from the hub's time the estimate may be at most (the width of the
+        bounds, aged to now); None while unknown or bounded from one side only."""
         with self._lock:
             bounds = self._bounds
         if bounds is None or math.isinf(bounds.high):
             return None
-        return bounds.high - bounds.low
+        low, high = bounds.aged(self._monotonic())
+        return high - low
 
     def driver(self) -> Driver:
         """The `clock` driver: ok, or warning (`clock_unknown`, or `clock_skew` from
@@ -261,7 +298,7 @@ class HubClock:
         if not force and saved is not None and abs(estimate - saved[0]) < SAVE_SHIFT_SECONDS \
                 and now - saved[1] < SAVE_SECONDS:
             return False
-        state = {"boot_id": self._boot_id, "low": bounds.low,
+        state = {"boot_id": self._boot_id, "low": estimate,
                  "high": None if math.isinf(bounds.high) else bounds.high,
                  "taken": bounds.taken, "hub_time": now + estimate}
         path = self._state_file
@@ -288,6 +325,7 @@ class HubClock:
                 and low <= high:
             # The same boot: the monotonic clock ran on, the offset still holds.
             self._bounds = Bounds(low, high, taken)
+            self._offset = low
             self._samples.append(self._bounds)
             log.info("hub time taken from before the restart")
         else:
