@@ -46,8 +46,8 @@ clock minus the hub's time (reported in telemetry as `clock_skew_s`), changes.
 
 Before the first live message the hub's time is unknown (`skew()` is None, the `clock`
 driver says `clock_unknown`) and `now()` falls back to the node's own clock, but never
-earlier than the last hub time this node saw (saved in `STATE_FILE`): time only goes
-forward, and a Pi boots with a clock from its last shutdown. The saved offset itself
+earlier than the last hub time this node saw (saved in `STATE_FILE`), running on from
+it: time only goes forward, and a Pi boots with a clock from its last shutdown. The saved offset itself
 is reused after a restart of the node's process within the same boot (the monotonic
 clock runs on from boot, checked by the kernel's boot id), not after a reboot (the
 monotonic clock starts again). So a ticket terminal that boots while the hub is away
@@ -141,7 +141,9 @@ class HubClock:
         self._bounds: Bounds | None = None
         self._offset: float | None = None
         self._behind_since: float | None = None  # first of a run of messages behind
-        self._floor: float | None = None  # the last hub time seen before this boot
+        # The last hub time seen before this boot, and when (monotonic) it was read back:
+        # the hub's time now is at least that plus the time since.
+        self._floor: tuple[float, float] | None = None
         self._saved: tuple[float, float] | None = None  # (estimate, monotonic) last written
         self._level = DriverState.OK
         self.observed = 0  # live messages taken
@@ -233,13 +235,14 @@ class HubClock:
 
     def now(self) -> datetime:
         """The hub's time, or while it is unknown this node's own clock, though never
-        earlier than the last hub time seen before this boot."""
+        earlier than the last hub time seen before this boot (plus the time since it
+        was read back)."""
         seconds = self.hub_time()
         if seconds is None:
             seconds = self._wall()
-            floor = self._floor
-            if floor is not None and floor > seconds:
-                seconds = floor
+            if self._floor is not None:
+                last_seen, read_at = self._floor
+                seconds = max(seconds, last_seen + self._monotonic() - read_at)
         return datetime.fromtimestamp(seconds, UTC)
 
     def skew(self) -> float | None:
@@ -329,4 +332,4 @@ class HubClock:
             self._samples.append(self._bounds)
             log.info("hub time taken from before the restart")
         else:
-            self._floor = hub_time
+            self._floor = (hub_time, self._monotonic())

@@ -253,6 +253,8 @@ def test_after_a_reboot_the_time_is_unknown_but_never_before_the_last_seen(
                      state_file=state, boot_id=lambda: "boot-2")
     assert not clock.known and clock.skew() is None
     assert seconds(clock.now()) == pytest.approx(last_seen)  # not three hours back
+    rebooted.advance(5)  # ...and it runs on from there
+    assert seconds(clock.now()) == pytest.approx(last_seen + 5)
     rebooted.wall = last_seen + 3600  # a clock already ahead of it is taken as it is
     assert seconds(clock.now()) == pytest.approx(last_seen + 3600)
 
