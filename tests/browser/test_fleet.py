@@ -17,10 +17,13 @@ from contract.mqtt import (
     Presence,
     Telemetry,
 )
-from hub.console.fleet import ago, clock_level, clock_shown
+from contract.node_faults import NODE_FAULTS
+from hub.console.fleet import ago, clock_level, clock_shown, node_row
 from hub.console.i18n import MESSAGES
 from hub.domain.text import Language
+from hub.services.nodes import NodeInfo
 from tests.browser.conftest import Console
+from tests.conftest import WORKING_MOMENT
 
 PAPER_LOW = Driver(state=DriverState.WARNING, detail="paper_low")
 SKEWED = Driver(state=DriverState.FAULT, detail="clock_skew")
@@ -184,3 +187,17 @@ def test_relative_times() -> None:
     assert ago(Language.KK, timedelta(minutes=5, seconds=59)) == "5 мин бұрын"
     assert ago(Language.RU, timedelta(hours=2, minutes=7)) == "2 ч 7 мин назад"
     assert ago(Language.KK, timedelta(days=3, hours=1)) == "3 күн бұрын"
+
+
+def test_driver_details_from_the_node_faults_vocabulary_are_shown_in_words() -> None:
+    node = NodeInfo(node_id="terminal-2", role="ticket_terminal", presence="online",
+                    software="kezek-node 0.2.0", desk=None, zones=(),
+                    drivers={"printer": {"state": "fault", "detail": "printer_permission"},
+                             "clock": {"state": "warning", "detail": "clock_unknown"}},
+                    telemetry=None, first_seen=WORKING_MOMENT, last_seen=WORKING_MOMENT)
+    for language in (Language.KK, Language.RU):
+        row = node_row(node, WORKING_MOMENT, language, {}, {})
+        words = NODE_FAULTS["printer_permission"]
+        assert [(d.code, d.detail_text) for d in row.drivers] == [
+            ("printer", words.kk if language is Language.KK else words.ru)]
+        assert (row.clock_skew_s, row.clock_level, row.clock_shown) == (None, "", "")
