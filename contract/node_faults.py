@@ -78,6 +78,13 @@ NODE_FAULTS: dict[str, Text] = {
 }
 
 
+# The clock's driver (`clock` in status and telemetry) and how far a node's clock may be
+# from the hub's: the node, the doctor and the fleet page judge by the same numbers.
+CLOCK_DRIVER = "clock"
+CLOCK_WARNING_SECONDS = 5.0
+CLOCK_FAULT_SECONDS = 60.0  # TLS, schedules and audit times go wrong well before this
+
+
 def fault_text(word: str) -> Text | None:
     """The text of a known word; None for a word this vocabulary does not have."""
     return NODE_FAULTS.get(word)

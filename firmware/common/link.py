@@ -1,6 +1,9 @@
 """The node's MQTT link: one paho client with a persistent session, the retained
 online/offline status (offline is the will), reconnection with backoff, and incoming
 messages decoded into contract models and handed to a table of handlers by channel.
+Every decoded down message is also shown to `on_received` with its channel and whether
+the broker replayed it as a retained copy at subscription (the hub's clock reads only
+live messages: see `firmware/common/hub_clock.py`).
 
 Handlers run on paho's network thread: they must return quickly (hand work to another
 thread), or keepalives stall. A handler that raises is logged; the link keeps running."""
@@ -61,6 +64,8 @@ RECONNECT_MAX_SECONDS = 60
 CLOSE_TIMEOUT_SECONDS = 5.0
 
 M = TypeVar("M", bound=Message)
+# (channel, message, retained): a retained copy is one the broker replayed at subscription.
+Observer = Callable[[DownChannel, Message, bool], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +82,8 @@ class MqttLink:
     def __init__(self, settings: NodeSettings, *, status: Callable[[Presence], NodeStatus],
                  handlers: Mapping[DownChannel, Handler[Any]],
                  on_connect: Callable[[], None] | None = None,
-                 on_disconnect: Callable[[], None] | None = None) -> None:
+                 on_disconnect: Callable[[], None] | None = None,
+                 on_received: Observer | None = None) -> None:
         for channel, handler in handlers.items():
             if handler.model is not DOWN_MODELS[channel]:
                 raise ValueError(f"down/{channel} carries {DOWN_MODELS[channel].__name__}, "
@@ -90,6 +96,7 @@ class MqttLink:
         self._handlers = dict(handlers)
         self._on_connect_callback = on_connect
         self._on_disconnect_callback = on_disconnect
+        self._on_received = on_received
         self._started = False
         self._closed = False
         self.client = self._make_client()
@@ -208,12 +215,13 @@ class MqttLink:
                     message: mqtt.MQTTMessage) -> None:
         # paho re-raises a callback's exception and its network thread dies: never let one out.
         try:
-            self.dispatch(message.topic, bytes(message.payload))
+            self.dispatch(message.topic, bytes(message.payload), retained=bool(message.retain))
         except Exception:
             log.exception("down message handler failed", extra={"topic": message.topic})
 
-    def dispatch(self, topic: str, payload: bytes) -> None:
-        """Decode a down message by its channel and call that channel's handler."""
+    def dispatch(self, topic: str, payload: bytes, *, retained: bool = False) -> None:
+        """Decode a down message by its channel and call that channel's handler;
+        `retained`: the broker's copy replayed at subscription, not a live message."""
         route = self.topics.parse(topic)
         if route is None or route.node != self.node or route.direction is not Direction.DOWN:
             log.warning("message on a foreign topic dropped", extra={"topic": topic})
@@ -235,4 +243,9 @@ class MqttLink:
                         extra={"topic": topic, "code": error.code, "detail": error.detail,
                                "bytes": len(payload)})
             return
+        if self._on_received is not None:
+            try:
+                self._on_received(channel, decoded, retained)
+            except Exception:
+                log.exception("down message observer failed", extra={"topic": topic})
         handler.callback(decoded)

@@ -4,7 +4,13 @@ together for a node application, which only builds requests and reacts to what c
 Requests go out one at a time, oldest first: the outbox head is sent, and sent again with
 the same id every `request_retry_seconds` and at every reconnect until the hub answers it.
 The hub answers a repeated id with the same reply, so every request takes effect exactly
-once and in order, however often the broker or the hub went away in between."""
+once and in order, however often the broker or the hub went away in between.
+
+The runtime keeps the hub's time (`hub_clock`, see `firmware/common/hub_clock.py`) from
+every live message the hub sends, timing the round trip of its requests; reports the
+skew of the node's clock in telemetry and as the `clock` driver; and hands the
+application a configuration only when it changed (the hub publishes it again every
+`HUB_TIME_SECONDS` as a clock signal)."""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from contract.mqtt import (
     DisplaySnapshot,
     DownChannel,
     Driver,
+    DriverState,
     ErrorMessage,
     Message,
     NodeConfig,
@@ -34,7 +41,10 @@ from contract.mqtt import (
     Telemetry,
     UpChannel,
 )
+from contract.node_faults import CLOCK_DRIVER
 from firmware.common.callbacks import CallbackThread
+from firmware.common.hub_clock import STATE_FILE as HUB_CLOCK_FILE
+from firmware.common.hub_clock import HubClock
 from firmware.common.link import Handler, MqttLink
 from firmware.common.outbox import Outbox, OutboxRequest
 from firmware.common.settings import NodeSettings
@@ -47,6 +57,9 @@ OUTBOX_FILE = "outbox.sqlite3"
 # Exit code of the default restart: non-zero so that Restart=on-failure restarts too.
 RESTART_EXIT_CODE = 75
 STOP_TIMEOUT_SECONDS = 5.0
+# Requests whose first sending is remembered for timing their replies; one that is never
+# answered (withdrawn, the hub away) is forgotten when this many came after it.
+TIMED_REQUESTS = 256
 
 M = TypeVar("M", bound=Message)
 DriverStates = Callable[[], dict[str, Driver]]
@@ -56,7 +69,8 @@ ErrorCallback = Callable[[OutboxRequest | None, ErrorMessage], None]
 
 class NodeRuntime:
     """Everything a node shares. Callbacks run on one callback thread, in arrival order;
-    `drivers` is called from several threads and must be a quick, thread-safe read."""
+    `drivers` is called from several threads and must be a quick, thread-safe read.
+    `wall_clock` is the node's own clock (a test sets it hours off)."""
 
     def __init__(self, settings: NodeSettings, *,
                  drivers: DriverStates | None = None,
@@ -70,9 +84,11 @@ class NodeRuntime:
                  on_restart: Callable[[], None] | None = None,
                  on_desk: Callable[[DeskState], None] | None = None,
                  environ: Mapping[str, str] | None = None,
-                 thermal_path: Path = CPU_THERMAL_ZONE) -> None:
+                 thermal_path: Path = CPU_THERMAL_ZONE,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self._drivers = drivers
+        self._on_config = on_config
         self._on_reply = on_reply
         self._on_error = on_error
         self._on_command = on_command
@@ -80,14 +96,22 @@ class NodeRuntime:
         self._environ = environ
         self._thermal_path = thermal_path
         self.outbox = Outbox(settings.data_dir / OUTBOX_FILE)
+        self.hub_clock = HubClock(wall=wall_clock, state_file=settings.data_dir / HUB_CLOCK_FILE)
+        # Requests made by this process -> monotonic time of their first sending (None:
+        # not sent yet). A request kept from before a restart is not timed: the hub may
+        # have answered it before this process sent it, and replays that answer.
+        self._sent_at: dict[str, float | None] = {}
+        self._timing_lock = threading.Lock()
+        self._clock_driver: Driver | None = None
+        self._config_content: str | None = None  # of the configuration handed on last
         self._callbacks = CallbackThread()
         handlers: dict[DownChannel, Handler[Any]] = {
             DownChannel.REPLY: Handler(Reply, self._reply_arrived),
             DownChannel.ERROR: Handler(ErrorMessage, self._error_arrived),
             DownChannel.COMMAND: Handler(Command, self._command_arrived),
+            # Always read: the configuration is the hub's clock signal for every node.
+            DownChannel.CONFIG: Handler(NodeConfig, self._config_arrived),
         }
-        if on_config is not None:
-            handlers[DownChannel.CONFIG] = Handler(NodeConfig, self._later(on_config))
         if on_display is not None:
             handlers[DownChannel.DISPLAY] = Handler(DisplaySnapshot, self._later(on_display))
         if on_announce is not None:
@@ -98,7 +122,8 @@ class NodeRuntime:
             handlers[DownChannel.DESK] = Handler(DeskState, self._later(on_desk))
         self.link = MqttLink(settings, status=self._link_status, handlers=handlers,
                              on_connect=self._link_connected,
-                             on_disconnect=self._link_disconnected)
+                             on_disconnect=self._link_disconnected,
+                             on_received=self._down_received)
         self.notifier = SystemdNotifier({})
         # The sender's state, guarded by one condition that every event it waits for notifies.
         self._condition = threading.Condition()
@@ -152,6 +177,7 @@ class NodeRuntime:
                 thread.join(timeout)
         self.link.close(timeout)
         self._callbacks.close(timeout)
+        self.hub_clock.save(force=True)  # the latest hub time: a floor after a reboot
         self.outbox.close()
         log.info("node runtime stopped")
 
@@ -167,6 +193,11 @@ class NodeRuntime:
             if self._stopping:
                 raise RuntimeError("the runtime is stopped")
         stored = self.outbox.put(request)
+        if stored:
+            with self._timing_lock:
+                self._sent_at[request.id] = None
+                while len(self._sent_at) > TIMED_REQUESTS:
+                    del self._sent_at[next(iter(self._sent_at))]
         with self._condition:
             self._submits += 1
             self._condition.notify_all()
@@ -214,6 +245,7 @@ class NodeRuntime:
             connects = self._connects
             answer = self._answer
         if answer is None:
+            self._mark_sent(head.id)
             if self.link.publish(UpChannel.REQUEST, head):
                 log.info("request sent", extra={"request_id": head.id, "kind": head.kind})
             with self._condition:
@@ -241,6 +273,11 @@ class NodeRuntime:
             self._awaiting, self._answer = None, None
         return True
 
+    def _mark_sent(self, request_id: str) -> None:
+        with self._timing_lock:
+            if request_id in self._sent_at and self._sent_at[request_id] is None:
+                self._sent_at[request_id] = self.hub_clock.monotonic()
+
     def _complete(self, request: OutboxRequest, answer: Reply | ErrorMessage,
                   done: threading.Event) -> None:
         """On the callback thread: tell the application, then forget the request."""
@@ -263,6 +300,43 @@ class NodeRuntime:
                 self._condition.notify_all()
 
     # Down messages (paho's thread) ---------------------------------------------------
+
+    def _down_received(self, channel: DownChannel, message: Message, retained: bool) -> None:
+        """Every live message from the hub tells its time; an answer to a request sent by
+        this process also bounds it by the round trip."""
+        if retained:
+            return  # the broker's old copy, replayed at subscription
+        received = self.hub_clock.monotonic()
+        sent = None
+        if isinstance(message, Reply | ErrorMessage) and message.request_id is not None:
+            with self._timing_lock:
+                sent = self._sent_at.pop(message.request_id, None)
+        self.hub_clock.observe(message.at, received=received, sent=sent)
+        self._callbacks.call(self._clock_observed)
+
+    def _clock_observed(self) -> None:
+        """On the callback thread: keep the hub's time on disk now and then, and tell the
+        hub at once when the clock's driver changed (known now, or skewed)."""
+        self.hub_clock.save()
+        driver = self.hub_clock.driver()
+        if driver != self._clock_driver:
+            if self._clock_driver is not None or driver.state is not DriverState.OK:
+                log.log(logging.WARNING if driver.state is not DriverState.OK else logging.INFO,
+                        "node clock against the hub's", extra={
+                            "state": driver.state.value, "detail": driver.detail,
+                            "skew_s": self.hub_clock.skew()})
+            self._clock_driver = driver
+            self.refresh_status()
+
+    def _config_arrived(self, config: NodeConfig) -> None:
+        # The same configuration comes every HUB_TIME_SECONDS: the application hears
+        # of it again only when something in it changed.
+        content = config.model_dump_json(exclude={"id", "at"})
+        if content == self._config_content:
+            return
+        self._config_content = content
+        if self._on_config is not None:
+            self._callbacks.call(self._on_config, config)
 
     def _reply_arrived(self, reply: Reply) -> None:
         with self._condition:
@@ -324,13 +398,15 @@ class NodeRuntime:
     # Status and telemetry --------------------------------------------------------------
 
     def driver_states(self) -> dict[str, Driver]:
-        if self._drivers is None:
-            return {}
-        try:
-            return dict(self._drivers())
-        except Exception:
-            log.exception("driver states unavailable")
-            return {}
+        """The application's drivers and the runtime's own `clock`."""
+        states: dict[str, Driver] = {}
+        if self._drivers is not None:
+            try:
+                states = dict(self._drivers())
+            except Exception:
+                log.exception("driver states unavailable")
+        states[CLOCK_DRIVER] = self.hub_clock.driver()
+        return states
 
     def status(self, state: Presence = Presence.ONLINE,
                drivers: dict[str, Driver] | None = None) -> NodeStatus:
@@ -362,9 +438,11 @@ class NodeRuntime:
 
     def telemetry(self) -> Telemetry:
         started = self._started_at if self._started_at is not None else time.monotonic()
+        skew = self.hub_clock.skew()
         return Telemetry(node=self.settings.node_id, uptime_s=time.monotonic() - started,
                          outbox=len(self.outbox), drivers=self.driver_states(),
-                         cpu_temp_c=cpu_temperature(self._thermal_path))
+                         cpu_temp_c=cpu_temperature(self._thermal_path),
+                         clock_skew_s=None if skew is None else round(skew, 3))
 
     def publish_telemetry(self) -> bool:
         return self.link.publish(UpChannel.TELEMETRY, self.telemetry())

@@ -12,7 +12,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -77,7 +76,7 @@ class DisplayNode:
 
     def __init__(self, settings: DisplayNodeSettings, *, sink: AudioSink | None = None,
                  serial_opener: SerialOpener | None = None,
-                 local_time: Callable[[], clock_time] = lambda: datetime.now().time(),
+                 local_time: Callable[[], clock_time] | None = None,
                  environ: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.state = DisplayState(settings.zones, blink_seconds=settings.blink_seconds,
@@ -94,7 +93,7 @@ class DisplayNode:
         if settings.tv is not None and settings.tv.enabled:
             calls = settings.tv.calls
             self.tv = TvPageServer(lambda: self._page(calls), host=settings.tv.host,
-                                   port=settings.tv.port)
+                                   port=settings.tv.port, now=lambda: self.runtime.hub_clock.now())
         self.announcer: Announcer | None = None
         voice = settings.voice
         if voice is not None and voice.enabled:
@@ -105,7 +104,8 @@ class DisplayNode:
             self.announcer = Announcer(
                 voices, sink if sink is not None else default_sink(voice, settings.data_dir),
                 volume=voice.volume, quiet=quiet, with_chime=voice.chime,
-                prewarm_numbers=range(1, voice.prewarm_up_to + 1), local_time=local_time,
+                prewarm_numbers=range(1, voice.prewarm_up_to + 1),
+                local_time=local_time or self._local_time,
                 voice_problems=problems)
         self.runtime = NodeRuntime(settings, drivers=self.drivers, on_display=self.show,
                                    on_announce=self.say, on_config=self.configured,
@@ -157,6 +157,10 @@ class DisplayNode:
         if self.announcer is not None:
             self.announcer.desks((desk.code, desk.name.kk, desk.name.ru)
                                  for desk in config.desks)
+
+    def _local_time(self) -> clock_time:
+        """The hub's time of day in this node's time zone (quiet hours)."""
+        return self.runtime.hub_clock.now().astimezone().time()
 
     # Showing -----------------------------------------------------------------------
 

@@ -4,7 +4,11 @@ package (no CDN, no web fonts: DejaVu Sans from Raspberry Pi OS) and `/state.jso
 node's own view of the hall, which the page polls several times a second. The server
 lives in the node process, so when the node loses the hub the page says so instead of
 showing stale calls, and when the node itself is gone the page's requests fail and it
-says so too."""
+says so too.
+
+The page's clock shows the hub's time, not the browser's: `/state.json` carries
+`now_ms`, the hub's time as the node knows it (firmware/common/hub_clock.py), and the
+page runs its clock at that offset from its own."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
@@ -34,11 +39,14 @@ def _asset(name: str) -> bytes:
 
 
 class TvPageServer:
-    """Serves the page on `host:port` (port 0: any free port, see `.port`)."""
+    """Serves the page on `host:port` (port 0: any free port, see `.port`); `now` is the
+    time its clock shows (the hub's)."""
 
     def __init__(self, state: Callable[[], dict[str, Any]], *, host: str = "127.0.0.1",
-                 port: int = 8080, title: dict[str, str] | None = None) -> None:
+                 port: int = 8080, title: dict[str, str] | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._state = state
+        self._now = now
         self.title = title or {}
         assets = {path: (_asset(name), kind) for path, (name, kind) in ASSETS.items()}
         server_self = self
@@ -80,7 +88,8 @@ class TvPageServer:
 
     def payload(self) -> dict[str, Any]:
         self.requests += 1
-        return self._state() | {"title": self.title}
+        return self._state() | {"title": self.title,
+                                "now_ms": round(self._now().timestamp() * 1000)}
 
     def start(self) -> None:
         self._thread.start()

@@ -1,7 +1,9 @@
 """The ticket terminal node: one place wires the settings, the node runtime, the printer
 and its spooler, the buttons, lamps and the scanner to the terminal's behaviour. The
 program `kezek-ticket-terminal` starts in firmware/ticket_terminal/launch.py (`main`,
-also here), which prepares escpos's cache before this module imports escpos."""
+also here), which prepares escpos's cache before this module imports escpos. The
+terminal's time is the hub's (the runtime's `hub_clock`): it dates the tickets printed
+from a lease and judges which leased block is usable."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from escpos.escpos import Escpos
 from gpiozero.pins import Factory
@@ -53,23 +56,25 @@ class TicketTerminalApp:
                  printer_factory: Callable[[PrinterSection], Escpos] = make_escpos,
                  timezone: str = TIMEZONE,
                  on_answer: Callable[[OutboxRequest, Reply | ErrorMessage], None] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 ) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self._on_answer = on_answer
         self.store = TerminalStore(settings.data_dir)
         self.printer = TicketPrinter(settings.printer, timezone, printer_factory)
         self.runtime = NodeRuntime(settings, drivers=self._drivers, on_reply=self._reply,
                                    on_error=self._error, on_print=self._print,
-                                   on_config=self._config)
+                                   on_config=self._config, wall_clock=wall_clock)
         self.spooler = Spooler(self.printer, self.store, settings.node_id,
                                report=self._report, on_health=self._health)
         # gpiozero's choice unless one is passed in; one that cannot work is reported.
         self.pins = open_pin_factory(pin_factory)
         self.lamps = Lamps(settings.lamps, self.pins.factory)
-        # `clock` dates tickets printed from a lease: a test shares the hub's clock.
+        # The hub's time (the node's own clock only until the hub was heard from):
+        # `clock` replaces it in a test, `wall_clock` is the node's own clock.
         self.terminal = TicketTerminal(settings, self.runtime, self.store, self.spooler,
-                                       show=self.lamps.show, clock=clock)
+                                       show=self.lamps.show,
+                                       clock=clock or self.runtime.hub_clock.now)
         self.buttons = Buttons(settings.buttons, language=self._language,
                                purpose=self.terminal.press_purpose,
                                pin_factory=self.pins.factory)

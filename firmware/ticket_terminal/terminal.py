@@ -6,7 +6,16 @@ answer in time (or the broker is away at the press) the terminal prints a number
 the block the hub leased it for that zone, withdraws the unanswered request, and reports
 the ticket (OfflineTicket, naming the withdrawn request) through the same ordered
 outbox, so tickets join the queue in the order they were printed. A number is marked
-used before it is printed: none is printed twice."""
+used before it is printed: none is printed twice.
+
+Time is the hub's (`clock`, the runtime's `hub_clock.now` in the application): a leased
+block is usable on its service day before its `valid_until` by the hub's clock, and a
+ticket printed from it is dated by the hub's clock, whatever the Pi's clock says. After
+a boot, until the hub is heard from, the hub's time is unknown and `clock` falls back to
+the node's own clock, never earlier than the last hub time it saw (the `clock` driver
+says `clock_unknown`): the terminal still prints from its lease then, judging the block
+by that fallback, because a visitor must get a number while the hub is away; the hub
+checks every such ticket by its own clock when it hears of it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The fleet page: every node of the center (ticket terminals, displays, call
 buttons), whether it is online, when it was last heard from, its software, its
-drivers and its latest heartbeat."""
+drivers, its latest heartbeat and how far its clock is from the hub's."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from contract.mqtt import DriverState, NodeRole, Presence
+from contract.node_faults import (
+    CLOCK_DRIVER,
+    CLOCK_FAULT_SECONDS,
+    CLOCK_WARNING_SECONDS,
+    fault_text,
+)
 from hub.api.routes.nodes import SILENT_AFTER, is_silent
 from hub.console.i18n import MESSAGES, text, translate
 from hub.console.web import (
@@ -70,6 +76,10 @@ class NodeRow:
     outbox: int | None
     cpu_temp_c: float | None
     cpu_level: str  # ok / warm / hot / "" without a reading
+    clock_skew_s: float | None = None  # the node's clock minus the hub's
+    clock_shown: str = ""  # the skew as a person reads it ("+3 h 5 min"), "" unknown
+    clock_level: str = ""  # ok / warning / fault / "" unknown
+    clock_text: str | None = None  # what to do about it, for a warning or a fault
     approval: str = "approved"  # pending / approved / rejected / revoked
     approval_name: str = ""
     decisions: tuple[str, ...] = ()  # what an administrator may decide now
@@ -102,6 +112,47 @@ def ago(language: Language, elapsed: timedelta) -> str:
     return translate(language, "fleet.ago.days", n=hours // 24)
 
 
+def clock_shown(language: Language, skew: float) -> str:
+    """The skew with its sign, in the unit a person reads best: '+2.5 s', '−12 min',
+    '+3 h 5 min', '−2 days' (seconds with a decimal comma below 10 s)."""
+    sign = "+" if skew > 0 else "−" if skew < 0 else ""
+    size = abs(skew)
+    if size < 10:
+        amount = f"{size:.1f}".replace(".", ",")
+        return sign + translate(language, "fleet.clock.seconds", n=amount)
+    seconds = round(size)
+    if seconds < 120:
+        return sign + translate(language, "fleet.clock.seconds", n=seconds)
+    minutes = seconds // 60
+    if minutes < 120:
+        return sign + translate(language, "fleet.clock.minutes", n=minutes)
+    hours = minutes // 60
+    if hours < 48:
+        return sign + translate(language, "fleet.clock.hours", h=hours, m=minutes % 60)
+    return sign + translate(language, "fleet.clock.days", n=hours // 24)
+
+
+def clock_level(skew: float | None) -> str:
+    """ok / warning / fault by the thresholds the node and the doctor use; "" unknown."""
+    if skew is None:
+        return ""
+    if abs(skew) >= CLOCK_FAULT_SECONDS:
+        return DriverState.FAULT.value
+    if abs(skew) >= CLOCK_WARNING_SECONDS:
+        return DriverState.WARNING.value
+    return DriverState.OK.value
+
+
+def _detail_text(language: Language, detail: str) -> str | None:
+    """A driver's machine word as a person reads it: the console's own words first,
+    then the node faults' vocabulary (contract/node_faults.py)."""
+    key = f"fleet.detail.{detail}"
+    if key in MESSAGES:
+        return translate(language, key)
+    known = fault_text(detail)
+    return (known.kk if language == Language.KK else known.ru) if known else None
+
+
 def _presence(node: NodeInfo, now: datetime) -> str:
     if is_silent(node, now):
         return "silent"
@@ -111,14 +162,15 @@ def _presence(node: NodeInfo, now: datetime) -> str:
 def _drivers(node: NodeInfo, language: Language) -> list[DriverRow]:
     rows = []
     for code, value in sorted(node.drivers.items()):
+        if code == CLOCK_DRIVER:
+            continue  # the clock has its own column, with the skew itself
         state = str(value.get("state", "")) if isinstance(value, dict) else ""
         detail = value.get("detail") if isinstance(value, dict) else None
         rows.append(DriverRow(
             name=_known(language, f"fleet.driver.{code}", code), code=code, state=state,
             state_name=_known(language, f"fleet.state.{state}", state),
             detail=detail if isinstance(detail, str) else None,
-            detail_text=(_known(language, f"fleet.detail.{detail}", "") or None)
-            if isinstance(detail, str) else None))
+            detail_text=_detail_text(language, detail) if isinstance(detail, str) else None))
     # Faults first, then warnings: what needs a person is read first.
     rank = {state: i for i, state in enumerate(("fault", "warning", "ok", "off"))}
     return sorted(rows, key=lambda r: (rank.get(r.state, len(rank)), r.code))
@@ -137,6 +189,9 @@ def node_row(node: NodeInfo, now: datetime, language: Language,
     outbox = telemetry.get("outbox")
     temp = telemetry.get("cpu_temp_c")
     cpu = float(temp) if isinstance(temp, int | float) else None
+    skew = node.clock_skew_s
+    level = clock_level(skew)
+    advice = fault_text("clock_skew") if level in ("warning", "fault") else None
     return NodeRow(
         node_id=node.node_id, role=node.role, presence=presence,
         presence_name=translate(language, f"fleet.presence.{presence}"),
@@ -146,7 +201,11 @@ def node_row(node: NodeInfo, now: datetime, language: Language,
         zones=[zone_names.get(z, z) for z in node.zones],
         drivers=_drivers(node, language),
         outbox=outbox if isinstance(outbox, int) else None,
-        cpu_temp_c=cpu, cpu_level=_cpu_level(cpu), approval=node.approval,
+        cpu_temp_c=cpu, cpu_level=_cpu_level(cpu), clock_skew_s=skew,
+        clock_shown=clock_shown(language, skew) if skew is not None else "",
+        clock_level=level,
+        clock_text=(advice.kk if language == Language.KK else advice.ru) if advice else None,
+        approval=node.approval,
         approval_name=translate(language, f"fleet.approval.{node.approval}"),
         decisions=tuple(sorted(d.value for d in DECISIONS.get(Approval(node.approval), ()))))
 

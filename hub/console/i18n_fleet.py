@@ -1,6 +1,7 @@
-"""Texts of claiming on the fleet page (pending, approved, rejected and revoked nodes,
-and what the administrator decides), in Kazakh and Russian; merged into
-``hub.console.i18n.MESSAGES``."""
+"""Texts of the fleet page in Kazakh and Russian: claiming (pending, approved, rejected
+and revoked nodes, and what the administrator decides) and each node's clock against
+the hub's; merged into ``hub.console.i18n.MESSAGES``. The words of node faults
+(`clock_skew`, `printer_missing`…) come from contract/node_faults.py."""
 
 from __future__ import annotations
 
@@ -37,4 +38,19 @@ FLEET_MESSAGES: dict[str, dict[str, str]] = {
               "(kezek-provision revoke)."},
     "fleet.decision_refused": {"kk": "Бұл шешім мүмкін емес: {reason}",
                                "ru": "Такое решение невозможно: {reason}"},
+    # The node's clock against the hub's (Telemetry.clock_skew_s) -------------------
+    "fleet.clock": {"kk": "Сағат айырмасы", "ru": "Расхождение часов"},
+    "fleet.clock_hint": {
+        "kk": "Құрылғы сағаты мен орталық сервер уақытының айырмасы: «+» — құрылғы алда, "
+              "«−» — артта. Құрылғылар кезекке қатысты уақытты орталық серверден алады; "
+              "5 с-тан асса — назар аударыңыз, 60 с-тан асса — NTP-ны тексеріңіз.",
+        "ru": "Разница часов устройства и времени центрального сервера: «+» — устройство "
+              "спешит, «−» — отстаёт. Время для очереди устройства берут у центрального "
+              "сервера; больше 5 с — внимание, больше 60 с — проверьте NTP."},
+    "fleet.clock.unknown": {"kk": "белгісіз", "ru": "неизвестно"},
+    "fleet.clock.seconds": {"kk": "{n} с", "ru": "{n} с"},
+    "fleet.clock.minutes": {"kk": "{n} мин", "ru": "{n} мин"},
+    "fleet.clock.hours": {"kk": "{h} сағ {m} мин", "ru": "{h} ч {m} мин"},
+    "fleet.clock.days": {"kk": "{n} күн", "ru": "{n} дн."},
+    "fleet.driver.clock": {"kk": "Сағат", "ru": "Часы"},
 }

@@ -6,6 +6,12 @@ The hub keeps a persistent session (clean_session=False, a fixed client id), so 
 broker that holds messages for it (Mosquitto) hands over what nodes sent while the
 hub was away; nodes also resend unanswered requests, and a request id seen before
 is answered again (hub/mqtt/replies.py), never acted on twice.
+
+Every message the hub makes carries the hub's clock (`hub.clock`) in `at`: the nodes'
+time for everything the hub decides (firmware/common/hub_clock.py). A reply given again
+keeps the `at` it was made with. So that a node that sends nothing (a display) still
+hears the hub's time, each online node's retained configuration is published again
+every `HUB_TIME_SECONDS` by the same thread that refreshes the display snapshots.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -22,6 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from contract.broker import broker_address, no_delay
 from contract.mqtt import (
+    HUB_TIME_SECONDS,
     QOS,
     RETAINED,
     AnyRequest,
@@ -79,8 +87,10 @@ WORKER_THREADS = 4
 class MqttBridge:
     def __init__(self, hub: Hub, url: str, *, username: str | None = None,
                  password: str | None = None, ca_file: str | None = None,
-                 client_id: str | None = None) -> None:
+                 client_id: str | None = None,
+                 hub_time_seconds: float = HUB_TIME_SECONDS) -> None:
         self.hub = hub
+        self.hub_time_seconds = hub_time_seconds
         self.topics = Topics(hub.settings.center_id)
         self.connected = threading.Event()
         self._address = broker_address(url)
@@ -114,6 +124,7 @@ class MqttBridge:
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._snapshots: threading.Thread | None = None
+        self._configs_due = 0.0  # monotonic time of the next republishing of configs
         self._unsubscribe: Callable[[], None] | None = None
 
     # Life ----------------------------------------------------------------------
@@ -293,7 +304,8 @@ class MqttBridge:
             field="node")
         log.warning("refused a request of node %s: it is %s", node, approval.value)
         self._publish(node, DownChannel.REPLY,
-                      encode(Reply(request_id=request.id, ok=False, problem=problem)))
+                      encode(Reply(request_id=request.id, ok=False, problem=problem,
+                                   at=self.hub.clock.now())))
         return False
 
     def _submit(self, node: str, job: Callable[[], None]) -> None:
@@ -310,7 +322,9 @@ class MqttBridge:
     # Outgoing ------------------------------------------------------------------
 
     def _send(self, node: str, channel: DownChannel, message: Message) -> None:
-        self._publish(node, channel, encode(message))
+        """Publish a message made now, stamped with the hub's clock as it goes."""
+        self._publish(node, channel,
+                      encode(message.model_copy(update={"at": self.hub.clock.now()})))
 
     def _publish(self, node: str, channel: DownChannel, payload: bytes) -> None:
         self._client.publish(self.topics.down(node, channel), payload,
@@ -327,6 +341,22 @@ class MqttBridge:
     def _send_config(self, node: NodeInfo) -> None:
         self._send(node.node_id, DownChannel.CONFIG,
                    node_config(node, self.hub.centers.snapshot().config))
+
+    def _republish_configs(self) -> None:
+        """Every online, approved node's configuration again, with the hub's time of
+        now. Presence as the statuses kept here say; approval as the registry says now
+        (an administrator's decision changes it at once)."""
+        if not self.connected.is_set():
+            return
+        with self._nodes_lock:
+            nodes = [node for node in self._nodes.values()
+                     if node.presence == Presence.ONLINE]
+        sent = 0
+        for node in nodes:
+            if self.hub.nodes.approval(node.node_id) is Approval.APPROVED:
+                self._send_config(node)
+                sent += 1
+        log.debug("configs republished to %d nodes", sent)
 
     def _on_queue_event(self, event: QueueEvent) -> None:
         self._dirty.set()
@@ -347,11 +377,20 @@ class MqttBridge:
 
     def _snapshot_loop(self) -> None:
         # One rebuild serves every change that arrived meanwhile: a burst of tickets
-        # costs one queue read per display round, not one per ticket.
+        # costs one queue read per display round, not one per ticket. The same loop
+        # republishes the configs: one timer for every node, no thread per node.
+        self._configs_due = time.monotonic() + self.hub_time_seconds
         while not self._stopping.is_set():
-            self._dirty.wait(SNAPSHOT_REFRESH_SECONDS)
+            self._dirty.wait(max(0.0, min(SNAPSHOT_REFRESH_SECONDS,
+                                          self._configs_due - time.monotonic())))
             if self._stopping.is_set():
                 return
+            if time.monotonic() >= self._configs_due:
+                self._configs_due = time.monotonic() + self.hub_time_seconds
+                try:
+                    self._republish_configs()
+                except Exception:
+                    log.exception("node configs could not be republished")
             self._dirty.clear()
             try:
                 self._publish_snapshots()

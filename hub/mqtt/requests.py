@@ -43,8 +43,9 @@ def problem_of(error: DomainError) -> Problem:
                    text=Text(kk=error.text.kk, ru=error.text.ru), field=error.field)
 
 
-def refused(request_id: str, error: DomainError) -> Reply:
-    return Reply(request_id=request_id, ok=False, problem=problem_of(error))
+def refused(hub: Hub, request_id: str, error: DomainError) -> Reply:
+    return Reply(request_id=request_id, ok=False, problem=problem_of(error),
+                 at=hub.clock.now())
 
 
 def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
@@ -89,12 +90,12 @@ def ticket_reply(hub: Hub, request: TicketRequest, outcome: Future[IssuedTicketV
     try:
         issued = outcome.result()
     except DomainError as error:
-        return refused(request.id, error)
+        return refused(hub, request.id, error)
     config = hub.centers.snapshot().config
     ticket = issued.ticket
     zone = config.zone(ticket.zone)
     purpose = next((p for p in config.purposes if p.code == ticket.purpose), None)
-    return Reply(request_id=request.id, ok=True, ticket=IssuedTicket(
+    return Reply(request_id=request.id, ok=True, at=hub.clock.now(), ticket=IssuedTicket(
         ticket_id=ticket.id, number=ticket.number, zone=ticket.zone,
         zone_name=Text(kk=zone.name.kk, ru=zone.name.ru), purpose=ticket.purpose,
         purpose_name=Text(kk=purpose.name.kk, ru=purpose.name.ru) if purpose else None,
@@ -134,8 +135,8 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
         log.info("button request %s of %s was applied before; answering with the desk",
                  press.id, node_id)
     except DomainError as error:
-        return refused(press.id, error)
-    return Reply(request_id=press.id, ok=True, desk=desk_view(hub, desk))
+        return refused(hub, press.id, error)
+    return Reply(request_id=press.id, ok=True, desk=desk_view(hub, desk), at=hub.clock.now())
 
 
 def _act(hub: Hub, press: ButtonPress, current: TicketInfo, actor: str, claim: Any) -> None:

@@ -42,7 +42,8 @@ def number_block(block: LeaseBlock) -> NumberBlock:
 
 
 def ticket_answer(hub: Hub, request_id: str, issued: IssuedTicket) -> Reply:
-    return Reply(request_id=request_id, ok=True, ticket=hub.printing.message(issued))
+    return Reply(request_id=request_id, ok=True, ticket=hub.printing.message(issued),
+                 at=hub.clock.now())
 
 
 def handle_lease(hub: Hub, node: NodeInfo | None, node_id: str, request: LeaseRequest) -> Reply:
@@ -56,8 +57,9 @@ def handle_lease(hub: Hub, node: NodeInfo | None, node_id: str, request: LeaseRe
             return Reply.model_validate(seen.reply)
         blocks = hub.leases.blocks_of_request(node_id, request.id)
     except DomainError as error:
-        return refused(request.id, error)
-    return Reply(request_id=request.id, ok=True, lease=[number_block(b) for b in blocks])
+        return refused(hub, request.id, error)
+    return Reply(request_id=request.id, ok=True, lease=[number_block(b) for b in blocks],
+                 at=hub.clock.now())
 
 
 def handle_offline_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
@@ -79,7 +81,7 @@ def handle_offline_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
             raise
         return ticket_answer(hub, report.id, again)
     except DomainError as error:
-        return refused(report.id, error)
+        return refused(hub, report.id, error)
     if outcome.cancelled is not None:
         log.info("offline ticket %s of %s replaced ticket %s", report.number, node_id,
                  outcome.cancelled.number)
@@ -96,7 +98,7 @@ def handle_booking_scan(hub: Hub, node: NodeInfo | None, node_id: str,
                               estimate=hub.queue.estimate(result.ticket.id), note=None,
                               replayed=result.replayed)
     except DomainError as error:
-        return refused(scan.id, error)
+        return refused(hub, scan.id, error)
     return ticket_answer(hub, scan.id, issued)
 
 
@@ -110,8 +112,8 @@ def handle_print_report(hub: Hub, node: NodeInfo | None, node_id: str,
     except AlreadyHandled:
         pass  # recorded before: the same plain acknowledgement
     except DomainError as error:
-        return refused(report.id, error)
-    return Reply(request_id=report.id, ok=True)
+        return refused(hub, report.id, error)
+    return Reply(request_id=report.id, ok=True, at=hub.clock.now())
 
 
 def terminal_reply(hub: Hub, node: NodeInfo | None, node_id: str, request: AnyRequest) -> Reply:

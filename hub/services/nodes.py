@@ -39,6 +39,13 @@ class NodeInfo:
     last_seen: datetime
     approval: str = "approved"  # pending / approved / rejected / revoked
 
+    @property
+    def clock_skew_s(self) -> float | None:
+        """The node's clock minus the hub's, in seconds, as its latest heartbeat said
+        (Telemetry.clock_skew_s, kept with the heartbeat); None when unknown."""
+        skew = (self.telemetry or {}).get("clock_skew_s")
+        return float(skew) if isinstance(skew, int | float) else None
+
 
 class AlreadyHandled(Exception):
     """The request id was seen before; `reply` is the answer given then, if stored."""

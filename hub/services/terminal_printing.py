@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from contract.mqtt import DriverState, NodeRole, Presence, PrintJob
 from contract.mqtt import IssuedTicket as TicketMessage
 from contract.mqtt import Text as TextMessage
+from contract.node_faults import CLOCK_DRIVER
 from hub.domain.center import CenterConfig
 from hub.domain.errors import Conflict, NodeNotAllowed, NotFound
 from hub.domain.text import Bilingual
@@ -91,6 +92,8 @@ def printer_alerts(nodes: list[NodeInfo]) -> list[PrinterAlert]:
         if node.role != NodeRole.TICKET_TERMINAL.value:
             continue
         for name, driver in sorted(node.drivers.items()):
+            if name == CLOCK_DRIVER:
+                continue  # a skewed clock does not stop printing: the node uses the hub's
             state = str(driver.get("state", ""))
             if state in (DriverState.WARNING.value, DriverState.FAULT.value):
                 detail = driver.get("detail")

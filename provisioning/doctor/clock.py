@@ -1,4 +1,6 @@
-"""The node's clock against the hub's."""
+"""The node's clock against the hub's: the hub's web server's `Date` header, read over
+one round trip. The same thresholds and words as the node's `clock` driver
+(contract/node_faults.py), so the installer and the fleet page say the same thing."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from provisioning.doctor.findings import CLOCK_WARNING_SECONDS, Finding, Options, fault, ok, warning
+from contract.node_faults import CLOCK_WARNING_SECONDS, NODE_FAULTS
+from provisioning.doctor.findings import Finding, Options, fault, ok, warning
 
 HUB_URL_ENV = "KEZEK_DOCTOR_HUB_URL"
 
@@ -31,15 +34,15 @@ def check_clock(options: Options, now: Callable[[], float] = time.time) -> Findi
                      "Не удалось получить время центрального сервера", str(error))
     # The Date header has whole seconds and was made somewhere during the round trip.
     skew = (started + finished) / 2 - hub_time - 0.5
-    shown = f"{abs(skew):.0f}"
-    direction_kk, direction_ru = ("алда", "спешат") if skew > 0 else ("артта", "отстают")
     detail = f"node - hub = {skew:+.1f} s"
+    if abs(skew) < CLOCK_WARNING_SECONDS:
+        return ok("clock", "Сағат орталық сервермен сәйкес",
+                  "Часы совпадают с центральным сервером", detail)
+    words = NODE_FAULTS["clock_skew"]
+    shown = f"{abs(skew):.0f}"
+    ahead_kk, ahead_ru = ("алда", "спешат") if skew > 0 else ("артта", "отстают")
+    kk = f"{words.kk} (сағат {shown} с {ahead_kk})"
+    ru = f"{words.ru} (часы {ahead_ru} на {shown} с)"
     if abs(skew) >= options.clock_fault_seconds:
-        return fault("clock", f"Сағат орталық серверден {shown} с {direction_kk}: NTP "
-                              "тексеріңіз", f"Часы {direction_ru} от центрального сервера "
-                                           f"на {shown} с: проверьте NTP", detail)
-    if abs(skew) >= CLOCK_WARNING_SECONDS:
-        return warning("clock", f"Сағат орталық серверден {shown} с {direction_kk}",
-                       f"Часы {direction_ru} от центрального сервера на {shown} с", detail)
-    return ok("clock", "Сағат орталық сервермен сәйкес",
-              "Часы совпадают с центральным сервером", detail)
+        return fault("clock", kk, ru, detail)
+    return warning("clock", kk, ru, detail)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from contract.node_faults import CLOCK_FAULT_SECONDS
 from firmware.voices import MANIFEST
 
-CLOCK_WARNING_SECONDS = 5.0
-CLOCK_FAULT_SECONDS = 60.0  # TLS, schedules and audit times go wrong well before this
 DISK_FAULT_BYTES = 100 * 1024 * 1024
 DISK_WARNING_BYTES = 500 * 1024 * 1024
 TIMEOUT_SECONDS = 5.0

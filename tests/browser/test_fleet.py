@@ -17,12 +17,16 @@ from contract.mqtt import (
     Presence,
     Telemetry,
 )
-from hub.console.fleet import ago
+from contract.node_faults import NODE_FAULTS
+from hub.console.fleet import ago, clock_level, clock_shown, node_row
 from hub.console.i18n import MESSAGES
 from hub.domain.text import Language
+from hub.services.nodes import NodeInfo
 from tests.browser.conftest import Console
+from tests.conftest import WORKING_MOMENT
 
 PAPER_LOW = Driver(state=DriverState.WARNING, detail="paper_low")
+SKEWED = Driver(state=DriverState.FAULT, detail="clock_skew")
 OK = Driver(state=DriverState.OK)
 
 
@@ -56,8 +60,9 @@ def fleet(console: Console) -> Console:
             zones=["consultation", "personal", "self_service"],
             drivers={"printer": PAPER_LOW, "touchscreen": OK}))
         nodes.record_telemetry(Telemetry(node="terminal-1", at=saved, uptime_s=4728.4,
-                                         outbox=2, cpu_temp_c=51.2,
-                                         drivers={"printer": PAPER_LOW, "touchscreen": OK}))
+                                         outbox=2, cpu_temp_c=51.2, clock_skew_s=-75.3,
+                                         drivers={"printer": PAPER_LOW, "touchscreen": OK,
+                                                  "clock": SKEWED}))
     finally:
         console.clock.set(saved)
     return console
@@ -96,6 +101,13 @@ def test_fleet_page_in_kazakh_and_russian(fleet: Console, page: Page,
     expect(terminal.locator("[data-driver]").first).to_have_attribute("data-driver", "printer")
     expect(terminal.locator("[data-outbox]")).to_have_text("2")
     expect(terminal.locator("[data-cpu]")).to_have_text("51,2 °C")
+    # 75 s behind the hub: a fault, with what to do; the clock is not listed as a driver.
+    clock = terminal.locator("[data-clock]")
+    expect(clock).to_have_attribute("data-clock-level", "fault")
+    expect(clock.locator(".clock")).to_have_text("−75 с")
+    expect(clock.locator(".clock")).to_have_class("clock clock-fault")
+    expect(clock).to_contain_text("Құрылғы сағаты орталық сервердің уақытынан алшақ")
+    expect(terminal.locator('[data-driver="clock"]')).to_have_count(0)
 
     display = page.locator('tr[data-node="display-hall"]')
     expect(display.locator("[data-presence-badge]")).to_have_text("Желіден тыс")
@@ -104,6 +116,7 @@ def test_fleet_page_in_kazakh_and_russian(fleet: Console, page: Page,
     expect(display.locator(".last-seen time")).to_have_text("23.11.2026 09:00:00")
     expect(display.locator('[data-driver="screen"] .dstate')).to_have_text("ақаулық")
     expect(display.locator("[data-outbox]")).to_have_text("—")
+    expect(display.locator("[data-clock]")).to_have_text("белгісіз")  # no heartbeat yet
 
     button = page.locator('tr[data-node="button-1"]')
     expect(button.locator("[data-presence-badge]")).to_have_text("Жауап бермейді")
@@ -125,6 +138,8 @@ def test_fleet_page_in_kazakh_and_russian(fleet: Console, page: Page,
     expect(terminal.locator("[data-presence-badge]")).to_have_text("В сети")
     expect(printer.locator(".dstate")).to_have_text("внимание")
     expect(printer.locator("[data-detail]")).to_contain_text("бумага заканчивается")
+    expect(clock).to_contain_text("Часы устройства расходятся со временем центрального сервера")
+    expect(display.locator("[data-clock]")).to_have_text("неизвестно")
     expect(terminal.locator("[data-zones]")).to_have_text(
         "Консультация, Личный прием, Самообслуживание")
     expect(display.locator("[data-presence-badge]")).to_have_text("Не в сети")
@@ -154,9 +169,35 @@ def test_names_built_at_run_time_exist(key: str) -> None:
     assert key in MESSAGES
 
 
+def test_clock_skews_as_read() -> None:
+    assert clock_shown(Language.KK, 0.0) == "0,0 с"
+    assert clock_shown(Language.RU, -0.44) == "−0,4 с"
+    assert clock_shown(Language.KK, 75.3) == "+75 с"
+    assert clock_shown(Language.RU, -754) == "−12 мин"
+    assert clock_shown(Language.KK, 3 * 3600 + 5 * 60 + 10) == "+3 сағ 5 мин"
+    assert clock_shown(Language.RU, -30 * 3600) == "−30 ч 0 мин"
+    assert clock_shown(Language.KK, 3 * 86400) == "+3 күн"
+    assert [clock_level(s) for s in (None, 4.9, -5.0, 59.9, -60.0)] == [
+        "", "ok", "warning", "warning", "fault"]
+
+
 def test_relative_times() -> None:
     assert ago(Language.KK, timedelta(seconds=-3)) == "қазір ғана"
     assert ago(Language.RU, timedelta(seconds=42)) == "42 с назад"
     assert ago(Language.KK, timedelta(minutes=5, seconds=59)) == "5 мин бұрын"
     assert ago(Language.RU, timedelta(hours=2, minutes=7)) == "2 ч 7 мин назад"
     assert ago(Language.KK, timedelta(days=3, hours=1)) == "3 күн бұрын"
+
+
+def test_driver_details_from_the_node_faults_vocabulary_are_shown_in_words() -> None:
+    node = NodeInfo(node_id="terminal-2", role="ticket_terminal", presence="online",
+                    software="kezek-node 0.2.0", desk=None, zones=(),
+                    drivers={"printer": {"state": "fault", "detail": "printer_permission"},
+                             "clock": {"state": "warning", "detail": "clock_unknown"}},
+                    telemetry=None, first_seen=WORKING_MOMENT, last_seen=WORKING_MOMENT)
+    for language in (Language.KK, Language.RU):
+        row = node_row(node, WORKING_MOMENT, language, {}, {})
+        words = NODE_FAULTS["printer_permission"]
+        assert [(d.code, d.detail_text) for d in row.drivers] == [
+            ("printer", words.kk if language is Language.KK else words.ru)]
+        assert (row.clock_skew_s, row.clock_level, row.clock_shown) == (None, "", "")

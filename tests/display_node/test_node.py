@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,5 +170,41 @@ def test_a_broken_voice_file_leaves_the_boards_working(
                    what="the call handled")
         assert node.announcer.said[0].played is None  # shown, not said
         assert node.drivers()["speaker"].state is DriverState.FAULT
+    finally:
+        node.stop()
+
+
+def test_the_page_clock_and_quiet_hours_follow_the_hub_time(
+        tmp_path: Path, broker: PrivateMosquitto, hub: FakeHub,
+        boards: tuple[BoardServer, BoardServer]) -> None:
+    """The hub's clock is 12 h 34 min ahead of this machine's: the TV page's clock and
+    the time of day the quiet hours are judged by are the hub's, from its live message."""
+    hall, desk = boards
+    node = DisplayNode(settings(tmp_path, broker, hall, desk, enabled=False), environ={})
+    ahead = timedelta(hours=12, minutes=34)
+    node.start()
+    try:
+        wait_until(node.runtime.connected.is_set, what="the node to connect")
+        shown_call = snapshot(call(105, "window-3"))
+        hub.send(NODE, DownChannel.DISPLAY, shown_call, retain=True)
+        # Subscribed by now: the next one is live (the first may have come as the broker's
+        # retained copy at subscription, which tells no time).
+        wait_until(lambda: page(node)["calls"], what="the call on the page")
+        hub.send(NODE, DownChannel.DISPLAY, shown_call.model_copy(
+            update={"at": datetime.now(UTC) + ahead}), retain=True)
+
+        def hub_ms() -> float:
+            return (datetime.now(UTC) + ahead).timestamp() * 1000
+
+        wait_until(lambda: abs(page(node)["now_ms"] - hub_ms()) < 1000,
+                   what="the hub's time on the page")
+        local = (datetime.now(UTC) + ahead).astimezone().time()
+        shown = node._local_time()
+
+        def of_day(moment: time) -> float:
+            return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+        apart = (of_day(shown) - of_day(local)) % 86400
+        assert min(apart, 86400 - apart) < 5  # (midnight may fall in between)
     finally:
         node.stop()

@@ -7,7 +7,9 @@ test-artifacts/ to be looked at."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,24 @@ def test_a_visitor_sent_on_to_a_desk_is_told_so_on_the_page(
     expect(row.locator(".note")).to_have_text("басқа орынға жіберілді · переадресован")
     clock.now += 10
     shot(tv, "transferred-in-list")
+
+
+def test_the_page_clock_shows_the_hub_time_not_the_browser_time(
+        chromium: Browser, state: DisplayState) -> None:
+    """The Pi's clock (and so the browser's) is hours off; the node knows the hub's
+    time and the page runs its clock at that offset."""
+    hub_time = datetime(2026, 11, 23, 5, 7, 30, tzinfo=UTC)  # 10:07:30 in Almaty
+    started = time.monotonic()
+    server = TvPageServer(state.page, port=0, title=TITLE,
+                          now=lambda: hub_time + timedelta(seconds=time.monotonic() - started))
+    server.start()
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080},
+                                   timezone_id="Asia/Almaty")
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        expect(page.locator("#clock")).to_have_text(re.compile(r"^10:0[78]:\d\d$"))
+    finally:
+        context.close()
+        server.close()
+    assert abs(datetime.now(UTC) - hub_time) > timedelta(hours=1)  # not the browser's own

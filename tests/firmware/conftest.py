@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,13 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from contract.mqtt import (
-    ButtonPress,
+    AnyRequest,
     DownChannel,
     Message,
     NodeRole,
     NodeStatus,
     Reply,
     Telemetry,
-    TicketRequest,
     Topics,
     UpChannel,
     decode,
@@ -62,12 +62,13 @@ class FakeHub:
     def __init__(self, port: int, center: str = CENTER) -> None:
         self.topics = Topics(center)
         self.lock = threading.Lock()
-        self.requests: list[TicketRequest | ButtonPress] = []  # every copy received
+        self.requests: list[AnyRequest] = []  # every copy received
         self.statuses: list[NodeStatus] = []
         self.telemetry: list[Telemetry] = []
         self.answering = True
         self.ignore_first_copy = False  # answer a request only when it comes again
         self.reply_copies = 1
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the hub's, for `at`
         self.connected = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"fake-hub-{uuid.uuid4().hex[:8]}")
@@ -106,7 +107,7 @@ class FakeHub:
             if self.answering and not (self.ignore_first_copy and copies == 1):
                 for _ in range(self.reply_copies):
                     self.send(route.node, DownChannel.REPLY,
-                              Reply(request_id=request.id, ok=True))
+                              Reply(request_id=request.id, ok=True, at=self.clock()))
 
     def send(self, node: str, channel: DownChannel, payload: Message | bytes,
              retain: bool = False) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +122,10 @@ def test_online_retained_offline_will_on_a_lost_connection_then_online_again(
     wait_until(lambda: fake_hub.statuses, what="the online status")
     assert fake_hub.statuses[0].state is Presence.ONLINE
     assert fake_hub.statuses[0].role is NodeRole.TICKET_TERMINAL
-    assert fake_hub.statuses[0].drivers == {"printer": Driver(state=DriverState.OK)}
+    # The runtime adds its own `clock`: nothing came from the hub yet, so its time is unknown.
+    assert fake_hub.statuses[0].drivers == {
+        "printer": Driver(state=DriverState.OK),
+        "clock": Driver(state=DriverState.WARNING, detail="clock_unknown")}
 
     watcher = StatusWatcher(broker, fake_hub)
     try:
@@ -380,3 +385,87 @@ def test_a_request_leaves_the_outbox_only_after_the_application_handled_the_repl
     wait_until(lambda: len(still_kept) == 2, what="both replies")
     assert still_kept == [True, True]
     wait_until(lambda: len(runtime.outbox) == 0, what="the outbox to empty")
+
+
+# The hub's time ---------------------------------------------------------------------
+
+HOUR = 3600.0
+
+
+def config_message(name: str = "Орталық") -> NodeConfig:
+    return NodeConfig(center_name=Text(kk=name, ru=name), role=NodeRole.TICKET_TERMINAL,
+                      desk=None, zones=["a"], purposes=[], zone_names=[], desks=[],
+                      out_of_turn=[])
+
+
+def test_a_retained_config_tells_no_time_a_live_one_does_and_the_same_config_once(
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
+        recorder: Recorder) -> None:
+    """The broker's retained copy was made long ago: it configures the node but says
+    nothing of the hub's time. The hub's next publication is live: it does. The same
+    configuration again (every HUB_TIME_SECONDS) does not reach the application."""
+    stale = config_message().model_copy(update={"at": datetime.now(UTC) - timedelta(hours=5)})
+    fake_hub.send(NODE, DownChannel.CONFIG, stale, retain=True)
+    runtime = make_runtime(wall_clock=lambda: time.time() - 2 * HOUR)  # two hours behind
+    runtime.start()
+    wait_until(lambda: recorder.configs, what="the retained config")
+    assert runtime.hub_clock.observed == 0
+    assert runtime.hub_clock.skew() is None
+    assert runtime.telemetry().clock_skew_s is None
+    assert runtime.driver_states()["clock"] == Driver(state=DriverState.WARNING,
+                                                      detail="clock_unknown")
+
+    fake_hub.send(NODE, DownChannel.CONFIG, config_message(), retain=True)  # live
+    wait_until(lambda: runtime.hub_clock.known, what="the hub's time")
+    skew = runtime.telemetry().clock_skew_s
+    assert skew is not None and abs(skew + 2 * HOUR) < 0.1
+    assert runtime.driver_states()["clock"] == Driver(state=DriverState.FAULT,
+                                                      detail="clock_skew")
+    # The status says so at once, not at the next heartbeat.
+    wait_until(lambda: fake_hub.statuses[-1].drivers.get("clock") == Driver(
+        state=DriverState.FAULT, detail="clock_skew"), what="the status with the clock")
+    assert recorder.configs == [stale]  # the same content again: not handed on
+
+    changed = config_message("Жаңа орталық")
+    fake_hub.send(NODE, DownChannel.CONFIG, changed, retain=True)
+    wait_until(lambda: len(recorder.configs) == 2, what="the changed config")
+    assert recorder.configs[1] == changed
+
+
+def test_a_reply_times_the_round_trip(fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
+                                      recorder: Recorder, node_settings: Any) -> None:
+    fake_hub.clock = lambda: datetime.now(UTC) + timedelta(seconds=90)  # the hub is ahead
+    runtime = make_runtime(node_settings(heartbeat_seconds=0.2))
+    runtime.start()
+    runtime.submit(ticket())
+    wait_until(lambda: recorder.replies, what="the reply")
+    error = runtime.hub_clock.error()
+    skew = runtime.hub_clock.skew()
+    assert error is not None and error < 0.05  # half the round trip, on the loopback
+    assert skew is not None and abs(skew + 90) <= error + 0.002
+    wait_until(lambda: any(t.clock_skew_s is not None and abs(t.clock_skew_s + 90) < 0.05
+                           for t in fake_hub.telemetry), what="telemetry with the skew")
+
+
+def test_a_request_kept_from_before_a_restart_is_not_timed(
+        fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime], node_settings: Any,
+        recorder: Recorder) -> None:
+    """The hub may have answered it before this process sent it, and replays that answer
+    with its old `at`: it bounds the hub's time from one side only."""
+    fake_hub.answering = False
+    settings = node_settings(request_retry_seconds=0.2)
+    first = make_runtime(settings)
+    first.start()
+    first.submit(ticket())
+    wait_until(lambda: fake_hub.requests, what="the request")
+    first.stop()
+
+    fake_hub.answering = True
+    fake_hub.clock = lambda: datetime.now(UTC) - timedelta(minutes=10)  # made long ago
+    second = make_runtime(settings)
+    second.start()
+    wait_until(lambda: recorder.replies, what="the answer")
+    assert second.hub_clock.known
+    assert second.hub_clock.error() is None  # one-sided
+    skew = second.hub_clock.skew()
+    assert skew is not None and skew > 599  # loose, as a one-sided bound is, never tight

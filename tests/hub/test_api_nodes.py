@@ -43,7 +43,7 @@ def fleet(hub: Hub) -> Hub:
     hub.nodes.record_telemetry(Telemetry(node="terminal-1", at=WORKING_MOMENT, uptime_s=4728.4,
                                          outbox=2, drivers={"printer": PAPER_LOW,
                                                             "touchscreen": OK},
-                                         cpu_temp_c=51.2))
+                                         cpu_temp_c=51.2, clock_skew_s=-0.4))
     hub.nodes.record_status(display_status())
     hub.nodes.record_status(NodeStatus(
         node="button-1", at=WORKING_MOMENT, state=Presence.ONLINE, role=NodeRole.CALL_BUTTON,
@@ -98,6 +98,7 @@ def test_one_node_with_its_heartbeat(fleet: Hub, client: TestClient) -> None:
     assert node["telemetry"]["outbox"] == 2
     assert node["telemetry"]["uptime_s"] == pytest.approx(4728.4)
     assert node["telemetry"]["cpu_temp_c"] == pytest.approx(51.2)
+    assert node["telemetry"]["clock_skew_s"] == pytest.approx(-0.4)  # kept with the heartbeat
     assert node["telemetry"]["at"].startswith("2026-11-23T05:00:00")
     assert node["last_seen"].startswith("2026-11-23T05:00:00")
     assert node["first_seen"].startswith("2026-11-23T05:00:00")
@@ -124,7 +125,11 @@ def test_a_node_online_but_not_heard_from_for_three_heartbeats_is_silent(
     assert nodes["terminal-1"]["silent"] is True
     assert nodes["display-hall"]["silent"] is False  # offline is not silent
     fleet.nodes.record_telemetry(Telemetry(node="terminal-1", uptime_s=4820, outbox=0))
-    assert client.get("/api/v1/nodes/terminal-1").json()["silent"] is False
+    node = client.get("/api/v1/nodes/terminal-1").json()
+    assert node["silent"] is False
+    assert node["telemetry"]["clock_skew_s"] is None  # restarted: not known again yet
+    info = fleet.nodes.get("terminal-1")
+    assert info is not None and info.clock_skew_s is None
 
 
 def test_a_status_delivered_again_changes_nothing(fleet: Hub, client: TestClient,

@@ -135,12 +135,18 @@ def test_a_clock_minutes_off_is_a_fault(center: RunningCenter, tmp_path: Path,
     HubClock.offset_seconds = 300.0  # the hub is 5 minutes ahead of this node
     clock = by_check(examine(config, Options(hub_url=hub_url)))["clock"]
     assert clock.level is Level.FAULT
-    assert re.fullmatch(r"Часы отстают от центрального сервера на (299|300|301) с: "
-                        r"проверьте NTP", clock.ru)
-    assert clock.kk.startswith("Сағат орталық серверден")
+    # The node's own words for a skewed clock (contract/node_faults.py), with the amount.
+    assert re.fullmatch(r"Часы устройства расходятся со временем центрального сервера: "
+                        r"проверьте NTP \(часы отстают на (299|300|301) с\)", clock.ru)
+    assert clock.kk.startswith(NODE_FAULTS["clock_skew"].kk)
+    assert re.search(r"\(сағат (299|300|301) с артта\)$", clock.kk)
     HubClock.offset_seconds = -120.0
     clock = by_check(examine(config, Options(hub_url=hub_url)))["clock"]
     assert clock.level is Level.FAULT and "спешат" in clock.ru
+    HubClock.offset_seconds = 10.0  # past the warning threshold, short of a fault
+    clock = by_check(examine(config, Options(hub_url=hub_url)))["clock"]
+    assert clock.level is Level.WARNING and "отстают" in clock.ru
+    HubClock.offset_seconds = -300.0
     assert main(["--config", str(config), "--hub-url", hub_url]) == 1
 
 

@@ -4,8 +4,9 @@ then goes silent."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from contract.mqtt import (
     decode_request,
 )
 from firmware.ticket_terminal.app import TicketTerminalApp
-from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
+from firmware.ticket_terminal.stores import TerminalStore
+from tests.brokers import PrivateMosquitto, free_port, mosquitto_binary, wait_until
 from tests.firmware.conftest import FakeHub
 from tests.ticket_terminal.conftest import CONSULTATION, issued, terminal_settings
 
@@ -170,3 +172,40 @@ def test_reception_print_job_and_paper_out_reported(
     wait_until(lambda: len(hub.of_kind(PrintReport)) == 2, what="the printed report")
     assert hub.of_kind(PrintReport)[1].printed
 
+
+
+def test_booted_with_the_hub_away_it_prints_from_the_lease_by_the_last_hub_time(
+        tmp_path: Path) -> None:
+    """A power cut: the Pi boots with yesterday evening's time (what it saved) and the hub
+    is not there. The hub's time is unknown: the terminal says so (`clock_unknown`) and
+    judges its lease by its own clock, but never earlier than the last hub time it saw
+    before the reboot, so today's block still prints, dated today."""
+    hub_time = datetime(2026, 11, 23, 4, 55, tzinfo=UTC)  # 09:55 in Almaty, Monday
+    settings = terminal_settings(tmp_path, broker_url=f"mqtt://127.0.0.1:{free_port()}",
+                                 printer={"poll_seconds": 0.1},
+                                 limits={"min_seconds_between": 0, "per_minute": 60})
+    store = TerminalStore(settings.data_dir)
+    store.replace_blocks([NumberBlock(
+        lease_id=7, zone="consultation", zone_name=CONSULTATION,
+        service_day=date(2026, 11, 23), valid_until=datetime(2026, 11, 23, 13, tzinfo=UTC),
+        numbers=[300, 301, 302])])
+    store.close()
+    (settings.data_dir / "hub_clock.json").write_text(json.dumps({
+        "boot_id": "the boot before", "low": 0.0, "high": None, "taken": 0.0,
+        "hub_time": hub_time.timestamp()}))
+    wall = (hub_time - timedelta(hours=14)).timestamp()  # Sunday 19:55 in Almaty
+    pins = MockFactory()
+    app = TicketTerminalApp(settings, pin_factory=pins, wall_clock=lambda: wall)
+    app.start()
+    try:
+        assert not app.runtime.hub_clock.known
+        assert app.runtime.driver_states()["clock"].detail == "clock_unknown"
+        press(pins, 5)
+        press(pins, 13)
+        wait_until(lambda: printed(app).count(b"\x1dV") == 1, what="a slip from the lease")
+        assert b"300" in printed(app) and b"23.11.2026" in printed(app)
+        report = app.runtime.outbox.head()  # waits in the outbox for the hub
+        assert isinstance(report, OfflineTicket) and report.number == 300
+        assert timedelta(0) <= report.printed_at - hub_time < timedelta(seconds=30)
+    finally:
+        app.stop()

@@ -1,10 +1,13 @@
 // Polls the node's /state.json; shows "no connection" when the node says its link to the
 // hub is lost or when the node itself does not answer, never the calls from before.
+// The clock shows the hub's time: the node sends it (now_ms) and the page keeps the
+// difference to its own clock, which may be hours off on a Pi without NTP.
 "use strict";
 const POLL_MS = 250;
 const FAILURES_BEFORE_OFFLINE = 8;  // two seconds without an answer from the node
 let failures = 0;
 let shownVersion = -1;
+let clockOffsetMs = 0;  // the hub's time minus this browser's
 
 function el(id) { return document.getElementById(id); }
 
@@ -69,17 +72,26 @@ function render(state) {
 }
 
 function tick() {
-  const now = new Date();
+  const now = new Date(Date.now() + clockOffsetMs);
   const pad = (n) => String(n).padStart(2, "0");
   text(el("clock"), `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`);
 }
 
 async function poll() {
   try {
+    const asked = Date.now();
     const answer = await fetch("/state.json", { cache: "no-store" });
     if (!answer.ok) throw new Error(String(answer.status));
     failures = 0;
-    render(await answer.json());
+    const state = await answer.json();
+    if (typeof state.now_ms === "number") {
+      // The node read its clock somewhere during the round trip: take the middle.
+      const offset = state.now_ms - (asked + Date.now()) / 2;
+      const jumped = Math.abs(offset - clockOffsetMs) >= 1000;
+      clockOffsetMs = offset;
+      if (jumped) tick();
+    }
+    render(state);
   } catch (error) {
     failures += 1;
     if (failures >= FAILURES_BEFORE_OFFLINE) el("offline").hidden = false;

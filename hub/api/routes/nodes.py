@@ -39,6 +39,10 @@ class TelemetryOut(BaseModel):
     uptime_s: float
     outbox: int = Field(description="requests the node holds, waiting to be answered")
     cpu_temp_c: float | None
+    clock_skew_s: float | None = Field(
+        None, description="the node's clock minus the hub's, in seconds (null: not known "
+                          "yet); nodes take the hub's time from its messages, so this says "
+                          "only how wrong the node's own clock is (NTP)")
 
 
 class NodeOut(BaseModel):
@@ -70,7 +74,8 @@ def _telemetry(stored: dict[str, Any] | None) -> TelemetryOut | None:
     if stored is None:
         return None
     return TelemetryOut.model_validate({key: stored.get(key) for key in
-                                        ("at", "uptime_s", "outbox", "cpu_temp_c")})
+                                        ("at", "uptime_s", "outbox", "cpu_temp_c",
+                                         "clock_skew_s")})
 
 
 @router.get("", response_model=list[NodeOut], summary="Every node the hub has heard from")
