@@ -53,8 +53,7 @@ saved offset itself is reused after a restart of the node's process within the s
 reboot (the monotonic clock starts again). So a ticket terminal that boots while the hub
 is away still prints from its lease, judging the lease by that fallback, and says so
 (see `firmware/ticket_terminal/terminal.py`); the hub checks every such ticket again by
-its
-own clock when it hears of it."""
+its own clock when it hears of it."""
 
 from __future__ import annotations
 
