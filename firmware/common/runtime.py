@@ -70,9 +70,11 @@ class NodeRuntime:
                  on_restart: Callable[[], None] | None = None,
                  on_desk: Callable[[DeskState], None] | None = None,
                  environ: Mapping[str, str] | None = None,
-                 thermal_path: Path = CPU_THERMAL_ZONE) -> None:
+                 thermal_path: Path = CPU_THERMAL_ZONE,
+                 voice_warm: Callable[[], float | None] | None = None) -> None:
         self.settings = settings
         self._drivers = drivers
+        self._voice_warm = voice_warm  # a display node's voice cache warmth, a quick read
         self._on_reply = on_reply
         self._on_error = on_error
         self._on_command = on_command
@@ -364,7 +366,8 @@ class NodeRuntime:
         started = self._started_at if self._started_at is not None else time.monotonic()
         return Telemetry(node=self.settings.node_id, uptime_s=time.monotonic() - started,
                          outbox=len(self.outbox), drivers=self.driver_states(),
-                         cpu_temp_c=cpu_temperature(self._thermal_path))
+                         cpu_temp_c=cpu_temperature(self._thermal_path),
+                         voice_warm=self._voice_warm() if self._voice_warm else None)
 
     def publish_telemetry(self) -> bool:
         return self.link.publish(UpChannel.TELEMETRY, self.telemetry())
