@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("kk", "ru")
 SEEN_IDS = 500
 PAUSE_SECONDS = 0.12  # between the pieces of a phrase
+WARM_FAILURES_IN_A_ROW = 5
+WARM_RETRY_SECONDS = 300.0
 # The speaker's detail when voices are turned away: the gravest first.
 VOICE_FAULT_ORDER = ("voice_checksum", "voice_load_failed", "voice_too_slow", "voice_missing")
 
@@ -287,8 +289,10 @@ class Announcer:
         started = time.perf_counter()
         while not self._stop.is_set():
             self._more.clear()
-            made = 0
+            made = failed = failed_in_a_row = 0
             for piece in self.prewarm_texts():
+                if failed_in_a_row >= WARM_FAILURES_IN_A_ROW:
+                    break  # a worker that keeps failing (out of memory, say): later
                 if self._more.is_set() or self._stop.is_set():
                     break  # new desks or ranges: plan again from the start
                 voice = self._voice(piece.language)
@@ -297,16 +301,24 @@ class Announcer:
                 self._wait_for_calls()
                 try:
                     made += voice.warm(piece.text)
+                    failed_in_a_row = 0
                 except VoiceProblem as problem:
                     self._turn_away(piece.language, problem)
                 except SynthesisError as error:
                     self.warm_failures += 1
+                    failed += 1
+                    failed_in_a_row += 1
                     log.error("piece not warmed", extra={"language": piece.language,
                                                          "text": piece.text,
                                                          "error": str(error)})
             if self._stop.is_set():
                 return
             if self._more.is_set():
+                continue
+            if failed:
+                log.error("warming paused: pieces failed; trying again later", extra={
+                    "failed": failed, "retry_seconds": WARM_RETRY_SECONDS})
+                self._more.wait(WARM_RETRY_SECONDS)
                 continue
             if not self.prewarmed.is_set():
                 log.info("voice cache warm", extra={

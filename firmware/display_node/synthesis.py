@@ -144,7 +144,7 @@ class _Worker:
         try:
             line = self._replies.readline(timeout)
         except EOFError:
-            self.process.wait(STOP_SECONDS)
+            self.stop()
             raise _WorkerGone() from None
         if line is None:
             self.stop()
@@ -247,7 +247,10 @@ class Synthesizer:
         if worker is not None:
             worker.stop()  # another voice's, or gone: one worker at a time
             self._worker = None
-        worker = _Worker(self.command(voice), voice)
+        try:
+            worker = _Worker(self.command(voice), voice)
+        except OSError as error:
+            raise SynthesisError(f"the synthesis worker cannot be started: {error}") from None
         self.workers_started += 1
         try:
             worker.wait_ready(self.load_timeout)

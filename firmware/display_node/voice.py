@@ -51,8 +51,6 @@ CACHE_FORMAT = 2
 # Memory keeps a few recent pieces (openings and desks recur); the disk keeps them all.
 MEMORY_CACHE_ITEMS = 24
 
-VoiceError = VoiceProblem  # the name the rest of the node used for a voice's problem
-
 
 @dataclass(frozen=True, slots=True)
 class VoiceFiles:

@@ -10,6 +10,7 @@ model every piece."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,9 +23,11 @@ from firmware.display_node.speech import (
     spoken_desk,
 )
 
-# Numbers per language before switching to the other: a few hundred ms of model loading
-# per batch against 20-50 s of making a batch on a Pi 4.
-WARM_BATCH = 50
+# Numbers per language before switching to the other. A switch starts a worker and loads
+# a voice (0.6-0.7 s here, a few seconds on a Pi 4); a batch of 100 numbers is ~60 s of
+# a Pi 4 core (RTF 0.5-0.8): a few per cent. Borodulikha's first 33 numbers of every zone
+# are warm in both languages after the first two batches.
+WARM_BATCH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +53,10 @@ def issuing_order(ranges: Iterable[ZoneNumbers], zones: Collection[str] = ()) ->
     return order
 
 
+@functools.lru_cache(maxsize=2 * 10_000)
 def number_words(language: str, number: int) -> str:
-    """The piece a ticket number is said with (the middle of speech.parts)."""
+    """The piece a ticket number is said with (the middle of speech.parts); kept, as
+    the warmth figure asks for every number of the ranges at each telemetry."""
     return kazakh_cardinal(number) if language == "kk" else russian_cardinal(number)
 
 

@@ -435,3 +435,25 @@ def test_the_resident_node_never_imports_onnxruntime_numpy_or_piper(
     numpy_from = report["first"].get("numpy", [])
     assert "numpy" not in report["modules"] or numpy_from[-1].endswith(
         "firmware/display_node/audio.py"), numpy_from
+
+
+def test_warming_pauses_when_pieces_keep_failing_and_resumes(
+        open_tiny: OpenVoices, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("firmware.display_node.announcer.WARM_RETRY_SECONDS", 1.5)
+    opened = open_tiny()
+    ru = opened.usable["ru"]
+    folder = ru.cache.folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_bytes(b"")  # a file where the folder goes: no piece can be written
+    announcer = Announcer({"ru": ru}, NullSink(), fallback_numbers=range(1, 51))
+    announcer.start()
+    try:
+        wait_until(lambda: announcer.warm_failures >= 5, what="five failures")
+        time.sleep(0.1)
+        assert announcer.warm_failures == 5  # paused, not one error for each piece
+        assert not announcer.prewarmed.is_set() and announcer.warmth() == 0.0
+        folder.unlink()  # the disk is fine again: the next try warms everything
+        wait_until(announcer.prewarmed.is_set, what="the cache warm after all")
+    finally:
+        announcer.close()
+    assert announcer.warmth() == 1.0
