@@ -85,10 +85,12 @@ class NodeRuntime:
                  on_desk: Callable[[DeskState], None] | None = None,
                  environ: Mapping[str, str] | None = None,
                  thermal_path: Path = CPU_THERMAL_ZONE,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time,
+                 voice_warm: Callable[[], float | None] | None = None) -> None:
         self.settings = settings
         self._drivers = drivers
         self._on_config = on_config
+        self._voice_warm = voice_warm  # a display node's voice cache warmth, a quick read
         self._on_reply = on_reply
         self._on_error = on_error
         self._on_command = on_command
@@ -442,7 +444,8 @@ class NodeRuntime:
         return Telemetry(node=self.settings.node_id, uptime_s=time.monotonic() - started,
                          outbox=len(self.outbox), drivers=self.driver_states(),
                          cpu_temp_c=cpu_temperature(self._thermal_path),
-                         clock_skew_s=None if skew is None else round(skew, 3))
+                         clock_skew_s=None if skew is None else round(skew, 3),
+                         voice_warm=self._voice_warm() if self._voice_warm else None)
 
     def publish_telemetry(self) -> bool:
         return self.link.publish(UpChannel.TELEMETRY, self.telemetry())

@@ -3,7 +3,8 @@ display snapshot for its zones and the announcements, and drives any combination
 boards, the TV page and the speaker, as its settings say.
 
 Everything here is wiring: what to show is `view.py`, the boards `board.py` and `led.py`,
-the page `tv.py`, the voice `announcer.py`, `voice.py` and `speech.py`."""
+the page `tv.py`, the voice `announcer.py`, `voice.py`, `speech.py`, `warming.py` and the
+synthesis worker (`synthesis.py`, `synth_worker.py`: this process never loads a voice)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,15 @@ from firmware.display_node.audio_stream import speaker_sink
 from firmware.display_node.board import SerialBoard, SerialOpener
 from firmware.display_node.led import protocol
 from firmware.display_node.settings import DisplayNodeSettings, VoiceSettings
+from firmware.display_node.synthesis import Synthesizer
 from firmware.display_node.tv import TvPageServer
 from firmware.display_node.view import DisplayState, desk_rows, hall_rows
-from firmware.display_node.voice import CachedVoice, VoiceError
+from firmware.display_node.voice import open_voices
+from firmware.display_node.voice_policy import DEVICE_TREE_MODEL, raspberry_pi_model
 
 log = logging.getLogger(__name__)
 
 LINK_POLL_SECONDS = 0.1
-VOICE_CACHE_DIR = "voice-cache"
 
 
 def default_sink(voice: VoiceSettings, data_dir: Path) -> AudioSink:
@@ -49,35 +51,16 @@ def default_sink(voice: VoiceSettings, data_dir: Path) -> AudioSink:
     return NullSink()
 
 
-def load_voices(voice: VoiceSettings, cache_dir: Path | None
-                ) -> tuple[dict[str, CachedVoice], dict[str, str]]:
-    """The voices that load, and for each that does not, why (naming the file). A node
-    whose voice is broken still shows calls; it only cannot say them in that language."""
-    voices: dict[str, CachedVoice] = {}
-    problems: dict[str, str] = {}
-    for language, model, config in (("kk", voice.kk_model, voice.kk_config),
-                                    ("ru", voice.ru_model, voice.ru_config)):
-        if model is None:
-            continue
-        try:
-            voices[language] = CachedVoice.load(language, model, config, cache_dir=cache_dir,
-                                                length_scale=voice.length_scale)
-        except VoiceError as error:
-            problems[language] = str(error)
-            log.error("voice not loaded; calls in %s are said in the other language, or "
-                      "only shown: %s", language, error,
-                      extra={"language": language, "error": str(error)})
-    return voices, problems
-
-
 class DisplayNode:
     """The node's parts wired to its runtime. `sink` and `serial_opener` replace the
-    configured audio sink and pyserial's opener (tests, benchmarks)."""
+    configured audio sink and pyserial's opener, `device_model` the device tree's model
+    file that says this is a Raspberry Pi (tests, benchmarks)."""
 
     def __init__(self, settings: DisplayNodeSettings, *, sink: AudioSink | None = None,
                  serial_opener: SerialOpener | None = None,
                  local_time: Callable[[], clock_time] | None = None,
-                 environ: dict[str, str] | None = None) -> None:
+                 environ: dict[str, str] | None = None,
+                 device_model: Path = DEVICE_TREE_MODEL) -> None:
         self.settings = settings
         self.state = DisplayState(settings.zones, blink_seconds=settings.blink_seconds,
                                   link_grace_seconds=settings.link_grace_seconds)
@@ -93,23 +76,29 @@ class DisplayNode:
         if settings.tv is not None and settings.tv.enabled:
             calls = settings.tv.calls
             self.tv = TvPageServer(lambda: self._page(calls), host=settings.tv.host,
-                                   port=settings.tv.port, now=lambda: self.runtime.hub_clock.now())
+                                   port=settings.tv.port,
+                                   now=lambda: self.runtime.hub_clock.now())
         self.announcer: Announcer | None = None
+        self.synthesizer: Synthesizer | None = None
         voice = settings.voice
         if voice is not None and voice.enabled:
-            voices, problems = load_voices(voice, settings.data_dir / VOICE_CACHE_DIR)
+            voices = open_voices(voice, settings.data_dir,
+                                 pi_model=raspberry_pi_model(device_model))
+            self.synthesizer = voices.synthesizer
             quiet = (QuietHours(voice.quiet_from, voice.quiet_until)
                      if voice.quiet_from is not None and voice.quiet_until is not None
                      else None)
             self.announcer = Announcer(
-                voices, sink if sink is not None else default_sink(voice, settings.data_dir),
-                volume=voice.volume, quiet=quiet, with_chime=voice.chime,
-                prewarm_numbers=range(1, voice.prewarm_up_to + 1),
+                voices.usable,
+                sink if sink is not None else default_sink(voice, settings.data_dir),
+                rate=voice.output_rate, volume=voice.volume, quiet=quiet,
+                with_chime=voice.chime, zones=settings.zones,
+                fallback_numbers=range(1, voice.prewarm_up_to + 1),
                 local_time=local_time or self._local_time,
-                voice_problems=problems)
+                voice_problems=voices.problems)
         self.runtime = NodeRuntime(settings, drivers=self.drivers, on_display=self.show,
                                    on_announce=self.say, on_config=self.configured,
-                                   environ=environ)
+                                   environ=environ, voice_warm=self.voice_warm)
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch_link, name="kezek-link-watch",
                                          daemon=True)
@@ -134,6 +123,8 @@ class DisplayNode:
         if self.announcer is not None:
             self.announcer.close()
             self.announcer.sink.close()
+        if self.synthesizer is not None:
+            self.synthesizer.close()
         if self.tv is not None:
             self.tv.close()
         for _, board in self.boards:
@@ -157,6 +148,13 @@ class DisplayNode:
         if self.announcer is not None:
             self.announcer.desks((desk.code, desk.name.kk, desk.name.ru)
                                  for desk in config.desks)
+            if not self.settings.zones:  # following every zone: the hub's list of them
+                self.announcer.zones = tuple(config.zones)
+            self.announcer.number_ranges(config.number_ranges)
+
+    def voice_warm(self) -> float | None:
+        """How much of the ranges' numbers the voice cache holds (telemetry)."""
+        return self.announcer.warmth() if self.announcer is not None else None
 
     def _local_time(self) -> clock_time:
         """The hub's time of day in this node's time zone (quiet hours)."""

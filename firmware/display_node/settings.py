@@ -99,7 +99,7 @@ class VoiceSettings(Section):
     kk_config: Path | None = Field(None, description="its .onnx.json; default beside it")
     ru_model: Path | None = Field(None, description="Russian Piper model (.onnx)")
     ru_config: Path | None = Field(None, description="its .onnx.json; default beside it")
-    # The speaker's output stream (audio helper): one player process kept running.
+    # The speaker's output stream: one player process kept running.
     sink: Literal["alsa", "pipewire", "wav", "null"] = Field(
         "alsa", description="alsa: aplay on an ALSA device (Raspberry Pi OS Lite); "
                             "pipewire: pw-cat into the desktop user's PipeWire session "
@@ -111,8 +111,9 @@ class VoiceSettings(Section):
     pipewire_target: str | None = Field(None, description="pipewire sink: pw-cat --target "
                                                           "(node name); none: the default")
     output_rate: int = Field(22050, ge=8000, le=48000,
-                             description="the stream's one sample rate (Hz); clips of "
-                                         "another rate are resampled")
+                             description="the stream's one sample rate (Hz): voices of "
+                                         "another rate are resampled by the synthesis "
+                                         "worker when their pieces are made")
     buffer_ms: int = Field(200, ge=50, le=2000, description="the player's buffer: longer "
                                                             "survives a busy CPU, shorter "
                                                             "starts a call sooner")
@@ -127,8 +128,19 @@ class VoiceSettings(Section):
     quiet_from: time | None = Field(None, description="no sound from this local time ...")
     quiet_until: time | None = Field(None, description="... until this one")
     length_scale: float | None = Field(None, gt=0, description="speech speed: >1 slower")
-    prewarm_up_to: int = Field(999, ge=0, le=9999, description="ticket numbers 1..N "
-                                                              "synthesized ahead at start")
+    threads: int = Field(1, ge=1, le=8, description="onnxruntime threads of the synthesis "
+                                                    "worker (a Pi core each)")
+    warm_nice: int = Field(10, ge=0, le=19, description="niceness of the synthesis worker "
+                                                        "while it warms the cache")
+    worker_idle_seconds: float = Field(10.0, gt=0, le=3600,
+                                       description="the synthesis worker exits after this "
+                                                   "long with nothing to do")
+    allow_slow_voice: bool = Field(False, description="use a high-quality voice on a "
+                                                      "Raspberry Pi (~5x slower than real "
+                                                      "time there): refused unless true")
+    prewarm_up_to: int = Field(0, ge=0, le=9999, description="ticket numbers 1..N warmed "
+                                                            "while the hub's config names no "
+                                                            "number ranges (0: none)")
 
     @model_validator(mode="after")
     def _quiet_hours_both_or_none(self) -> VoiceSettings:

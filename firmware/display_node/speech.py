@@ -7,6 +7,13 @@ ordinal suffix goes on the last word of the cardinal (жүз бес → жүз �
 vowel harmony, with the three irregular tens (жиырма, қырық, елу). The desk noun then
 takes the dative (үшінші терезеге, жүз бесінші кабинетке).
 
+Numbers go up to 99,999, above the hub's largest ticket number (hub/domain/center.py
+MAX_NUMBER, 9999). num2words' thousands are kept as it writes them in Kazakh: 1000 "бір
+мың", 1105 "бір мың жүз бес" (the hundred bare, as in 105 "жүз бес"; "бір жүз" is the
+form of amounts written out on documents), ordinals on the last word (бір мыңыншы, бір мың
+жүз бесінші). In Russian the leading "одна тысяча" of 1000..1999 is said "тысяча" (тысяча
+сто пять), as people say a number aloud; "одна тысяча" is the form of written amounts.
+
 Only numbers and desks: nothing here can carry a visitor's name."""
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ def kazakh_cardinal(number: int) -> str:
 
 def russian_cardinal(number: int) -> str:
     _check(number)
-    return str(num2words(number, lang="ru"))
+    words = str(num2words(number, lang="ru"))
+    return words.removeprefix("одна ") if words.startswith("одна тысяча") else words
 
 
 def _check(number: int) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from contract.mqtt import DownChannel, DriverState, NodeRole
+from contract.mqtt import DownChannel, DriverState, Named, NodeConfig, NodeRole, Text, ZoneNumbers
 from firmware.display_node.app import DisplayNode
 from firmware.display_node.led import Am03127, LinePerRow
 from firmware.display_node.settings import DisplayNodeSettings
@@ -118,8 +118,20 @@ def test_calls_reach_board_page_and_speaker_and_survive_the_broker_going_away(
         assert said.played is not None and said.played.path is not None
         assert said.played.path.parent == tmp_path / "node" / "speaker"
 
+        # The hub's config names the zone's numbers: they are warmed, and telemetry says
+        # how much of them is (another zone's range is not this node's).
+        hub.send(NODE, DownChannel.CONFIG, NodeConfig(
+            center_name=Text(kk="Орталық", ru="Центр"), role=NodeRole.DISPLAY, desk=None,
+            zones=["consultation"], purposes=[], zone_names=[],
+            desks=[Named(code="window-3", name=Text(kk="3-терезе", ru="Окно 3"))],
+            out_of_turn=[], number_ranges=[
+                ZoneNumbers(zone="consultation", first=100, last=109),
+                ZoneNumbers(zone="personal", first=500, last=599)]), retain=True)
+        wait_until(lambda: node.voice_warm() == 1.0, what="the range warm")
+        assert node.announcer.warm_numbers() == list(range(100, 110))
         node.runtime.report()
-        wait_until(lambda: hub.telemetry, what="telemetry")
+        wait_until(lambda: hub.telemetry and hub.telemetry[-1].voice_warm == 1.0,
+                   what="telemetry")
         drivers = hub.telemetry[-1].drivers
         assert drivers["board-hall"].state is DriverState.OK
         assert drivers["speaker"].state is DriverState.OK
@@ -159,7 +171,8 @@ def test_a_broken_voice_file_leaves_the_boards_working(
     node = DisplayNode(settings(tmp_path, broker, hall, desk, kk_model=str(broken),
                                 kk_config=str(KK_CONFIG)), environ={})
     assert node.announcer is not None
-    assert str(broken) in node.announcer.voice_problems["kk"]
+    problem = node.announcer.voice_problems["kk"]
+    assert problem.fault == "voice_checksum" and str(broken) in str(problem)
     node.start()
     try:
         wait_until(node.runtime.connected.is_set, what="the node to connect")
@@ -169,7 +182,8 @@ def test_a_broken_voice_file_leaves_the_boards_working(
         wait_until(lambda: node.announcer is not None and node.announcer.said,
                    what="the call handled")
         assert node.announcer.said[0].played is None  # shown, not said
-        assert node.drivers()["speaker"].state is DriverState.FAULT
+        speaker = node.drivers()["speaker"]
+        assert (speaker.state, speaker.detail) == (DriverState.FAULT, "voice_checksum")
     finally:
         node.stop()
 
