@@ -29,8 +29,9 @@ recipe, piper, torch or the config change. Their sizes are checked against
 `firmware/voices/manifest.json`. The audio is noise; the cost is real.
 
 Measured, each (voice, thread count) in a fresh process so memory is not shared: the
-voice is loaded with the node's `load_voice` (onnxruntime limited to the thread count)
-and speaks, through `CachedVoice` without a disk cache, the pieces a display node says
+voice is loaded as the node's synthesis worker loads it (`synth_worker.load_piper_voice`,
+onnxruntime limited to the thread count) and speaks, through the worker's own
+`synthesize` (synthesis, then resampling to the output rate), the pieces a display node says
 (the opening, a sample of the center's ticket numbers, its desks, from
 firmware/display_node/speech.py): synthesis seconds / audio seconds (RTF), CPU seconds /
 audio seconds, RSS before and after loading and after speaking, and the peak. Baseline,
@@ -47,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import inspect
 import json
 import os
@@ -535,45 +537,52 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def open_voice(language: str, model: Path, config: Path, threads: int) -> Any:
-    """The node's load_voice with onnxruntime limited to `threads` (intra-op; inter-op 1).
-    load_voice has no thread setting: the SessionOptions piper's loader asks onnxruntime
-    for are made here, for the duration of the load. The one place this benchmark loads
-    a voice: switch it to the synthesis worker's API when there is one."""
-    from unittest import mock
+def open_voice(model: Path, config: Path, threads: int) -> Any:
+    """The voice as the display node's synthesis worker loads it: its own onnxruntime
+    session on `threads` cores (firmware/display_node/synth_worker.py)."""
+    from firmware.display_node.synth_worker import load_piper_voice
 
-    import onnxruntime  # type: ignore[import-untyped]
-
-    from firmware.display_node.voice import load_voice
-
-    make_options = onnxruntime.SessionOptions
-
-    def limited() -> Any:
-        options = make_options()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        return options
-
-    with mock.patch.object(onnxruntime, "SessionOptions", limited):
-        voice = load_voice(language, model, config)
+    voice = load_piper_voice(model, config, threads)
     given = voice.session.get_session_options().intra_op_num_threads
     if given != threads:
         raise RuntimeError(f"onnxruntime got {given} threads, not {threads}")
     return voice
 
 
+class TimedVoice:
+    """A piece at a time, as the worker makes it (synthesis and resampling to the output
+    rate), with the seconds spent and the seconds of audio made."""
+
+    def __init__(self, voice: Any, output_rate: int) -> None:
+        from piper import SynthesisConfig
+
+        self.voice = voice
+        self.output_rate = output_rate
+        self.syn = SynthesisConfig()
+        self.synthesis_seconds = 0.0
+        self.audio_seconds = 0.0
+
+    def clip(self, text: str) -> None:
+        from firmware.display_node.synth_worker import synthesize
+
+        started = time.perf_counter()
+        pcm = synthesize(self.voice, text, self.syn, self.output_rate)
+        self.synthesis_seconds += time.perf_counter() - started
+        self.audio_seconds += len(pcm) / 2 / self.output_rate
+
+
 def child_measure(quality: str, threads: int, numbers: list[int], center: Center
                   ) -> dict[str, Any]:
+    from firmware.display_node.settings import VoiceSettings
     from firmware.display_node.speech import parts, spoken_desk
-    from firmware.display_node.voice import CachedVoice
 
     voice_spec = VOICES[quality]
     pieces = phrase_pieces(voice_spec.language, numbers, center.desks)
+    importlib.import_module("firmware.display_node.synth_worker")  # piper, onnxruntime
     rss_imported, _ = rss_mb()
     model = model_path(voice_spec)
-    voice = CachedVoice(voice_spec.language,
-                        open_voice(voice_spec.language, model, Path(f"{model}.json"), threads),
-                        cache_dir=None, identity=str(model))
+    voice = TimedVoice(open_voice(model, Path(f"{model}.json"), threads),
+                       VoiceSettings().output_rate)
     rss_loaded, _ = rss_mb()
     # onnxruntime's first run allocates its arenas: timed apart, not in the totals.
     warm_up = parts(voice_spec.language, 999, spoken_desk("window-9", "9-терезе", "Окно 9"))[1]

@@ -380,10 +380,13 @@ NODE_SCRIPT = textwrap.dedent('''
 
     sys.meta_path.insert(0, Watch())
     from pathlib import Path
-    from contract.mqtt import Named, NodeConfig, Text, ZoneNumbers
+    from contract.mqtt import Announcement, Named, NodeConfig, Text, ZoneNumbers
     from firmware.display_node.app import DisplayNode
     from firmware.display_node.settings import DisplayNodeSettings
-    from tests.display_node.conftest import announcement
+    # Not the conftest's helper: that module imports onnx (and numpy) to build voices.
+    def announcement(number, desk, language):
+        return Announcement(kind="call", number=number, zone="consultation", desk=desk,
+                            desk_label=Text(kk="3-терезе", ru="Окно 3"), language=language)
     tiny, kk_config, ru_config, data, port = sys.argv[1:]
     node = DisplayNode(DisplayNodeSettings(
         node_id="display-hall", center="c", broker_url=f"mqtt://127.0.0.1:{port}",
