@@ -17,8 +17,8 @@ log = logging.getLogger("kezek.virtual")
 def display_app_settings(*, node_id: str, zones: list[str], center: str, broker_url: str,
                          data_dir: Path, voice_models: dict[str, Path]) -> DisplayNodeSettings:
     node_dir = data_dir / node_id
-    voice: dict[str, object] = {"sink": "wav", "wav_dir": node_dir / "speaker",
-                                "prewarm_up_to": 200}
+    # The numbers warmed are the zones' ranges, from the hub's config.
+    voice: dict[str, object] = {"sink": "wav", "wav_dir": node_dir / "speaker"}
     for language in ("kk", "ru"):
         if language in voice_models:
             voice[f"{language}_model"] = voice_models[language]
