@@ -97,7 +97,15 @@ def pipewire_session_problem(environ: Mapping[str, str]) -> AudioError | None:
                           "audio_no_session")
     remote = environ.get("PIPEWIRE_REMOTE") or PIPEWIRE_SOCKET
     socket = Path(runtime) / remote
-    if not socket.exists():
+    try:
+        # Python 3.11's exists() raises PermissionError for another user's runtime
+        # folder (the unit's XDG_RUNTIME_DIR is not this user's) rather than say False.
+        present = socket.exists()
+    except OSError as exc:
+        return AudioError(f"cannot reach the PipeWire socket {socket}: {exc} (the node "
+                          f"must run as the user whose XDG_RUNTIME_DIR this is)",
+                          "audio_no_session")
+    if not present:
         return AudioError(f"no PipeWire socket {socket}: PipeWire is not running for this "
                           f"user (log in once, or enable lingering)", "audio_no_session")
     return None
@@ -331,26 +339,34 @@ class StreamSink:
     def _run(self) -> None:
         silence_chunk = bytes(2 * max(1, round(self._chunk_seconds * self.rate)))
         while True:
-            with self._cv:
-                while not self._closing:
-                    now = time.monotonic()
-                    waiting = self._request
-                    if now >= self._retry_at and (waiting is not None or self._wanted(now)):
-                        break
-                    if waiting is not None and self._problem is not None:
-                        self._request = None  # refused: the player failed a moment ago
-                        waiting.error = AudioError(str(self._problem), self._problem.fault)
-                        waiting.done.set()
-                        continue
-                    if now < self._retry_at:
-                        self._cv.wait(self._retry_at - now)
-                    else:
-                        self._cv.wait()  # closed for idleness: a call opens it again
-                if self._closing:
-                    return
-            process = self._spawn()
-            if process is not None:
-                self._stream(process, silence_chunk)
+            try:
+                with self._cv:
+                    while not self._closing:
+                        now = time.monotonic()
+                        waiting = self._request
+                        if now >= self._retry_at and (waiting is not None
+                                                      or self._wanted(now)):
+                            break
+                        if waiting is not None and self._problem is not None:
+                            self._request = None  # refused: the player failed a moment ago
+                            waiting.error = AudioError(str(self._problem),
+                                                       self._problem.fault)
+                            waiting.done.set()
+                            continue
+                        if now < self._retry_at:
+                            self._cv.wait(self._retry_at - now)
+                        else:
+                            self._cv.wait()  # closed for idleness: a call opens it again
+                    if self._closing:
+                        return
+                process = self._spawn()
+                if process is not None:
+                    self._stream(process, silence_chunk)
+            except Exception as exc:  # the one thread that plays must live on
+                # Anything unforeseen (a preflight that raises, an OS call that fails)
+                # is a fault like a dead player: reported by problem(), refused calls
+                # fail at once, and the stream is tried again after the backoff.
+                self._failed(_unexpected(exc))
 
     def _spawn(self) -> subprocess.Popen[bytes] | None:
         error = self._preflight() if self._preflight is not None else None
@@ -384,29 +400,30 @@ class StreamSink:
     def _stream(self, process: subprocess.Popen[bytes], silence_chunk: bytes) -> None:
         """Feed the player until it ends, the node closes, or it idles out."""
         assert process.stdin is not None and process.stderr is not None
-        fd = process.stdin.fileno()
-        os.set_blocking(fd, False)
-        with contextlib.suppress(OSError):  # elsewhere the pipe keeps its size (below)
-            fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
-        try:
-            pipe_bytes = fcntl.fcntl(fd, F_GETPIPE_SZ)
-        except OSError:
-            pipe_bytes = 65536
-        capacity = self._capacity_seconds(pipe_bytes)
-        lead = capacity + LEAD_MARGIN_SECONDS
-        tail: deque[str] = deque(maxlen=STDERR_LINES)
-        reader = threading.Thread(target=_read_stderr, args=(process.stderr, tail),
-                                  name=f"kezek-{self.kind}-stderr", daemon=True)
-        reader.start()
         with self._cv:
             generation = self._generation
-        per_second = 2 * self.rate
-        epoch = spawned = progress = time.monotonic()
-        written = 0
-        settled = False
-        pending = memoryview(b"")
+        reader: threading.Thread | None = None
         current: _Request | None = None
         try:
+            fd = process.stdin.fileno()
+            os.set_blocking(fd, False)
+            with contextlib.suppress(OSError):  # elsewhere the pipe keeps its size (below)
+                fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+            try:
+                pipe_bytes = fcntl.fcntl(fd, F_GETPIPE_SZ)
+            except OSError:
+                pipe_bytes = 65536
+            capacity = self._capacity_seconds(pipe_bytes)
+            lead = capacity + LEAD_MARGIN_SECONDS
+            tail: deque[str] = deque(maxlen=STDERR_LINES)
+            reader = threading.Thread(target=_read_stderr, args=(process.stderr, tail),
+                                      name=f"kezek-{self.kind}-stderr", daemon=True)
+            reader.start()
+            per_second = 2 * self.rate
+            epoch = spawned = progress = time.monotonic()
+            written = 0
+            settled = False
+            pending = memoryview(b"")
             while True:
                 now = time.monotonic()
                 if not settled and now - spawned >= self._settle_seconds:
@@ -465,18 +482,20 @@ class StreamSink:
                                                lead)
                         current.done.set()
                         current = None
-        except _Ended as ended:
+        except Exception as exc:  # a player ended, or anything unforeseen
+            error = exc.error if isinstance(exc, _Ended) else _unexpected(exc)
             with self._cv:
                 self._dead_generation = generation
             if current is not None:
-                current.error = ended.error
+                current.error = error
                 current.done.set()
-            self._failed(ended.error)
+            self._failed(error)
         finally:
             with self._cv:
                 self._process = None
             _stop(process, self.buffer_seconds + 1.0)
-            reader.join(1.0)
+            if reader is not None:
+                reader.join(1.0)
 
     def _ended(self, process: subprocess.Popen[bytes], reader: threading.Thread,
                tail: deque[str]) -> AudioError:
@@ -511,6 +530,14 @@ class StreamSink:
             self._retry_delay = self._retry_first
         if was is not None:
             log.info("audio output back", extra={"device": self.device})
+
+
+def _unexpected(exc: Exception) -> AudioError:
+    """An error the writer thread did not foresee, logged with its traceback (a bug or
+    an OS surprise) and reported as the speaker's generic fault."""
+    log.exception("audio stream writer failed", extra={"error": repr(exc)})
+    return AudioError(f"audio stream failed: {type(exc).__name__}: {exc}"[:500],
+                      "audio_failed")
 
 
 def _read_stderr(stream: IO[bytes], tail: deque[str]) -> None:

@@ -6,15 +6,18 @@ session. Also the samples without numpy: chime, volume, resampling."""
 
 from __future__ import annotations
 
+import errno
 import itertools
 import math
 import os
+import select
 import shutil
 import subprocess
 import sys
 import time
 from array import array
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +35,7 @@ from firmware.display_node.audio import (
     silence,
 )
 from firmware.display_node.audio_stream import (
+    PIPE_BYTES,
     StreamSink,
     alsa_command,
     classify,
@@ -123,7 +127,8 @@ def test_a_call_returns_when_the_player_has_played_it(tmp_path: Path) -> None:
     assert second.started >= first.ended
     assert player.read_at(b_start) >= player.read_at(a_end - 1)
     assert first.started <= player.read_at(a_start)
-    assert first.ended - first.started == pytest.approx(0.3 + 0.1, abs=0.15)
+    # The player reads at the clip's pace: play() lasted at least the clip.
+    assert first.ended - first.started >= 0.3
 
 
 def test_a_player_that_dies_is_reported_and_started_again(tmp_path: Path) -> None:
@@ -158,12 +163,11 @@ def test_a_busy_device_gives_its_fault_word_and_the_board_goes_on(tmp_path: Path
                    what="the busy word in the speaker's state")
         state = announcer.state()
         assert state.state is DriverState.FAULT and state.detail in NODE_FAULTS
-        # A call while the device is busy: refused at once (no wait), reported.
-        started = time.monotonic()
+        # A call while the device is busy: refused with the device's fault word (not
+        # the writer's "took no clip" time-out, which says audio_failed).
         with pytest.raises(AudioError) as refused:
             sink.play(tone(1000, 0.1), "call")
         assert refused.value.fault == "audio_busy"
-        assert time.monotonic() - started < 1.0
         # The device comes free: the next start plays, the fault clears by itself.
         player.fail_at_start = {}
         player.configure()
@@ -270,6 +274,66 @@ def test_a_clip_of_another_rate_is_resampled_to_the_stream(tmp_path: Path) -> No
     assert value == 900 and (end - start) // 2 == round(0.2 * RATE)
 
 
+def test_a_writer_thread_surprise_is_a_fault_and_the_stream_recovers(tmp_path: Path) -> None:
+    """Anything the writer thread did not foresee (here a preflight that raises, as
+    Path.exists() does for another user's runtime folder) is reported by problem() and
+    refuses calls with the fault word at once; the thread lives on and plays once the
+    cause is gone."""
+    player = FakePlayer(tmp_path / "player")
+    surprises = [PermissionError(13, "Permission denied", "/run/user/1000/pipewire-0")]
+
+    def preflight() -> AudioError | None:
+        if surprises:
+            raise surprises[0]
+        return None
+
+    sink = fake_sink(player, preflight=preflight, retry_seconds=(0.2, 0.2))
+    sink.check()
+    try:
+        wait_until(lambda: sink.problem() is not None, timeout=5, what="the fault reported")
+        problem = sink.problem()
+        assert problem is not None and problem.fault == "audio_failed"
+        assert "PermissionError" in str(problem) and "pipewire-0" in str(problem)
+        with pytest.raises(AudioError) as refused:
+            sink.play(tone(1000, 0.05), "call")
+        assert "PermissionError" in str(refused.value)  # the cause, not "took no clip"
+        assert player.starts() == []
+        surprises.clear()
+        wait_until(lambda: sink.starts == 1 and sink.problem() is None, timeout=5,
+                   what="the stream started once the preflight passes")
+        sink.play(tone(1000, 0.05), "call")
+    finally:
+        sink.close()
+    assert [value for _, _, value in runs(player.pcm())] == [1000]
+
+
+def test_a_surprise_while_streaming_fails_the_clip_and_the_stream_restarts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unforeseen error inside the feeding loop (here select() failing while the pipe
+    is full) ends that player like a player that died, and a new one is started."""
+    player = FakePlayer(tmp_path / "player")
+    sink = fake_sink(player)
+    real_select = select.select
+    failures = [OSError(errno.EBADF, "Bad file descriptor")]
+
+    def failing_once(*args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real_select(*args)
+
+    monkeypatch.setattr(select, "select", failing_once)
+    sink.check()
+    try:
+        wait_until(lambda: not failures, timeout=5, what="the pipe full once")
+        wait_until(lambda: sink.starts == 2 and sink.problem() is None, timeout=5,
+                   what="a new player")
+        sink.play(tone(800, 0.05), "call")
+    finally:
+        sink.close()
+    assert len(player.starts()) == 2
+    assert [value for _, _, value in runs(player.pcm())] == [800]
+
+
 def test_no_player_program_is_a_fault_at_once(tmp_path: Path) -> None:
     sink = StreamSink(alsa_command("default", RATE, BUFFER, player=str(tmp_path / "aplay")),
                       kind="alsa", device="default")
@@ -287,23 +351,31 @@ def test_no_player_program_is_a_fault_at_once(tmp_path: Path) -> None:
         sink.close()
 
 
-def test_call_to_player_latency(tmp_path: Path) -> None:
-    """From play() to the player reading the clip's first byte: a pipe page and a
-    silence piece ahead of it, well under the player's buffer."""
+def test_a_call_waits_behind_at_most_a_pipe_page_of_silence(tmp_path: Path) -> None:
+    """What bounds call → player latency, by construction rather than by a clock: when a
+    clip's first bytes are written, at most one pipe page of silence (plus the piece the
+    player is holding) lies between them and what the player has read. The player's own
+    buffer adds `buffer_seconds` on a real device."""
     player = FakePlayer(tmp_path / "player")
     sink = fake_sink(player)
     sink.check()
-    asked = []
+    asked: list[float] = []
+    played = []
     try:
-        time.sleep(0.3)
+        wait_until(lambda: len(player.pcm()) > PIPE_BYTES, timeout=5, what="the pipe full")
         for n in range(5):
             asked.append(time.monotonic())
-            sink.play(tone(100 + n, 0.05), "call")
+            played.append(sink.play(tone(100 + n, 0.05), "call"))
     finally:
         sink.close()
-    latencies = [player.read_at(start) - at for at, (start, _, _) in zip(asked, runs(player.pcm()),
-                                                                        strict=True)]
-    assert max(latencies) < 0.25, latencies
+    found = runs(player.pcm())
+    assert [value for _, _, value in found] == [100 + n for n in range(5)]
+    piece = 2 * round(RATE / 100)  # the fake player's read: 10 ms
+    for at, record, (start, _, _) in zip(asked, played, found, strict=True):
+        assert at <= record.started <= player.read_at(start)
+        read_by_then = sum(length for when, offset, length in player.reads()
+                           if when <= record.started and offset < start)
+        assert start - read_by_then <= PIPE_BYTES + piece, (start, read_by_then)
 
 
 # Real players ---------------------------------------------------------------------
@@ -381,6 +453,19 @@ def test_real_pw_cat_without_a_session(tmp_path: Path) -> None:
         assert stale.starts == 1
     finally:
         stale.close()
+
+
+def test_a_pipewire_socket_that_cannot_be_examined_is_no_session(tmp_path: Path) -> None:
+    # stat() failing with something other than "no such file" (PermissionError for
+    # another user's /run/user/<uid> on Python 3.11; here a name too long) is said, not
+    # raised into the writer thread.
+    environ = {"XDG_RUNTIME_DIR": str(tmp_path / ("x" * 300))}
+    problem = pipewire_session_problem(environ)
+    assert problem is not None and problem.fault == "audio_no_session"
+    assert "cannot reach the PipeWire socket" in str(problem)
+    assert pipewire_session_problem({"XDG_RUNTIME_DIR": str(tmp_path)}) is not None
+    (tmp_path / "pipewire-0").touch()
+    assert pipewire_session_problem({"XDG_RUNTIME_DIR": str(tmp_path)}) is None
 
 
 def test_pw_cat_command_follows_its_version(tmp_path: Path) -> None:
