@@ -13,7 +13,8 @@ re-imported (multiprocessing's spawn re-imports the parent's `__main__`), a cras
 out-of-memory kill of the worker only fails one piece, the worker is one process that
 `os.nice` can lower, and its stdin closing is its signal to go, so it never outlives the
 node. Its stdout carries only the protocol: fd 1 is pointed at stderr for whatever
-onnxruntime or espeak might print.
+numpy, onnxruntime, piper or espeak might print, before any of them is imported (so this
+module imports them inside its functions, not at its top).
 
 onnxruntime's threads are capped (`--threads`, intra and inter op); while warming the
 cache the worker lowers its priority (`--warm-nice`) at its first warming request (an
@@ -29,23 +30,26 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
-
-import numpy as np
-import numpy.typing as npt
-import onnxruntime  # type: ignore[import-untyped]
-from piper import PiperVoice, SynthesisConfig
-from piper.config import PiperConfig
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from firmware.display_node.synthesis import LineReader
 
-Samples = npt.NDArray[np.float32]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import onnxruntime  # type: ignore[import-untyped]
+    from piper import PiperVoice, SynthesisConfig
+
+    Samples: TypeAlias = npt.NDArray[np.float32]
+
 EDGE_SECONDS = 0.05  # silence around a clip while resampling: the FFT wraps round
 
 
 def session_options(threads: int) -> onnxruntime.SessionOptions:
     """onnxruntime on at most `threads` cores, without busy-waiting threads (a Pi runs
     the kiosk browser beside the voice)."""
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = threads
@@ -58,6 +62,10 @@ def session_options(threads: int) -> onnxruntime.SessionOptions:
 def load_piper_voice(model: Path, config: Path, threads: int) -> PiperVoice:
     """PiperVoice.load's voice, with our own InferenceSession (PiperVoice.load gives
     onnxruntime default options: a thread per core, spinning)."""
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
     with config.open(encoding="utf-8") as handle:
         config_dict = json.load(handle)
     session = onnxruntime.InferenceSession(str(model), sess_options=session_options(threads),
@@ -70,6 +78,8 @@ def resample(samples: Samples, source: int, target: int) -> Samples:
     above the lower Nyquist frequency is kept or made). Silence is added around the clip
     and cut off again, and the padded length is a multiple of the rates' ratio, so the
     result has exactly round(len * target / source) samples and no wrap-round click."""
+    import numpy as np
+
     if source == target or len(samples) == 0:
         return samples
     step = source // math.gcd(source, target)
@@ -86,11 +96,15 @@ def resample(samples: Samples, source: int, target: int) -> Samples:
 
 def pcm16(samples: Samples) -> bytes:
     """Float samples in [-1, 1] as signed 16-bit little-endian PCM (as piper makes it)."""
+    import numpy as np
+
     return bytes(np.clip(samples * 32767.0, -32767.0, 32767.0).astype("<i2").tobytes())
 
 
 def synthesize(voice: PiperVoice, text: str, syn: SynthesisConfig,
                output_rate: int) -> bytes:
+    import numpy as np
+
     chunks = [chunk.audio_float_array.astype(np.float32)
               for chunk in voice.synthesize(text, syn)]
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
@@ -149,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     # The protocol gets the real stdout; anything else written to fd 1 goes to stderr.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
+    # Only now numpy, onnxruntime and piper: whatever they print at import goes to stderr.
+    from piper import SynthesisConfig
+
     started = time.perf_counter()
     try:
         voice = load_piper_voice(args.model, args.config, args.threads)

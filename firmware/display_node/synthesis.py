@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -117,6 +118,14 @@ class _Worker:
             answer = self._answer(timeout)
         except _WorkerGone:
             self.stop()
+            code = self.process.returncode
+            if code is not None and code < 0:
+                # Killed by a signal (the out-of-memory killer while the kiosk browser
+                # grew, a stop by hand): nothing wrong with the voice; try again later.
+                raise SynthesisError(
+                    f"the synthesis worker for {self.voice.language} voice "
+                    f"{self.voice.model} was killed by {_signal_name(-code)} while "
+                    f"loading it") from None
             raise VoiceProblem(f"{self.voice.language} voice {self.voice.model}: the "
                                f"synthesis worker exited while loading it (exit code "
                                f"{self.process.returncode})") from None
@@ -137,6 +146,7 @@ class _Worker:
             stdin.write(json.dumps(message).encode() + b"\n")
             stdin.flush()
         except (BrokenPipeError, ValueError):  # ValueError: closed from our side
+            self.stop()  # reap it and close our ends of its pipes
             raise _WorkerGone() from None
         return self._answer(timeout)
 
@@ -161,7 +171,8 @@ class _Worker:
         return answer
 
     def stop(self) -> None:
-        """Close its input (it exits after the piece it is making), kill it if it does not."""
+        """Close its input (it exits after the piece it is making), kill it if it does
+        not, reap it and close its output. Safe to call again."""
         if self.process.stdin is not None and not self.process.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self.process.stdin.close()
@@ -170,7 +181,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.process.stdout is not None:
+        if self.process.stdout is not None and not self.process.stdout.closed:
             self.process.stdout.close()
 
 
@@ -210,7 +221,8 @@ class Synthesizer:
              warming: bool = False) -> PieceMade:
         """Have `text` said by `voice` into `path`. VoiceProblem when the voice cannot be
         loaded (then every later piece of it fails at once, without a new worker);
-        SynthesisError when this piece failed."""
+        SynthesisError when this piece failed, or the worker was killed by a signal
+        while loading (the next piece tries again)."""
         with self._lock:
             if _key(voice) in self._broken:
                 raise self._broken[_key(voice)]
@@ -224,7 +236,8 @@ class Synthesizer:
                     break
                 except _WorkerGone:
                     # It left on its idle timer just as we asked (or crashed): once more
-                    # with a fresh one; a second loss is the piece's fault.
+                    # with a fresh one; a second loss is the piece's fault. (request()
+                    # has stopped and reaped it.)
                     self._worker = None
                     if attempt == 2 or fresh:
                         raise SynthesisError(
@@ -273,6 +286,13 @@ class Synthesizer:
             if self._worker is not None:
                 self._worker.stop()
                 self._worker = None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _key(voice: WorkerVoice) -> tuple[Path, Path]:

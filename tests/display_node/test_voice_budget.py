@@ -26,7 +26,12 @@ from firmware.display_node.announcer import Announcer
 from firmware.display_node.audio import NullSink
 from firmware.display_node.settings import VoiceSettings
 from firmware.display_node.synth_worker import load_piper_voice, resample
-from firmware.display_node.synthesis import PieceMade, Synthesizer, VoiceProblem
+from firmware.display_node.synthesis import (
+    PieceMade,
+    SynthesisError,
+    Synthesizer,
+    VoiceProblem,
+)
 from firmware.display_node.voice import (
     CHECKSUMS_FILE,
     VOICE_CACHE_DIR,
@@ -180,6 +185,121 @@ def test_a_worker_that_dies_is_replaced(tiny_model: Path, tmp_path: Path) -> Non
         assert synthesizer.workers_started == 2 and (tmp_path / "b.pcm").is_file()
     finally:
         synthesizer.close()
+
+
+def stand_in_python(path: Path, body: str) -> str:
+    """A program the Synthesizer starts as its `python` (argv: -m <worker module> ...):
+    `body` runs first, with `real` (this interpreter), `here` (its folder) and `start`
+    (1 for its first run, 2 for the next...), then the real worker runs unless it left."""
+    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(f"""\
+        import json, os, signal, sys, time
+        from pathlib import Path
+        real, here = {sys.executable!r}, Path({str(path.parent)!r})
+        with (here / "starts").open("a") as starts:
+            starts.write(str(os.getpid()) + "\\n")
+        start = len((here / "starts").read_text().split())
+        """) + textwrap.dedent(body) + "os.execv(real, [real, *sys.argv[1:]])\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def started_pids(folder: Path) -> list[int]:
+    return [int(pid) for pid in (folder / "starts").read_text().split()]
+
+
+def test_a_worker_whose_pipe_breaks_is_reaped(tiny_model: Path, tmp_path: Path) -> None:
+    """A worker that stops reading just as a piece is asked for (its idle exit, a
+    crash): the write fails with a broken pipe; the worker is stopped and reaped, not
+    dropped with its pipes open, and the next piece gets a fresh worker."""
+    python = stand_in_python(tmp_path / "python", """\
+        if start == 1:  # makes one piece, then closes its input and lingers a moment
+            print(json.dumps({"ready": True}), flush=True)
+            request = json.loads(sys.stdin.buffer.readline())
+            Path(request["path"]).write_bytes(bytes(2000))
+            print(json.dumps({"ok": True, "seconds": 0.1, "audio_seconds": 0.05}),
+                  flush=True)
+            os.close(0)
+            time.sleep(1.0)
+            sys.exit(0)
+        """)
+    synthesizer = Synthesizer(output_rate=22050, python=python)
+    kk = voice_files("kk", tiny_model, KK_CONFIG)
+    try:
+        synthesizer.make(kk, "бір", tmp_path / "a.pcm")
+        (first,) = started_pids(tmp_path)
+        assert synthesizer.worker_pid() == first
+        made = synthesizer.make(kk, "екі", tmp_path / "b.pcm")  # broken pipe, then anew
+        # The first worker was reaped by the node: no zombie, nothing left to wait for.
+        with pytest.raises(ChildProcessError):
+            os.waitpid(first, os.WNOHANG)
+    finally:
+        synthesizer.close()
+    assert made.worker_started and synthesizer.workers_started == 2
+    assert (tmp_path / "b.pcm").is_file()
+
+
+def test_a_worker_killed_while_loading_is_tried_again_later(tiny_model: Path,
+                                                            tmp_path: Path) -> None:
+    """The out-of-memory killer taking the worker while it loads says nothing about the
+    voice: that piece fails, the next one starts a worker again."""
+    python = stand_in_python(tmp_path / "python", """\
+        if start == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        """)
+    synthesizer = Synthesizer(output_rate=22050, python=python)
+    kk = voice_files("kk", tiny_model, KK_CONFIG)
+    try:
+        with pytest.raises(SynthesisError, match="killed by SIGKILL while loading"):
+            synthesizer.make(kk, "бір", tmp_path / "a.pcm")
+        synthesizer.make(kk, "бір", tmp_path / "a.pcm")
+    finally:
+        synthesizer.close()
+    assert synthesizer.workers_started == 2 and (tmp_path / "a.pcm").is_file()
+
+
+def test_a_worker_that_exits_while_loading_is_a_voice_problem(tiny_model: Path,
+                                                              tmp_path: Path) -> None:
+    """An exit of its own (a traceback, an abort in onnxruntime) is the voice's problem:
+    remembered, no new worker for it."""
+    python = stand_in_python(tmp_path / "python", "sys.exit(3)\n")
+    synthesizer = Synthesizer(output_rate=22050, python=python)
+    kk = voice_files("kk", tiny_model, KK_CONFIG)
+    try:
+        with pytest.raises(VoiceProblem, match="exit code 3"):
+            synthesizer.make(kk, "бір", tmp_path / "a.pcm")
+        with pytest.raises(VoiceProblem):
+            synthesizer.make(kk, "екі", tmp_path / "b.pcm")
+    finally:
+        synthesizer.close()
+    assert synthesizer.workers_started == 1
+
+
+def test_what_the_engine_prints_at_import_stays_off_the_protocol(tiny_model: Path,
+                                                                 tmp_path: Path) -> None:
+    """numpy, onnxruntime or piper printing to fd 1 as they are imported (as C libraries
+    do) must not reach the node's end of the line protocol."""
+    python = stand_in_python(tmp_path / "python", """\
+        import importlib.abc, runpy
+
+        class Noisy(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name in ("numpy", "onnxruntime", "piper"):
+                    os.write(1, f"{name} says hello at import\\n".encode())
+                return None
+
+        sys.meta_path.insert(0, Noisy())
+        assert sys.argv[1] == "-m"
+        sys.argv = [sys.argv[2], *sys.argv[3:]]
+        runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+        sys.exit(0)
+        """)
+    synthesizer = Synthesizer(output_rate=22050, python=python)
+    kk = voice_files("kk", tiny_model, KK_CONFIG)
+    try:
+        made = synthesizer.make(kk, "бір", tmp_path / "a.pcm")
+    finally:
+        synthesizer.close()
+    assert made.audio_seconds > 0 and (tmp_path / "a.pcm").stat().st_size > 0
 
 
 def test_a_call_goes_before_warming(open_tiny: OpenVoices) -> None:
