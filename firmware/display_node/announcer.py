@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGES = ("kk", "ru")
 SEEN_IDS = 500
+SAID_KEPT = 500  # recent announcements kept in `said` (a node runs for months)
 PAUSE_SECONDS = 0.12  # between the pieces of a phrase
 WARM_FAILURES_IN_A_ROW = 5
 WARM_RETRY_SECONDS = 300.0
@@ -98,13 +99,14 @@ class Announcer:
         self._sink_error: AudioError | None = None
         self._desks: list[tuple[str, str, str]] = []
         self._stop = threading.Event()
-        self.said: list[Said] = []
+        self.said: deque[Said] = deque(maxlen=SAID_KEPT)  # the latest, oldest first
         self.prewarmed = threading.Event()
         self.warm_failures = 0
         self._more = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kezek-announcer", daemon=True)
         self._warmer = threading.Thread(target=self._prewarm, name="kezek-prewarm",
                                         daemon=True)
+        self._track_numbers()
 
     def start(self) -> None:
         try:
@@ -140,6 +142,7 @@ class Announcer:
         numbers = issuing_order(ranges, self.zones) if ranges else None
         if numbers != self._numbers:
             self._numbers = numbers
+            self._track_numbers()
             self.prewarmed.clear()
             self._more.set()
 
@@ -269,18 +272,28 @@ class Announcer:
         return warm_plan(languages, self._desks, self.warm_numbers())
 
     def warmth(self) -> float | None:
-        """The share of the ticket numbers' pieces (every usable language) on disk; None
-        without a voice or before any number is to be warmed. A quick read (telemetry)."""
+        """The share of the ticket numbers' pieces (every usable language) seen on disk;
+        None without a voice or before any number is to be warmed. O(voices): the caches
+        keep the count (PieceCache.track), as this goes with every telemetry."""
         with self._voices_lock:
             voices = list(self.voices.values())
-        numbers = self.warm_numbers()
-        if not voices or not numbers:
+        if not voices or not self.warm_numbers():
             return None
-        done = 0
+        done = total = 0
         for voice in voices:
-            done += sum(1 for number in numbers
-                        if voice.cache.known(number_words(voice.language, number)))
-        return done / (len(numbers) * len(voices))
+            known, tracked = voice.cache.tracked()
+            done += known
+            total += tracked
+        return done / total if total else None
+
+    def _track_numbers(self) -> None:
+        """Have each voice's cache count the words of the numbers warmed (once per change
+        of ranges: 20,000 numbers' words take ~0.1 s here, ~1 s on a Pi)."""
+        numbers = self.warm_numbers()
+        with self._voices_lock:
+            voices = list(self.voices.values())
+        for voice in voices:
+            voice.cache.track(number_words(voice.language, number) for number in numbers)
 
     def _wait_for_calls(self) -> None:
         while not self.idle() and not self._stop.is_set():

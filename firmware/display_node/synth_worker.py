@@ -17,13 +17,22 @@ numpy, onnxruntime, piper or espeak might print, before any of them is imported 
 module imports them inside its functions, not at its top).
 
 onnxruntime's threads are capped (`--threads`, intra and inter op); while warming the
-cache the worker lowers its priority (`--warm-nice`) at its first warming request (an
-unprivileged process cannot raise it again, so a worker started for a call runs at the
-node's priority until it warms)."""
+cache the worker lowers its priority (`--warm-nice`) at its first warming request, and
+for a call's piece it puts it back to what it started with where Linux lets it: as root,
+or when the unit's `LimitNICE=` (RLIMIT_NICE) allows that niceness.
+
+Known limit: an unprivileged worker without such a limit cannot raise its priority
+again, so once it has warmed a piece it makes a call's cold piece at `warm_nice` too,
+until it exits (`idle_seconds` without a request, or a switch of voice). We keep it
+rather than start a fresh worker for the call: that costs a voice load (seconds on a
+Pi) for each call that comes while warming, more than niceness costs, which slows the
+worker only when the kiosk browser keeps the cores busy; and the call never waits for
+more than the one piece in progress (`synthesis.py`)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -127,6 +136,7 @@ def serve(voice: PiperVoice, syn: SynthesisConfig, *, output_rate: int,
           requests: LineReader, replies: TextIO, idle_seconds: float,
           warm_nice: int) -> int:
     """Answer requests until stdin closes or none comes for `idle_seconds`."""
+    started_nice = os.nice(0)
     while True:
         try:
             line = requests.readline(idle_seconds)
@@ -139,6 +149,9 @@ def serve(voice: PiperVoice, syn: SynthesisConfig, *, output_rate: int,
             request = json.loads(line)
             if request.get("warm") and os.nice(0) < warm_nice:
                 os.nice(warm_nice - os.nice(0))
+            elif not request.get("warm") and os.nice(0) > started_nice:
+                with contextlib.suppress(OSError):  # not allowed: the known limit above
+                    os.setpriority(os.PRIO_PROCESS, 0, started_nice)
             started = time.perf_counter()
             pcm = synthesize(voice, str(request["text"]), syn, output_rate)
             write_atomically(Path(request["path"]), pcm)

@@ -185,13 +185,19 @@ def verify_checksum(files: VoiceFiles, record: ChecksumRecord,
 
 class PieceCache:
     """One voice's pieces on disk (`<folder>/<sha256 of the text>.pcm`, 16-bit mono PCM
-    at `rate`), with the few most recent in memory."""
+    at `rate`), with the few most recent in memory.
+
+    It also keeps a running count of how many of the `track()`ed texts (a node's ticket
+    number words) it has seen on disk, so the warmth figure sent with every telemetry
+    costs a lookup, not a pass over thousands of numbers."""
 
     def __init__(self, folder: Path, rate: int) -> None:
         self.folder = folder
         self.rate = rate
         self._memory: OrderedDict[str, Clip] = OrderedDict()
         self._on_disk: set[str] = set()  # texts seen on disk: no stat for them again
+        self._tracked: frozenset[str] = frozenset()
+        self._tracked_on_disk = 0  # len(self._tracked & self._on_disk), kept up to date
         self._lock = threading.Lock()
 
     def file(self, text: str) -> Path:
@@ -203,19 +209,41 @@ class PieceCache:
                 return True
         if self.file(text).is_file():
             with self._lock:
-                self._on_disk.add(text)
+                self._seen(text)
             return True
         return False
 
     def written(self, text: str) -> None:
         """The worker has put the piece on disk."""
         with self._lock:
-            self._on_disk.add(text)
+            self._seen(text)
 
     def known(self, text: str) -> bool:
         """Seen on disk already (no file system access: for quick figures)."""
         with self._lock:
             return text in self._on_disk
+
+    def track(self, texts: Iterable[str]) -> None:
+        """The texts `tracked()` counts from now on (they replace the previous ones)."""
+        tracked = frozenset(texts)
+        with self._lock:
+            self._tracked = tracked
+            self._tracked_on_disk = len(tracked & self._on_disk)
+
+    def tracked(self) -> tuple[int, int]:
+        """(tracked texts seen on disk, tracked texts): no file system access, O(1)."""
+        with self._lock:
+            return self._tracked_on_disk, len(self._tracked)
+
+    def _seen(self, text: str) -> None:  # under self._lock
+        if text not in self._on_disk:
+            self._on_disk.add(text)
+            self._tracked_on_disk += text in self._tracked
+
+    def _gone(self, text: str) -> None:  # under self._lock
+        if text in self._on_disk:
+            self._on_disk.discard(text)
+            self._tracked_on_disk -= text in self._tracked
 
     def read(self, text: str) -> Clip | None:
         with self._lock:
@@ -227,11 +255,11 @@ class PieceCache:
             pcm = self.file(text).read_bytes()
         except FileNotFoundError:
             with self._lock:
-                self._on_disk.discard(text)
+                self._gone(text)
             return None
         clip = Clip(pcm, self.rate)
         with self._lock:
-            self._on_disk.add(text)
+            self._seen(text)
             self._memory[text] = clip
             if len(self._memory) > MEMORY_CACHE_ITEMS:
                 self._memory.popitem(last=False)

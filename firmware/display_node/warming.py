@@ -56,7 +56,8 @@ def issuing_order(ranges: Iterable[ZoneNumbers], zones: Collection[str] = ()) ->
 @functools.lru_cache(maxsize=2 * 10_000)
 def number_words(language: str, number: int) -> str:
     """The piece a ticket number is said with (the middle of speech.parts); kept, as
-    the warmth figure asks for every number of the ranges at each telemetry."""
+    each warming plan and each change of ranges (the warmth count) asks for every number
+    of the ranges again."""
     return kazakh_cardinal(number) if language == "kk" else russian_cardinal(number)
 
 

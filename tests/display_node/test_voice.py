@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from contract.mqtt import AnnouncementKind, DriverState
-from firmware.display_node.announcer import Announcer, QuietHours
+from firmware.display_node.announcer import SAID_KEPT, Announcer, QuietHours
 from firmware.display_node.audio import NullSink, WavFileSink, chime, scaled
 from firmware.display_node.settings import VoiceSettings
 from firmware.display_node.synthesis import VoiceProblem
@@ -169,6 +169,21 @@ def test_quiet_hours_keep_the_hall_silent(open_tiny: OpenVoices) -> None:
     assert announcer.said[0].played is None
     assert quiet.contains(time(23, 0)) and not quiet.contains(time(12, 0))
     assert not QuietHours(time(9), time(9)).contains(time(9))
+
+
+def test_only_the_latest_announcements_are_kept() -> None:
+    """A node runs for months: `said` keeps the latest SAID_KEPT, oldest first."""
+    announcer = started(Announcer({}, NullSink(), fallback_numbers=[]))
+    sent = [announcement(number) for number in range(1, SAID_KEPT + 11)]
+    try:
+        for each in sent:
+            announcer.announce(each)
+        wait_said(announcer, SAID_KEPT)
+        wait_until(announcer.idle, what="all handled")
+    finally:
+        announcer.close()
+    assert [said.announcement_id for said in announcer.said] == [
+        each.id for each in sent[-SAID_KEPT:]]
 
 
 def test_volume_scales_the_samples() -> None:

@@ -43,7 +43,7 @@ from firmware.display_node.voice import (
     voice_files,
 )
 from firmware.display_node.voice_policy import raspberry_pi_model
-from firmware.display_node.warming import issuing_order, warm_plan
+from firmware.display_node.warming import issuing_order, number_words, warm_plan
 from firmware.voices import VOICES_DIR
 from provisioning.doctor.findings import Level, Options
 from provisioning.doctor.voices import check_voices
@@ -162,6 +162,12 @@ def test_one_worker_at_a_time_and_it_lowers_its_priority_to_warm(
         assert os.getpriority(os.PRIO_PROCESS, first) == own  # for a call: as the node
         synthesizer.make(kk, "екі", tmp_path / "b.pcm", warming=True)
         assert os.getpriority(os.PRIO_PROCESS, first) == max(own, 7)
+        # A call's piece: back to the node's priority where Linux allows it (root,
+        # LimitNICE), else kept at the warming one (the known limit, synth_worker.py).
+        synthesizer.make(kk, "үш", tmp_path / "b2.pcm")
+        assert synthesizer.worker_pid() == first
+        back = own if may_raise_priority_again(own, 7) else max(own, 7)
+        assert os.getpriority(os.PRIO_PROCESS, first) == back
         synthesizer.make(ru, "один", tmp_path / "c.pcm")
         second = synthesizer.worker_pid()
         assert second is not None and second != first
@@ -170,6 +176,14 @@ def test_one_worker_at_a_time_and_it_lowers_its_priority_to_warm(
         synthesizer.close()
     assert second is not None and not alive(second)
     assert os.getpriority(os.PRIO_PROCESS, 0) == own  # the node itself never niced
+
+
+def may_raise_priority_again(own: int, lowered: int) -> bool:
+    """Whether a process of this user, niced from `own` to `lowered`, may go back."""
+    code = (f"import os; os.nice({max(0, lowered - own)}); "
+            f"os.setpriority(os.PRIO_PROCESS, 0, {own})")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          check=False).returncode == 0
 
 
 def test_a_worker_that_dies_is_replaced(tiny_model: Path, tmp_path: Path) -> None:
@@ -376,6 +390,32 @@ def test_only_the_ranges_of_the_nodes_zones_are_warmed_and_warmth_is_reported(
     assert kk.cached("бес жүз он тоғыз") and ru.cached("пятьсот девятнадцать")
     assert not ru.cached("сорок")  # another zone's range
     assert kk.synthesized == 1 + 3 + 20  # the opening, the fallback, the range
+
+
+def test_warmth_is_a_running_count_not_a_pass_over_the_numbers(
+        open_tiny: OpenVoices) -> None:
+    """The warmth figure goes with every telemetry: it reads the caches' counts, never
+    spells the numbers out again, and follows pieces written, found and vanished."""
+    opened = open_tiny()
+    kk, ru = opened.usable["kk"], opened.usable["ru"]
+    announcer = Announcer(opened.usable, NullSink(), fallback_numbers=[])
+    assert announcer.warmth() is None  # nothing to warm yet
+    announcer.number_ranges([ZoneNumbers(zone="consultation", first=1, last=9999)])
+    assert announcer.warmth() == 0.0
+    kk.cache.written(number_words("kk", 5))  # the worker made it
+    ru.cache.file(number_words("ru", 7)).parent.mkdir(parents=True, exist_ok=True)
+    ru.cache.file(number_words("ru", 7)).write_bytes(bytes(100))
+    assert ru.cached(number_words("ru", 7))  # found on disk (left by the last run)
+    kk.cache.written("Талон нөмірі")  # not a number: not counted
+    spelled = number_words.cache_info()
+    for _ in range(3):
+        assert announcer.warmth() == 2 / (2 * 9999)
+    calls = number_words.cache_info()
+    assert calls.hits + calls.misses == spelled.hits + spelled.misses
+    assert kk.cache.read(number_words("kk", 5)) is None  # its file is gone after all
+    assert announcer.warmth() == 1 / (2 * 9999)
+    announcer.number_ranges([ZoneNumbers(zone="consultation", first=1, last=10)])
+    assert announcer.warmth() == 1 / 20  # ru 7, still known
 
 
 def test_old_cache_folders_and_half_written_pieces_are_removed(
