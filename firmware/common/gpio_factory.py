@@ -20,23 +20,13 @@ from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
 
 from contract.mqtt import Driver, DriverState
+from firmware.common.raspberry_pi import on_raspberry_pi
 
 log = logging.getLogger(__name__)
 
-# The board's name, e.g. "Raspberry Pi 4 Model B Rev 1.4" (NUL-terminated).
-DEVICE_TREE_MODEL = Path("/proc/device-tree/model")
 # gpiozero's factory classes by the name GPIOZERO_PIN_FACTORY gives them.
 _NAMES = {"LGPIOFactory": "lgpio", "RPiGPIOFactory": "rpigpio", "PiGPIOFactory": "pigpio",
           "NativeFactory": "native", "MockFactory": "mock"}
-
-
-def on_raspberry_pi(model_file: Path | None = None) -> bool:
-    """Whether this board is a Raspberry Pi, by its device tree (tests give a file)."""
-    try:
-        model = (model_file or DEVICE_TREE_MODEL).read_bytes()
-        return "Raspberry Pi" in model.decode("utf-8", "replace")
-    except OSError:
-        return False
 
 
 def factory_name(factory: object) -> str:

@@ -24,6 +24,7 @@ from contract.mqtt import (
     NodeConfig,
 )
 from firmware.common.logs import configure_logging
+from firmware.common.raspberry_pi import raspberry_pi_model
 from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettingsError, load_node_settings
 from firmware.display_node.announcer import Announcer, QuietHours
@@ -36,7 +37,6 @@ from firmware.display_node.synthesis import Synthesizer
 from firmware.display_node.tv import TvPageServer
 from firmware.display_node.view import DisplayState, desk_rows, hall_rows
 from firmware.display_node.voice import open_voices
-from firmware.display_node.voice_policy import DEVICE_TREE_MODEL, raspberry_pi_model
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class DisplayNode:
                  serial_opener: SerialOpener | None = None,
                  local_time: Callable[[], clock_time] | None = None,
                  environ: dict[str, str] | None = None,
-                 device_model: Path = DEVICE_TREE_MODEL) -> None:
+                 device_model: Path | None = None) -> None:
         self.settings = settings
         self.state = DisplayState(settings.zones, blink_seconds=settings.blink_seconds,
                                   link_grace_seconds=settings.link_grace_seconds)

@@ -1,6 +1,6 @@
-"""Which voices a machine can afford: the Raspberry Pi's model from the device tree, and
-the Piper qualities too slow for a Pi. Standard library only: the node doctor imports it
-on any node.
+"""Which voices a machine can afford: the Piper qualities too slow for a Raspberry Pi
+(whose model firmware/common/raspberry_pi.py reads). Standard library only: the node
+doctor imports it on any node.
 
 Piper's published real-time factors on one Pi 4 core: x_low ~0.5, medium ~0.8, high
 ~5.3 (a Zero 2 W is ~3x slower still): a high voice makes a visitor wait seconds for a
@@ -11,17 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DEVICE_TREE_MODEL = Path("/proc/device-tree/model")
 SLOW_QUALITIES = frozenset({"high"})
-
-
-def raspberry_pi_model(path: Path = DEVICE_TREE_MODEL) -> str | None:
-    """"Raspberry Pi 4 Model B Rev 1.5" on a Pi (from the device tree); None elsewhere."""
-    try:
-        text = path.read_bytes().rstrip(b"\0").decode(errors="replace").strip()
-    except OSError:
-        return None
-    return text if text.startswith("Raspberry Pi") else None
 
 
 def voice_quality(config: Path) -> str | None:

@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from contract.node_faults import NODE_FAULTS
-from firmware.common.gpio_factory import factory_name, on_raspberry_pi, pin_factory_fault
+from firmware.common.gpio_factory import factory_name, pin_factory_fault
+from firmware.common.raspberry_pi import on_raspberry_pi
 from provisioning.doctor.findings import Finding, fault, ok, warning
 
 FACTORY_ENV = "GPIOZERO_PIN_FACTORY"

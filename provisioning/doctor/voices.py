@@ -8,13 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from contract.node_faults import NODE_FAULTS
+from firmware.common.raspberry_pi import DEVICE_TREE_MODEL, raspberry_pi_model
 from firmware.display_node.settings import VoiceSettings
-from firmware.display_node.voice_policy import (
-    DEVICE_TREE_MODEL,
-    raspberry_pi_model,
-    too_slow,
-    voice_quality,
-)
+from firmware.display_node.voice_policy import too_slow, voice_quality
 from provisioning.doctor.findings import Finding, Options, fault, ok, warning
 from provisioning.voices import manifest, voice_ok
 

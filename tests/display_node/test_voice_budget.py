@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from contract.mqtt import ZoneNumbers
+from firmware.common.raspberry_pi import raspberry_pi_model
 from firmware.display_node.announcer import Announcer
 from firmware.display_node.audio import NullSink
 from firmware.display_node.settings import VoiceSettings
@@ -42,7 +43,6 @@ from firmware.display_node.voice import (
     verify_checksum,
     voice_files,
 )
-from firmware.display_node.voice_policy import raspberry_pi_model
 from firmware.display_node.warming import issuing_order, number_words, warm_plan
 from firmware.voices import VOICES_DIR
 from provisioning.doctor.findings import Level, Options

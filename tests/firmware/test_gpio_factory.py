@@ -18,10 +18,10 @@ import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
+import firmware.common.raspberry_pi as device_tree
 from contract.mqtt import DriverState
 from contract.node_faults import NODE_FAULTS
 from firmware.call_button.devices import DeskPanel
-from firmware.common import gpio_factory
 from firmware.common.gpio_factory import open_pin_factory
 from firmware.ticket_terminal.app import TicketTerminalApp
 from provisioning.doctor.findings import Level
@@ -77,7 +77,7 @@ def test_a_factory_that_does_not_load_leaves_simulated_pins(
 
 def test_the_call_button_reports_its_factory_as_the_buttons_driver(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raspberry_pi: Path) -> None:
-    monkeypatch.setattr(gpio_factory, "DEVICE_TREE_MODEL", raspberry_pi)
+    monkeypatch.setattr(device_tree, "DEVICE_TREE_MODEL", raspberry_pi)
     settings = panel_settings(tmp_path, "mqtt://127.0.0.1:1")  # gpio.pin_factory = mock
     panel = DeskPanel(settings, lambda action: None)
     try:
@@ -91,7 +91,7 @@ def test_the_terminal_keeps_running_on_a_factory_that_does_not_load(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, laptop: Path) -> None:
     if _importable("lgpio"):
         pytest.skip("lgpio is importable here")
-    monkeypatch.setattr(gpio_factory, "DEVICE_TREE_MODEL", laptop)
+    monkeypatch.setattr(device_tree, "DEVICE_TREE_MODEL", laptop)
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "lgpio")  # as the node's unit sets it
     app = TicketTerminalApp(terminal_settings(tmp_path))
     try:

@@ -155,7 +155,7 @@ def test_mock_gpio_on_a_raspberry_pi_fails_the_doctor(
         capsys: pytest.CaptureFixture[str]) -> None:
     model = tmp_path / "model"
     model.write_bytes(b"Raspberry Pi 5 Model B Rev 1.0\x00")
-    monkeypatch.setattr("firmware.common.gpio_factory.DEVICE_TREE_MODEL", model)
+    monkeypatch.setattr("firmware.common.raspberry_pi.DEVICE_TREE_MODEL", model)
     config = node_config(center, "desk-window-1", tmp_path, gpio='pin_factory = "mock"')
     assert main(["--config", str(config), "--hub-url", hub_url]) == 1
     mock = NODE_FAULTS["pin_factory_mock"]
