@@ -36,6 +36,7 @@ from contract.mqtt import (
     UpChannel,
     decode,
 )
+from firmware.common.hub_clock import DRIFT
 from firmware.common.outbox import OutboxRequest
 from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettings
@@ -415,10 +416,14 @@ def test_a_retained_config_tells_no_time_a_live_one_does_and_the_same_config_onc
     assert runtime.driver_states()["clock"] == Driver(state=DriverState.WARNING,
                                                       detail="clock_unknown")
 
+    made = time.monotonic()
     fake_hub.send(NODE, DownChannel.CONFIG, config_message(), retain=True)  # live
     wait_until(lambda: runtime.hub_clock.known, what="the hub's time")
     skew = runtime.telemetry().clock_skew_s
-    assert skew is not None and abs(skew + 2 * HOUR) < 0.1
+    # Made before it arrived, after `made`: late by at most the time since (1 ms: the
+    # microseconds of `at`, the milliseconds of telemetry).
+    assert skew is not None
+    assert -2 * HOUR - 0.001 <= skew <= -2 * HOUR + (time.monotonic() - made) + 0.001
     assert runtime.driver_states()["clock"] == Driver(state=DriverState.FAULT,
                                                       detail="clock_skew")
     # The status says so at once, not at the next heartbeat.
@@ -434,16 +439,32 @@ def test_a_retained_config_tells_no_time_a_live_one_does_and_the_same_config_onc
 
 def test_a_reply_times_the_round_trip(fake_hub: FakeHub, make_runtime: Callable[..., NodeRuntime],
                                       recorder: Recorder, node_settings: Any) -> None:
+    """Bounds that hold by construction, whatever the machine's load: the reply was made
+    after the request left and before it arrived, both within [asked, answered]; so the
+    estimate's error is at most that interval, and the estimate (the lower bound) is
+    never ahead of the hub's time nor behind it by more than the error."""
     fake_hub.clock = lambda: datetime.now(UTC) + timedelta(seconds=90)  # the hub is ahead
     runtime = make_runtime(node_settings(heartbeat_seconds=0.2))
     runtime.start()
+    asked = time.monotonic()
     runtime.submit(ticket())
-    wait_until(lambda: recorder.replies, what="the reply")
+    wait_until(lambda: runtime.hub_clock.error() is not None, what="the round trip")
+    answered = time.monotonic()
+    wall_before = time.time()
+    hub_time = runtime.hub_clock.hub_time()
     error = runtime.hub_clock.error()
     skew = runtime.hub_clock.skew()
-    assert error is not None and error < 0.05  # half the round trip, on the loopback
-    assert skew is not None and abs(skew + 90) <= error + 0.002
-    wait_until(lambda: any(t.clock_skew_s is not None and abs(t.clock_skew_s + 90) < 0.05
+    read = time.monotonic()
+    wall_after = time.time()
+    assert hub_time is not None and error is not None and skew is not None
+    # `at` travels as microseconds, the clocks are read one after the other: a margin.
+    margin = 0.001
+    assert 0 <= error <= answered - asked + 2 * DRIFT * (read - asked) + margin
+    assert wall_before + 90 - error - margin <= hub_time <= wall_after + 90 + margin
+    assert -90 - margin <= skew <= -90 + error + margin
+    width = answered - asked
+    wait_until(lambda: any(t.clock_skew_s is not None
+                           and -90 - margin <= t.clock_skew_s <= -90 + width + margin
                            for t in fake_hub.telemetry), what="telemetry with the skew")
 
 
