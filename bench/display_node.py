@@ -187,10 +187,14 @@ def status(pid, key):
     except OSError:
         return 0.0
     return 0.0
-from contract.mqtt import Named, NodeConfig, Text, ZoneNumbers
+from contract.mqtt import Announcement, Named, NodeConfig, Text, ZoneNumbers
 from firmware.display_node.app import DisplayNode
 from firmware.display_node.settings import DisplayNodeSettings
-from tests.display_node.conftest import announcement
+# Not tests.display_node.conftest's helper: that module imports onnx (and numpy), which
+# would count in the resident node's memory and module list.
+def announcement(number, desk, language):
+    return Announcement(kind="call", number=number, zone="consultation", desk=desk,
+                        desk_label=Text(kk="3-терезе", ru="Окно 3"), language=language)
 node = DisplayNode(DisplayNodeSettings(
     node_id="display-bench", center="bench", broker_url="mqtt://127.0.0.1:9",
     data_dir=Path({str(data_dir)!r}), voice={voice!r}), environ={{}})

@@ -12,8 +12,9 @@ call starts within that of being played.
 
 A player that dies (device unplugged, busy, PipeWire restarted) is reported — an
 AudioError carrying the player's stderr and the fault word of contract/node_faults.py —
-and started again, at once for the next clip or in the background with backoff; the
-board keeps showing calls meanwhile."""
+and started again in the background with backoff (a clip during the backoff is refused
+at once); the board keeps showing calls meanwhile. Anything else that goes wrong in the
+writer thread is reported the same way (`audio_failed`) and the thread carries on."""
 
 from __future__ import annotations
 
