@@ -147,12 +147,14 @@ class TicketTerminalApp:
 def run(settings: TerminalSettings) -> int:
     """Run the terminal until SIGINT or SIGTERM; `kezek-ticket-terminal` is
     firmware/ticket_terminal/launch.py, which reads the settings first."""
+    # Before the app is built: what building it logs (a pin factory that does not load)
+    # must go out as JSON lines, not through the handler escpos's import installed.
+    configure_logging(settings.node_id)
     try:
         app = TicketTerminalApp(settings)
     except PrinterSettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    configure_logging(settings.node_id)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
