@@ -13,12 +13,8 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from contract.mqtt import DriverState, NodeRole, Presence
-from contract.node_faults import (
-    CLOCK_DRIVER,
-    CLOCK_FAULT_SECONDS,
-    CLOCK_WARNING_SECONDS,
-    fault_text,
-)
+from contract.node_faults import CLOCK_DRIVER, fault_text
+from contract.node_faults import clock_level as node_clock_level
 from hub.api.routes.nodes import SILENT_AFTER, is_silent
 from hub.console.i18n import MESSAGES, text, translate
 from hub.console.web import (
@@ -134,13 +130,7 @@ def clock_shown(language: Language, skew: float) -> str:
 
 def clock_level(skew: float | None) -> str:
     """ok / warning / fault by the thresholds the node and the doctor use; "" unknown."""
-    if skew is None:
-        return ""
-    if abs(skew) >= CLOCK_FAULT_SECONDS:
-        return DriverState.FAULT.value
-    if abs(skew) >= CLOCK_WARNING_SECONDS:
-        return DriverState.WARNING.value
-    return DriverState.OK.value
+    return "" if skew is None else node_clock_level(skew).value
 
 
 def _detail_text(language: Language, detail: str) -> str | None:
