@@ -92,6 +92,14 @@ def _known(language: Language, key: str, fallback: str) -> str:
     return translate(language, key) if key in MESSAGES else fallback
 
 
+def driver_name(language: Language, code: str) -> str:
+    """A driver as a person reads it: a display's boards are `board-<name>`, the name
+    the installer gave the board (hall, window-3) shown after the word for a board."""
+    if code.startswith("board-"):
+        return f"{translate(language, 'fleet.driver.board')} {code.removeprefix('board-')}"
+    return _known(language, f"fleet.driver.{code}", code)
+
+
 def ago(language: Language, elapsed: timedelta) -> str:
     """'5 min ago' in the page's language (a moment in the future counts as now)."""
     seconds = int(elapsed.total_seconds())
@@ -157,7 +165,7 @@ def _drivers(node: NodeInfo, language: Language) -> list[DriverRow]:
         state = str(value.get("state", "")) if isinstance(value, dict) else ""
         detail = value.get("detail") if isinstance(value, dict) else None
         rows.append(DriverRow(
-            name=_known(language, f"fleet.driver.{code}", code), code=code, state=state,
+            name=driver_name(language, code), code=code, state=state,
             state_name=_known(language, f"fleet.state.{state}", state),
             detail=detail if isinstance(detail, str) else None,
             detail_text=_detail_text(language, detail) if isinstance(detail, str) else None))
