@@ -8,15 +8,15 @@ Words are machine words (`Code`): lower case, digits and `_`."""
 
 from __future__ import annotations
 
-from contract.mqtt import Text
+from contract.mqtt import DriverState, Text
 
 NODE_FAULTS: dict[str, Text] = {
     # GPIO -----------------------------------------------------------------------------
     "pin_factory_native": Text(
-        kk="GPIO gpiozero-ның native драйверімен жұмыс істейді: 6.6+ ядросында және Pi 5-те "
-           "түймелер істемейді (python3-lgpio орнатыңыз)",
-        ru="GPIO работает через native-драйвер gpiozero: на ядре 6.6+ и на Pi 5 кнопки не "
-           "работают (установите python3-lgpio)"),
+        kk="GPIO gpiozero-ның тәжірибелік қосалқы драйверімен (native) жұмыс істейді: 6.6+ "
+           "ядросында және Pi 5-те түймелер істемейді (python3-lgpio орнатыңыз)",
+        ru="GPIO работает через запасной экспериментальный драйвер gpiozero (native): на "
+           "ядре 6.6+ и на Pi 5 кнопки не работают (установите python3-lgpio)"),
     "pin_factory_mock": Text(
         kk="GPIO жалған (mock): түймелер мен шамдар жұмыс істемейді",
         ru="GPIO фиктивный (mock): кнопки и лампы не работают"),
@@ -86,6 +86,17 @@ NODE_FAULTS: dict[str, Text] = {
 CLOCK_DRIVER = "clock"
 CLOCK_WARNING_SECONDS = 5.0
 CLOCK_FAULT_SECONDS = 60.0  # TLS, schedules and audit times go wrong well before this
+
+
+def clock_level(skew: float) -> DriverState:
+    """How a clock `skew` seconds off the hub's is judged: ok, warning from
+    `CLOCK_WARNING_SECONDS`, fault from `CLOCK_FAULT_SECONDS` (either direction)."""
+    size = abs(skew)
+    if size >= CLOCK_FAULT_SECONDS:
+        return DriverState.FAULT
+    if size >= CLOCK_WARNING_SECONDS:
+        return DriverState.WARNING
+    return DriverState.OK
 
 
 def fault_text(word: str) -> Text | None:

@@ -6,11 +6,16 @@ line (Raspberry Pi Imager's way). Both lay down the same files: the node's setti
 secrets (mode 0640, readable by the service's group only), the CA certificate, the
 systemd unit, a terminal's printer udev rule, and one install script that:
 - stops a display node on a 32-bit OS with a clear line, before apt and pip;
+- runs `apt-get update` until it succeeds, up to `APT_ATTEMPTS` times with a pause
+  (a Pi has no real-time clock: until NTP answers, its date is the last shutdown's and
+  Debian's Release files are "not valid yet"); the install unit also waits for the
+  clock's first synchronisation (systemd-time-wait-sync, bounded by a drop-in);
 - installs Debian's python3-lgpio (GPIO roles) and builds a virtualenv that sees it
   (`--system-site-packages`: PyPI has no lgpio wheel for trixie's Python 3.13);
 - installs the Kezek wheel with only the node's role extra (`kezek[button,doctor]`, …);
-- fetches a display's voices; on a desktop image (PipeWire) runs a display's unit as
-  the desktop user, whose PipeWire session has the sound;
+- fetches a display's voices; on a desktop image (PipeWire) runs a speaking display's
+  unit as the desktop (kiosk) user, whose PipeWire session has the sound, and plays
+  through PipeWire (never as the admin user or another member of sudo);
 - enables the unit and scrubs the secrets off the boot partition (FAT: anyone holding
   the card can read it).
 
@@ -26,6 +31,8 @@ from pathlib import PurePosixPath
 
 from contract.mqtt import NodeRole
 from contract.node_faults import NODE_FAULTS
+from firmware.common.settings import ENV_PREFIX
+from firmware.display_node.settings import DisplayNodeSettings
 from firmware.ticket_terminal.launch import ESCPOS_CACHE_ENV, escpos_cache_dir
 from firmware.ticket_terminal.settings import TerminalSettings
 from provisioning import udev
@@ -34,11 +41,29 @@ from provisioning.roles import ROLE_PROGRAM, voice_downloads
 
 SERVICE_USER = "kezek-node"
 SERVICE_NAME = "kezek-node.service"
+# The unit's StateDirectory=, created by systemd (owned by the unit's user) before the
+# process starts, and its working directory: Debian's lgpio makes its notification pipe
+# (.lgd-nfy*) in the current directory, and the service user cannot write to `/`.
+STATE_DIRECTORY = "kezek-node"
+STATE_DIR = PurePosixPath("/var/lib") / STATE_DIRECTORY
 UNIT_DIR = PurePosixPath("/etc/systemd/system")
 UNIT_PATH = UNIT_DIR / SERVICE_NAME
 INSTALL_SCRIPT = PurePosixPath("/usr/local/sbin/kezek-install")
 INSTALL_UNIT = "kezek-install.service"
+# The install waits for the clock's first synchronisation, but not for ever: without NTP
+# (a closed LAN) systemd-time-wait-sync would wait endlessly, and the install would
+# never say why. The drop-in matters only while something wants the service: the
+# install unit, disabled once the install is done.
+TIME_WAIT_SYNC = "systemd-time-wait-sync.service"
+TIME_WAIT_SYNC_DROPIN = UNIT_DIR / f"{TIME_WAIT_SYNC}.d" / "kezek-install.conf"
+TIME_WAIT_SECONDS = 300
+# apt-get update until it works: NTP may answer minutes after the network is up.
+APT_ATTEMPTS = 10
+APT_PAUSE_SECONDS = 30
+# KEY=value lines the doctor reads (provisioning/doctor/settings.py `read_default`).
 DOCTOR_DEFAULTS = PurePosixPath("/etc/default/kezek-doctor")
+HUB_URL_KEY = "KEZEK_DOCTOR_HUB_URL"
+PIN_FACTORY_KEY = "GPIOZERO_PIN_FACTORY"
 VENV = PurePosixPath("/opt/kezek")
 BUNDLE_DIR = "kezek"  # on the boot partition: the wheel
 # Groups that own the devices a node drives: GPIO, serial ports, USB printers, sound.
@@ -62,6 +87,9 @@ PIN_FACTORY = "lgpio"
 # Debian architectures (and `uname -m` names) a display node installs on.
 SIXTY_FOUR_BIT = ("arm64", "aarch64", "amd64", "x86_64")
 DESKTOP_AUDIO_DROPIN = UNIT_DIR / f"{SERVICE_NAME}.d" / "desktop-audio.conf"
+# The node's settings from the environment (firmware/common/settings.py: KEZEK_NODE_
+# and `__` between nested keys): the voice's sink, set to pipewire on desktop images.
+VOICE_SINK_ENV = f"{ENV_PREFIX}VOICE__SINK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +107,7 @@ def packages(node: NodeEntry) -> tuple[str, ...]:
 def unit_environment(node: NodeEntry) -> list[str]:
     environment = [f"KEZEK_NODE_CONFIG={NODE_CONFIG_FILE}"]
     if node.role in GPIO_ROLES:
-        environment.append(f"GPIOZERO_PIN_FACTORY={PIN_FACTORY}")
+        environment.append(f"{PIN_FACTORY_KEY}={PIN_FACTORY}")
     if isinstance(node.settings, TerminalSettings):
         # escpos's parsed capabilities survive restarts (firmware/ticket_terminal/launch.py).
         environment.append(f"{ESCPOS_CACHE_ENV}={escpos_cache_dir(node.settings.data_dir)}")
@@ -104,8 +132,9 @@ def systemd_unit(node: NodeEntry) -> str:
         f"User={SERVICE_USER}",
         f"Group={SERVICE_USER}",
         f"SupplementaryGroups={' '.join(DEVICE_GROUPS)}",
-        "StateDirectory=kezek-node",
+        f"StateDirectory={STATE_DIRECTORY}",
         "StateDirectoryMode=0700",
+        f"WorkingDirectory={STATE_DIR}",
         f"WatchdogSec={WATCHDOG_SECONDS}",
         "Restart=always",
         "RestartSec=5",
@@ -122,12 +151,13 @@ def systemd_unit(node: NodeEntry) -> str:
 
 
 def install_unit() -> str:
-    """Runs the install script once the network is up (firstrun.sh runs before it is)."""
+    """Runs the install script once the network is up (firstrun.sh runs before it is)
+    and the clock was synchronised (time-sync.target alone does not wait for NTP)."""
     return "\n".join([
         "[Unit]",
         "Description=Install Kezek on first boot",
-        "Wants=network-online.target",
-        "After=network-online.target time-sync.target",
+        f"Wants=network-online.target {TIME_WAIT_SYNC}",
+        f"After=network-online.target time-sync.target {TIME_WAIT_SYNC}",
         f"ConditionPathExists=!{VENV}/bin/python",
         "",
         "[Service]",
@@ -136,6 +166,16 @@ def install_unit() -> str:
         "",
         "[Install]",
         "WantedBy=multi-user.target",
+        "",
+    ])
+
+
+def time_wait_sync_dropin() -> str:
+    return "\n".join([
+        "# Kezek: the first-boot install waits for NTP this long at most, then starts and",
+        "# retries apt-get update itself (provisioning/firstboot.py).",
+        "[Service]",
+        f"TimeoutStartSec={TIME_WAIT_SECONDS}",
         "",
     ])
 
@@ -174,23 +214,78 @@ def sixty_four_bit_check() -> list[str]:
     ])
 
 
-def desktop_audio(node: NodeEntry) -> list[str]:
+def apt_update() -> list[str]:
+    """`apt-get update`, again after a pause while it fails: a Pi without a real-time
+    clock boots with the date of its last shutdown, and Debian's Release files are "not
+    valid yet" until NTP sets the clock. After `APT_ATTEMPTS` the install stops, saying
+    what to check."""
+    return _section("apt-update", [
+        "kezek_try=1",
+        "until apt-get update; do",
+        f'  if [ "$kezek_try" -ge {APT_ATTEMPTS} ]; then',
+        "    " + _say(("Бумалар тізімі жүктелмеді (apt-get update): желіні және сағатты "
+                       "(NTP) тексеріңіз",
+                       "Не удалось загрузить списки пакетов (apt-get update): проверьте "
+                       "сеть и часы (NTP)")),
+        '    echo "Kezek: $(date -u "+%Y-%m-%d %H:%M:%S UTC")" >&2',
+        "    exit 1",
+        "  fi",
+        '  kezek_try=$((kezek_try + 1))',
+        f"  sleep {APT_PAUSE_SECONDS}",
+        "done",
+    ])
+
+
+def speaks_through_desktop(node: NodeEntry) -> bool:
+    """A display whose voice plays on a sound device (not into files, not silent): on a
+    desktop image it must play in the desktop user's PipeWire session."""
+    settings = node.settings
+    return isinstance(settings, DisplayNodeSettings) and settings.voice is not None and \
+        settings.voice.enabled and settings.voice.sink in ("alsa", "pipewire")
+
+
+def desktop_audio(node: NodeEntry, admin_user: str) -> list[str]:
     """On a desktop image PipeWire owns the sound, in its user's session; a system user
-    has none, so a display node's unit runs as the desktop (kiosk) user, in the node's
-    group (the settings in /etc/kezek), with that user's runtime directory and lingering
-    (its session, and PipeWire, run from boot without a login). On Lite images (no
-    PipeWire) nothing changes: the system user kezek-node in group audio plays on ALSA."""
+    has none, so a speaking display's unit runs as the desktop (kiosk) user, with that
+    user's runtime directory and lingering (its session, and PipeWire, run from boot
+    without a login), and plays through PipeWire (`KEZEK_NODE_VOICE__SINK=pipewire`
+    overrides the settings file's sink). The unit's Group=kezek-node stays: the process,
+    not the desktop user's whole session (its browser), may read /etc/kezek.
+
+    The user is the inventory's `desktop_user`, else the one with uid 1000, and never
+    root, the admin user or a member of sudo: the node, reachable from the network,
+    would run with their rights and keys (with ProtectHome=no). Such a user is refused
+    with a line saying so, and, as on Lite images (no PipeWire), the system user
+    kezek-node plays on ALSA."""
     user = shlex.quote(node.desktop_user or "")
     dropin = DESKTOP_AUDIO_DROPIN
     return _section("desktop-audio", [
         "if command -v pipewire >/dev/null 2>&1; then",
         f"  kezek_user={user}",
         '  [ -n "$kezek_user" ] || kezek_user=$(getent passwd 1000 | cut -d: -f1)',
-        '  if [ -n "$kezek_user" ] && kezek_uid=$(id -u "$kezek_user" 2>/dev/null); then',
-        f'    usermod -aG {SERVICE_USER} "$kezek_user"',
+        "  kezek_uid=",
+        '  if [ -n "$kezek_user" ]; then kezek_uid=$(id -u "$kezek_user" 2>/dev/null) || '
+        "kezek_uid=; fi",
+        '  if [ -z "$kezek_uid" ]; then',
+        "    " + _say(("Жұмыс үстелінің пайдаланушысы табылмады: дыбыс kezek-node атынан "
+                       "ALSA арқылы ойнатылады",
+                       "Пользователь рабочего стола не найден: звук играет от имени "
+                       "kezek-node через ALSA")),
+        f'  elif [ "$kezek_uid" = 0 ] || [ "$kezek_user" = {shlex.quote(admin_user)} ] || '
+        'case " $(id -nG "$kezek_user" 2>/dev/null) " in *" sudo "*) true ;; *) false ;; '
+        "esac; then",
+        "    " + _say(("Жұмыс үстелінің пайдаланушысы әкімші (sudo): түйін оның атынан "
+                       "іске қосылмайды, дыбыс kezek-node атынан ALSA арқылы ойнатылады "
+                       "(инвентарьда sudo құқығы жоқ desktop_user көрсетіңіз)",
+                       "Пользователь рабочего стола — администратор (sudo): узел не "
+                       "запускается от его имени, звук играет от имени kezek-node через "
+                       "ALSA (укажите в инвентаре desktop_user без прав sudo)")),
+        '    echo "Kezek: $kezek_user" >&2',
+        "  else",
         f"    install -d -m 0755 {dropin.parent}",
         f"    cat > {dropin} <<KEZEK_DROPIN_END",
         "# Generated by kezek-install: the sound is in the desktop user's PipeWire session.",
+        "# Group= (kezek-node) and WorkingDirectory= stay the unit's.",
         "[Unit]",
         "Wants=user@${kezek_uid}.service",
         "After=user@${kezek_uid}.service",
@@ -198,21 +293,17 @@ def desktop_audio(node: NodeEntry) -> list[str]:
         "[Service]",
         "User=${kezek_user}",
         "Environment=XDG_RUNTIME_DIR=/run/user/${kezek_uid}",
+        f"Environment={VOICE_SINK_ENV}=pipewire",
         "# PipeWire's socket is in /run/user/<uid>, which ProtectHome=true hides.",
         "ProtectHome=no",
         "KEZEK_DROPIN_END",
         '    loginctl enable-linger "$kezek_user"',
-        "  else",
-        "    " + _say(("Жұмыс үстелінің пайдаланушысы табылмады: дыбыс kezek-node атынан "
-                       "ALSA арқылы ойнатылады",
-                       "Пользователь рабочего стола не найден: звук играет от имени "
-                       "kezek-node через ALSA")),
         "  fi",
         "fi",
     ])
 
 
-def install_script(node: NodeEntry, wheel: str) -> str:
+def install_script(node: NodeEntry, wheel: str, *, admin_user: str) -> str:
     extras = f"{ROLE_EXTRA[node.role]},doctor"
     lines = [
         "#!/bin/sh",
@@ -224,8 +315,7 @@ def install_script(node: NodeEntry, wheel: str) -> str:
         lines += sixty_four_bit_check()
     lines += [
         "export DEBIAN_FRONTEND=noninteractive",
-        # Two commands: `set -e` does not stop on the left side of `&&`.
-        "apt-get update",
+        *apt_update(),
         f"apt-get install -y --no-install-recommends {' '.join(packages(node))}",
         "# System site packages: Debian's python3-lgpio (PyPI has no lgpio for Python 3.13).",
         f"python3 -m venv --system-site-packages {VENV}",
@@ -242,8 +332,8 @@ def install_script(node: NodeEntry, wheel: str) -> str:
     if node.role is NodeRole.TICKET_TERMINAL:
         lines += ["# The printer rule: a printer plugged in already gets its group now.",
                   f"{udev.RELOAD_COMMAND} || true"]
-    if node.role is NodeRole.DISPLAY:
-        lines += desktop_audio(node)
+    if speaks_through_desktop(node):
+        lines += desktop_audio(node, admin_user)
     lines += [
         "systemctl daemon-reload",
         f"systemctl enable --now {SERVICE_NAME}",
@@ -258,9 +348,9 @@ def install_script(node: NodeEntry, wheel: str) -> str:
 
 
 def doctor_defaults(inventory: Inventory, node: NodeEntry) -> str:
-    lines = [f"KEZEK_DOCTOR_HUB_URL={inventory.hub.url}"]
+    lines = [f"{HUB_URL_KEY}={inventory.hub.url}"]
     if node.role in GPIO_ROLES:
-        lines.append(f"GPIOZERO_PIN_FACTORY={PIN_FACTORY}")  # as the unit: see doctor/gpio.py
+        lines.append(f"{PIN_FACTORY_KEY}={PIN_FACTORY}")  # as the unit: see doctor/gpio.py
     return "\n".join(lines) + "\n"
 
 
@@ -271,8 +361,10 @@ def node_files(inventory: Inventory, node: NodeEntry, settings_toml: str, ca_pem
         NodeFile(NODE_CONFIG_FILE, settings_toml, "0640", group),
         NodeFile(NODE_CONFIG_DIR / "ca.crt", ca_pem, "0644"),
         NodeFile(UNIT_PATH, systemd_unit(node), "0644"),
-        NodeFile(PurePosixPath("/etc/systemd/system") / INSTALL_UNIT, install_unit(), "0644"),
-        NodeFile(INSTALL_SCRIPT, install_script(node, wheel), "0755"),
+        NodeFile(UNIT_DIR / INSTALL_UNIT, install_unit(), "0644"),
+        NodeFile(INSTALL_SCRIPT,
+                 install_script(node, wheel, admin_user=inventory.network.admin_user), "0755"),
+        NodeFile(TIME_WAIT_SYNC_DROPIN, time_wait_sync_dropin(), "0644"),
         NodeFile(DOCTOR_DEFAULTS, doctor_defaults(inventory, node), "0644"),
     ]
     if isinstance(node.settings, TerminalSettings):
@@ -318,7 +410,7 @@ def user_data(inventory: Inventory, node: NodeEntry, files: list[NodeFile]) -> s
         "ntp": {"enabled": True, "ntp_client": "systemd-timesyncd",
                 "servers": list(network.ntp_servers)},
         "users": [_admin_user(inventory),
-                  {"name": SERVICE_USER, "system": True, "homedir": "/var/lib/kezek-node",
+                  {"name": SERVICE_USER, "system": True, "homedir": str(STATE_DIR),
                    "no_create_home": True, "shell": "/usr/sbin/nologin",
                    "lock_passwd": True, "groups": list(DEVICE_GROUPS)}],
         "ssh_pwauth": False,
@@ -380,7 +472,7 @@ def firstrun_script(inventory: Inventory, node: NodeEntry, files: list[NodeFile]
         f"{q(' '.join(network.ntp_servers))} > /etc/systemd/timesyncd.conf.d/kezek.conf",
         "systemctl enable systemd-timesyncd.service || true",
         f"id {SERVICE_USER} >/dev/null 2>&1 || useradd --system --home-dir "
-        f"/var/lib/kezek-node --no-create-home --shell /usr/sbin/nologin {SERVICE_USER}",
+        f"{STATE_DIR} --no-create-home --shell /usr/sbin/nologin {SERVICE_USER}",
         f"for group in {' '.join(DEVICE_GROUPS)}; do",
         f'  if getent group "$group" >/dev/null; then usermod -aG "$group" {SERVICE_USER}; fi',
         "done",

@@ -182,10 +182,17 @@ def parse_inventory(data: dict[str, Any], source: Path) -> Inventory:
     hub: HubSection = sections["hub"]
     desks, zones = _center_places(center, source)
     nodes = _nodes(raw_nodes, center, broker, hub, desks, zones, problems)
+    network: NetworkSection = sections["network"]
+    # The node answers the network: it must not run with the rights and keys of the
+    # admin (sudo, SSH) or of root. The install script refuses a member of sudo too.
+    problems += [f"node {node.node_id!r} desktop_user: {node.desktop_user!r} is "
+                 f"{'root' if node.desktop_user == 'root' else 'the admin_user'}: name the "
+                 "kiosk's own user (without sudo)"
+                 for node in nodes if node.desktop_user in (network.admin_user, "root")]
     if problems:
         raise InventoryError(str(source), problems)
     return Inventory(source=source, center=center, broker=broker, hub=hub,
-                     network=sections["network"], nodes=tuple(nodes),
+                     network=network, nodes=tuple(nodes),
                      printers=sections["printers"])
 
 

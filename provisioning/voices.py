@@ -4,42 +4,23 @@ not match, and put the published config beside them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from firmware.voices import MANIFEST, VOICES_DIR
+from firmware.voices.manifest import ManifestEntry as VoiceEntry
+from firmware.voices.manifest import manifest_entries as manifest
+from firmware.voices.manifest import sha256_of
 from provisioning.errors import VoiceError
+
+__all__ = ["PIPER_VOICES_URL", "VoiceEntry", "fetch_voice", "manifest", "sha256_of",
+           "voice_ok"]
 
 PIPER_VOICES_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main/"
 ATTEMPTS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceEntry:
-    voice: str
-    path: str
-    sha256: str
-    size: int
-
-
-def manifest(path: Path = MANIFEST) -> dict[str, VoiceEntry]:
-    return {item["voice"]: VoiceEntry(voice=item["voice"], path=item["path"],
-                                      sha256=item["onnx_sha256"], size=int(item["onnx_bytes"]))
-            for item in json.loads(path.read_text())}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def voice_ok(entry: VoiceEntry, path: Path) -> bool:

@@ -41,6 +41,7 @@ from firmware.display_node.settings import VoiceSettings
 from firmware.display_node.synthesis import PieceMade, Synthesizer, VoiceProblem
 from firmware.display_node.voice_policy import too_slow
 from firmware.voices import MANIFEST
+from firmware.voices.manifest import ManifestEntry, manifest_entries, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -107,25 +108,6 @@ def refuse_slow_voice(files: VoiceFiles, pi_model: str | None, *, allowed: bool)
             f"5x slower than real time on a {pi_model}, a call would wait seconds for it; "
             "not loaded (use an x_low or medium voice, or set voice.allow_slow_voice = "
             "true)", "voice_too_slow")
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
-    sha256: str
-    size: int
-
-
-def manifest_entries(path: Path = MANIFEST) -> dict[str, ManifestEntry]:
-    return {item["voice"]: ManifestEntry(item["onnx_sha256"], int(item["onnx_bytes"]))
-            for item in json.loads(path.read_text(encoding="utf-8"))}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class ChecksumRecord:

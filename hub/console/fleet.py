@@ -13,12 +13,8 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from contract.mqtt import DriverState, NodeRole, Presence
-from contract.node_faults import (
-    CLOCK_DRIVER,
-    CLOCK_FAULT_SECONDS,
-    CLOCK_WARNING_SECONDS,
-    fault_text,
-)
+from contract.node_faults import CLOCK_DRIVER, fault_text
+from contract.node_faults import clock_level as node_clock_level
 from hub.api.routes.nodes import SILENT_AFTER, is_silent
 from hub.console.i18n import MESSAGES, text, translate
 from hub.console.web import (
@@ -96,6 +92,14 @@ def _known(language: Language, key: str, fallback: str) -> str:
     return translate(language, key) if key in MESSAGES else fallback
 
 
+def driver_name(language: Language, code: str) -> str:
+    """A driver as a person reads it: a display's boards are `board-<name>`, the name
+    the installer gave the board (hall, window-3) shown after the word for a board."""
+    if code.startswith("board-"):
+        return f"{translate(language, 'fleet.driver.board')} {code.removeprefix('board-')}"
+    return _known(language, f"fleet.driver.{code}", code)
+
+
 def ago(language: Language, elapsed: timedelta) -> str:
     """'5 min ago' in the page's language (a moment in the future counts as now)."""
     seconds = int(elapsed.total_seconds())
@@ -134,13 +138,7 @@ def clock_shown(language: Language, skew: float) -> str:
 
 def clock_level(skew: float | None) -> str:
     """ok / warning / fault by the thresholds the node and the doctor use; "" unknown."""
-    if skew is None:
-        return ""
-    if abs(skew) >= CLOCK_FAULT_SECONDS:
-        return DriverState.FAULT.value
-    if abs(skew) >= CLOCK_WARNING_SECONDS:
-        return DriverState.WARNING.value
-    return DriverState.OK.value
+    return "" if skew is None else node_clock_level(skew).value
 
 
 def _detail_text(language: Language, detail: str) -> str | None:
@@ -167,7 +165,7 @@ def _drivers(node: NodeInfo, language: Language) -> list[DriverRow]:
         state = str(value.get("state", "")) if isinstance(value, dict) else ""
         detail = value.get("detail") if isinstance(value, dict) else None
         rows.append(DriverRow(
-            name=_known(language, f"fleet.driver.{code}", code), code=code, state=state,
+            name=driver_name(language, code), code=code, state=state,
             state_name=_known(language, f"fleet.state.{state}", state),
             detail=detail if isinstance(detail, str) else None,
             detail_text=_detail_text(language, detail) if isinstance(detail, str) else None))

@@ -1,12 +1,23 @@
 """`kezek-node-doctor`: check a node where it stands and say what is wrong, in Kazakh and
 Russian: its settings, the broker (reachable, its TLS certificate trusted; with
 `--login` also the credentials), the clock against the hub's, the printer, the GPIO pin
-factory, the audio device, the voice files and the disk. Exits 1 when anything is a
-fault, so an installer's script can stop on it.
+factory, a display's system (64-bit), audio device and voice files, and the disk. Exits
+1 when anything is a fault, so an installer's script can stop on it.
 
-The broker login is optional because the broker knows a node by its user name: a second
-connection under it takes the running node's session over. Stop the node's service
-before `--login` (and before the printer check of a USB printer it holds)."""
+Checks that touch the node's devices run as the node's service user, with the unit's
+environment (`service_user.py`). Most can run beside the running node; these give a
+true answer only with the service stopped (`systemctl stop kezek-node`):
+- `--login`: the broker knows a node by its user name, and a second connection under it
+  takes the running node's session over (so the login is optional);
+- the printer check of a USB printer: the node holds the USB device open;
+- the audio tone on an ALSA device without mixing (a Pi's HDMI, a USB speaker by `hw:`
+  or `plughw:`): the node keeps one output stream open on it. The doctor sees that the
+  stream holding the device is the node's own and says so as a warning, not as busy.
+The GPIO check only opens the pin factory, claims no pin, and runs beside the node.
+
+Checks whose modules need a role's extra are imported only for that role: the GPIO
+check needs gpiozero (button and terminal extras), the printer check python-escpos;
+a display node has neither."""
 
 from __future__ import annotations
 
@@ -20,20 +31,16 @@ from firmware.call_button.settings import CallButtonSettings
 from firmware.common.settings import CONFIG_ENV
 from firmware.display_node.settings import DisplayNodeSettings
 from firmware.ticket_terminal.settings import TerminalSettings
-from provisioning.doctor.audio import check_audio
+from provisioning.doctor.architecture import check_architecture
 from provisioning.doctor.broker import check_broker
 from provisioning.doctor.clock import HUB_URL_ENV, check_clock
 from provisioning.doctor.disk import check_disk
 from provisioning.doctor.findings import Finding, Level, Options, warning
-from provisioning.doctor.gpio import check_gpio
-from provisioning.doctor.printer import check_printer
-from provisioning.doctor.settings import load_settings
-from provisioning.doctor.voices import check_voices
+from provisioning.doctor.settings import load_settings, read_default
 
 __all__ = ["Finding", "Level", "Options", "examine", "main", "report"]
 
 DEFAULT_CONFIG = Path("/etc/kezek/node.toml")
-DEFAULTS_FILE = Path("/etc/default/kezek-doctor")
 
 
 def examine(config: Path, options: Options) -> list[Finding]:
@@ -42,17 +49,27 @@ def examine(config: Path, options: Options) -> list[Finding]:
     if settings is None:
         return findings
     findings += [check_broker(settings, options), check_clock(options)]
+    # Imported per role (see the module's docstring): gpiozero, escpos, the voice.
     if isinstance(settings, TerminalSettings):
+        from provisioning.doctor.gpio import check_gpio
+        from provisioning.doctor.printer import check_printer
+
         # The terminal has no [gpio] section: gpiozero's default (GPIOZERO_PIN_FACTORY).
         findings += [check_printer(settings, options), check_gpio("default")]
     if isinstance(settings, CallButtonSettings):
+        from provisioning.doctor.gpio import check_gpio
+
         findings.append(check_gpio(settings.gpio.pin_factory))
     if isinstance(settings, DisplayNodeSettings):
+        findings.append(check_architecture())  # the display extra installs on 64-bit only
         voice = settings.voice
         if voice is None or not voice.enabled:
             findings.append(warning("audio", "Дауыспен хабарлау өшірулі ([voice] жоқ)",
                                     "Голосовые объявления отключены (нет [voice])"))
         else:
+            from provisioning.doctor.audio import check_audio
+            from provisioning.doctor.voices import check_voices
+
             findings += [check_audio(voice, settings.data_dir),
                          check_voices(voice, options)]
     findings.append(check_disk(settings.data_dir, options))
@@ -74,16 +91,6 @@ def report(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def _default_hub_url() -> str | None:
-    if os.environ.get(HUB_URL_ENV):
-        return os.environ[HUB_URL_ENV]
-    if DEFAULTS_FILE.is_file():
-        for line in DEFAULTS_FILE.read_text().splitlines():
-            if line.startswith(f"{HUB_URL_ENV}="):
-                return line.split("=", 1)[1].strip() or None
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kezek-node-doctor",
                                      description="Check this Kezek node; exit 1 on a fault.")
@@ -94,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--login", action="store_true",
                         help="also log in to the broker (stop the node's service first)")
     args = parser.parse_args(argv)
-    findings = examine(args.config, Options(hub_url=args.hub_url or _default_hub_url(),
+    findings = examine(args.config, Options(hub_url=args.hub_url or read_default(HUB_URL_ENV),
                                             login=args.login))
     print(report(findings))
     return 1 if any(f.level is Level.FAULT for f in findings) else 0

@@ -2,13 +2,20 @@
 form `aplay -l` and `aplay -L` show), is not a Pi's HDMI in a form it cannot play, and
 a short tone really plays on it — through the same output stream the node uses, as the
 node's service user (`service_user.py`), so group membership and PipeWire sessions are
-those of the service. One finding, in Kazakh and Russian, names what is wrong."""
+those of the service. One finding, in Kazakh and Russian, names what is wrong.
+
+The running node keeps its own output stream open, and an ALSA device without mixing
+(a Pi's HDMI, most USB speakers by `hw:`/`plughw:`) takes one stream only: when the
+tone finds the device busy and the stream holding it is the node's (the owner of a
+playback substream in /proc/asound is the node's service process or one of its
+children, the player), that is said, as a warning, instead of "busy"."""
 
 from __future__ import annotations
 
 import logging
 import math
 import os
+import re
 import shutil
 from array import array
 from collections.abc import Callable, Iterator
@@ -26,16 +33,27 @@ from firmware.display_node.audio_stream import (
 )
 from firmware.display_node.settings import VoiceSettings
 from provisioning.doctor.findings import Finding, fault, ok, warning
-from provisioning.doctor.service_user import ServiceUserError, run_as, service_user
+from provisioning.doctor.service_user import (
+    ServiceUserError,
+    run_as,
+    service_user,
+    unit_main_pid,
+)
 
 TONE_SECONDS = 0.3
 TONE_HERTZ = 880.0
+ASOUND = Path("/proc/asound")
+PROC = Path("/proc")
+OWNER_PID = re.compile(r"^owner_pid\s*:\s*(\d+)\s*$", re.MULTILINE)
 # Runs a function where the node's service would (or here, in tests) and returns its result.
 Runner = Callable[[Callable[[], tuple[str | None, str]]], tuple[str | None, str]]
 
 
-def check_audio(voice: VoiceSettings, data_dir: Path, *, runner: Runner | None = None
-                ) -> Finding:
+def check_audio(voice: VoiceSettings, data_dir: Path, *, runner: Runner | None = None,
+                node_pid: Callable[[], int | None] = unit_main_pid,
+                asound: Path = ASOUND) -> Finding:
+    """`runner` runs the tone where the service would; `node_pid` is the node's service
+    process (None: not running), `asound` the kernel's sound cards (tests give both)."""
     if voice.sink == "null":
         return warning("audio", "Дыбыс өшірулі: хабарландырулар естілмейді",
                        "Звук отключён: объявления не слышны")
@@ -65,7 +83,59 @@ def check_audio(voice: VoiceSettings, data_dir: Path, *, runner: Runner | None =
     if word is None:
         return ok("audio", f"Тест дыбысы ойнатылды ({voice.sink}: {device})",
                   f"Тестовый звук воспроизведён ({voice.sink}: {device})", said)
+    if word == "audio_busy":
+        held = held_by_node(node_pid(), asound)
+        if held is not None:
+            return warning(
+                "audio",
+                f"Дыбыс құрылғысын түйіннің өз ағыны ұстап тұр ({device}): тест дыбысы "
+                "үшін түйін қызметін тоқтатыңыз (systemctl stop kezek-node)",
+                f"Звуковое устройство занято собственным потоком узла ({device}): для "
+                "тестового звука остановите службу узла (systemctl stop kezek-node)",
+                f"{held}; {said}")
     return _fault_word(word, said, device)
+
+
+def playback_owners(asound: Path = ASOUND) -> dict[Path, int]:
+    """Open playback substreams (`/proc/asound/cardN/pcmMp/subK`) and the process that
+    opened each (its `owner_pid`)."""
+    owners: dict[Path, int] = {}
+    for status in sorted(asound.glob("card*/pcm*p/sub*/status")):
+        try:
+            found = OWNER_PID.search(status.read_text())
+        except OSError:
+            continue
+        if found is not None:
+            owners[status.parent] = int(found.group(1))
+    return owners
+
+
+def descends_from(pid: int, ancestor: int, proc: Path = PROC) -> bool:
+    """Whether process `pid` is `ancestor` or was started by it (or by its children)."""
+    seen: set[int] = set()
+    while pid > 0 and pid not in seen:
+        if pid == ancestor:
+            return True
+        seen.add(pid)
+        try:
+            stat = (proc / str(pid) / "stat").read_text()
+        except OSError:
+            return False
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False
+
+
+def held_by_node(node_pid: int | None, asound: Path = ASOUND, proc: Path = PROC
+                 ) -> str | None:
+    """The playback substream the node's process (or its player) holds open, as
+    "<substream> by pid N"; None when the node is not running or holds none."""
+    if node_pid is None:
+        return None
+    for substream, owner in playback_owners(asound).items():
+        if descends_from(owner, node_pid, proc):
+            return f"{substream} held by pid {owner} (kezek-node.service: {node_pid})"
+    return None
 
 
 def play_tone(voice: VoiceSettings) -> tuple[str | None, str]:

@@ -1,6 +1,6 @@
 """The node's clock against the hub's: the hub's web server's `Date` header, read over
-one round trip. The same thresholds and words as the node's `clock` driver
-(contract/node_faults.py), so the installer and the fleet page say the same thing."""
+one round trip. Judged by `clock_level` and said in the words of the node's `clock`
+driver (contract/node_faults.py), so the installer and the fleet page say the same thing."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from contract.node_faults import CLOCK_WARNING_SECONDS, NODE_FAULTS
+from contract.mqtt import DriverState
+from contract.node_faults import NODE_FAULTS, clock_level
 from provisioning.doctor.findings import Finding, Options, fault, ok, warning
+from provisioning.firstboot import HUB_URL_KEY
 
-HUB_URL_ENV = "KEZEK_DOCTOR_HUB_URL"
+HUB_URL_ENV = HUB_URL_KEY
 
 
 def check_clock(options: Options, now: Callable[[], float] = time.time) -> Finding:
@@ -35,7 +37,8 @@ def check_clock(options: Options, now: Callable[[], float] = time.time) -> Findi
     # The Date header has whole seconds and was made somewhere during the round trip.
     skew = (started + finished) / 2 - hub_time - 0.5
     detail = f"node - hub = {skew:+.1f} s"
-    if abs(skew) < CLOCK_WARNING_SECONDS:
+    level = clock_level(skew)
+    if level is DriverState.OK:
         return ok("clock", "Сағат орталық сервермен сәйкес",
                   "Часы совпадают с центральным сервером", detail)
     words = NODE_FAULTS["clock_skew"]
@@ -43,6 +46,6 @@ def check_clock(options: Options, now: Callable[[], float] = time.time) -> Findi
     ahead_kk, ahead_ru = ("алда", "спешат") if skew > 0 else ("артта", "отстают")
     kk = f"{words.kk} (сағат {shown} с {ahead_kk})"
     ru = f"{words.ru} (часы {ahead_ru} на {shown} с)"
-    if abs(skew) >= options.clock_fault_seconds:
+    if level is DriverState.FAULT:
         return fault("clock", kk, ru, detail)
     return warning("clock", kk, ru, detail)

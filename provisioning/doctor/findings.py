@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from contract.node_faults import CLOCK_FAULT_SECONDS
 from firmware.voices import MANIFEST
 
 DISK_FAULT_BYTES = 100 * 1024 * 1024
@@ -35,7 +34,6 @@ class Options:
     hub_url: str | None = None
     login: bool = False
     manifest_path: Path = MANIFEST
-    clock_fault_seconds: float = CLOCK_FAULT_SECONDS
     disk_fault_bytes: int = DISK_FAULT_BYTES
     disk_warning_bytes: int = DISK_WARNING_BYTES
     timeout: float = TIMEOUT_SECONDS

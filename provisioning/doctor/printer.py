@@ -1,6 +1,6 @@
 """The ticket terminal's printer, opened as the node's service opens it: run as root, the
 doctor opens a USB, serial or device-file printer in a child process that has become the
-service user (kezek-node, with its groups), so a printer only root may open is reported
+service user (its unit's User=, with its groups), so a printer only root may open is reported
 as such (`printer_permission`: the udev rule is missing or does not name it), not as
 ready. A printer that is not there is `printer_missing`. Then its status: online, paper.
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,12 @@ from contract.node_faults import NODE_FAULTS
 from firmware.ticket_terminal.settings import PrinterSection, TerminalSettings
 from provisioning.doctor.findings import Finding, Options, fault, ok, warning
 from provisioning.doctor.service_user import (
+    ServiceUser,
     ServiceUserError,
     can_switch_to,
     run_as,
-    user_named,
+    service_user,
 )
-from provisioning.firstboot import SERVICE_USER
 
 # Kinds whose device the service user must be allowed to open.
 DEVICE_KINDS = ("usb", "serial", "file")
@@ -32,7 +33,8 @@ Probe = dict[str, str]  # outcome, detail
 
 
 def check_printer(settings: TerminalSettings, options: Options, *,
-                  service_user: str = SERVICE_USER) -> Finding:
+                  user: Callable[[], ServiceUser | None] = service_user) -> Finding:
+    """The printer as `user()` (the node's unit's user; tests give another) opens it."""
     # Imported here: escpos (and Pillow) are the terminal's; other nodes need not load them.
     from firmware.ticket_terminal.printer import PrinterSettingsError, resolve_text_mode
 
@@ -46,7 +48,7 @@ def check_printer(settings: TerminalSettings, options: Options, *,
     if config.kind == "dummy":
         return warning("printer", "Принтер жалған (dummy): ештеңе басылмайды",
                        "Принтер фиктивный (dummy): ничего не печатается", detail)
-    found = probe_as(service_user, config, options.timeout)
+    found = probe_as(user(), config, options.timeout)
     detail = f"{detail}, {found['as']}"
     if found["detail"]:
         detail += f": {found['detail']}"
@@ -74,13 +76,13 @@ def _finding(outcome: str, detail: str) -> Finding:
     return fault("printer", "Принтерге қосылу мүмкін емес", "Нет связи с принтером", detail)
 
 
-def probe_as(user: str, config: PrinterSection, timeout: float) -> dict[str, str]:
-    """The probe's outcome, as `user` when this process is root and the printer is a
+def probe_as(account: ServiceUser | None, config: PrinterSection, timeout: float
+             ) -> dict[str, str]:
+    """The probe's outcome, as `account` when this process is root and the printer is a
     device; otherwise as this process. Adds `as`: whom it ran as."""
-    account = user_named(user)
     if config.kind not in DEVICE_KINDS or account is None or not can_switch_to(account):
-        whom = f"as root: no user {user}" if account is None and os.geteuid() == 0 \
-            else f"as uid {os.geteuid()}"
+        whom = "as root: the service user does not exist here" \
+            if account is None and os.geteuid() == 0 else f"as uid {os.geteuid()}"
         return probe(config, timeout) | {"as": whom}
     # Loaded before the fork: the child imports nothing (another thread could hold the
     # import lock at that moment).
@@ -91,7 +93,7 @@ def probe_as(user: str, config: PrinterSection, timeout: float) -> dict[str, str
         found = run_as(account, lambda: probe(config, timeout), timeout=4 * timeout + 10)
     except ServiceUserError as error:
         found = {"outcome": "error", "detail": str(error)}
-    return found | {"as": f"as {user}"}
+    return found | {"as": f"as {account.name}"}
 
 
 def probe(config: PrinterSection, timeout: float) -> Probe:

@@ -10,7 +10,8 @@ into a cache folder and reused:
   so the packaging (package data, entry points) is what runs.
 * `Emulator`: runs the arm64 python under `qemu-aarch64-static` in a private mount
   namespace whose /proc/cpuinfo is a Raspberry Pi 4's (qemu-user shows the host's, and
-  onnxruntime's cpuinfo library crashes on an x86 one).
+  onnxruntime's cpuinfo library crashes on an x86 one), optionally in a working
+  directory mounted read-only there (what `/` is to a service's unprivileged user).
 
 apt runs with its own state and cache folders under the cache and the system's Debian
 sources: it downloads arm64 packages, signature-checked as usual, without
@@ -302,9 +303,19 @@ class Emulator:
             f'exec "{self.qemu}" -L "{root}" -cpu {CPU} "{self.python}" "$@"\n')
         self.child_python.chmod(0o755)
 
-    def command(self, arguments: Sequence[str | Path]) -> list[str]:
+    def command(self, arguments: Sequence[str | Path], *,
+                read_only_cwd: Path | None = None) -> list[str]:
+        """The emulated python with `arguments`, in its namespace. `read_only_cwd` is
+        bind-mounted read-only there and made the working directory (entered after the
+        mount, or the process would keep the writable one underneath): a directory the
+        program cannot write to, as `/` is for a service user."""
         script = 'mount --bind "$1" /proc/cpuinfo && shift && exec "$@"'
-        return [*namespace_prefix(), "sh", "-c", script, "sh", str(CPUINFO), self.qemu,
+        folders = [str(CPUINFO)]
+        if read_only_cwd is not None:
+            script = ('mount --bind "$1" /proc/cpuinfo && mount --bind "$2" "$2" && '
+                      'mount -o remount,bind,ro "$2" && cd "$2" && shift 2 && exec "$@"')
+            folders.append(str(read_only_cwd))
+        return [*namespace_prefix(), "sh", "-c", script, "sh", *folders, self.qemu,
                 "-L", str(self.root), "-cpu", CPU, str(self.python),
                 *(str(argument) for argument in arguments)]
 
@@ -318,8 +329,13 @@ class Emulator:
 
     def run(self, arguments: Sequence[str | Path], paths: Sequence[Path], *,
             env: Mapping[str, str] | None = None, timeout: float = 120,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(arguments), env=self.environment(paths, env),
+            cwd: Path | None = None, read_only_cwd: bool = False
+            ) -> subprocess.CompletedProcess[str]:
+        """`read_only_cwd`: `cwd` (required then) made read-only for the program."""
+        if read_only_cwd and cwd is None:
+            raise ValueError("read_only_cwd needs a cwd")
+        command = self.command(arguments, read_only_cwd=cwd if read_only_cwd else None)
+        return subprocess.run(command, env=self.environment(paths, env),
                               capture_output=True, text=True, timeout=timeout, cwd=cwd,
                               check=False)
 

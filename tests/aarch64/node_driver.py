@@ -11,7 +11,8 @@ line to stdout:
     press 5    ->  {"event": "pressed", "pin": 5}      (pressed and released, as a hand)
     pin 26     ->  {"event": "pin", "pin": 26, "state": 1}
 
-The first line says what runs: {"event": "started", "machine": "aarch64", ...}.
+The first line says what runs and where: {"event": "started", "machine": "aarch64",
+"cwd": ..., ...}.
 
 Emulation cannot start an arm64 program directly (this machine has no binfmt_misc
 entry for it): a program that starts a child Python through `sys.executable` is given
@@ -70,7 +71,7 @@ def main() -> int:
     (script,) = entry_points(group="console_scripts", name=program)
     say(event="started", program=program, target=script.value, machine=platform.machine(),
         python=platform.python_version(), executable=sys.executable,
-        kezek=version("kezek"))
+        kezek=version("kezek"), cwd=os.getcwd())
     sys.argv = [program]
     code = script.load()()
     say(event="exited", code=code)

@@ -2,8 +2,20 @@
 the aarch64 wheels pip resolves for the role's extra, this tree's kezek wheel), runs
 its real program under emulation against a real hub over the broker provisioning
 configures: a visitor's ticket is issued by the hub and printed, the desk's Next button
-calls it, and the display node says it through Piper (`PiperVoice.load`, onnxruntime for
-aarch64) into a wav file and shows it on its hall board.
+calls it, and the display node shows it on its hall board and says it into a wav file.
+Each node runs from its data directory, as its unit's WorkingDirectory= sets it.
+
+The display node synthesizes in its worker (firmware/display_node/synth_worker.py: its
+own onnxruntime session with capped threads, handed to `PiperVoice(session=, config=)`),
+so the call exercises piper and onnxruntime for aarch64 that way, with the tiny
+Piper-shaped test voice. A separate test loads a voice through piper's own
+`PiperVoice.load` and says one phrase with it: the tiny voice too, or the model
+KEZEK_AARCH64_VOICE names (its config beside it as `<model>.json`), such as the
+random-weight real-architecture ones bench/voice_cost.py builds in bench/.cache/voices/.
+
+lgpio (Raspberry Pi OS's python3-lgpio) makes its notification pipe `.lgd-nfy<n>` in the
+working directory when it is imported: it is checked from a directory the process cannot
+write to (the service's `/` without WorkingDirectory=) and from the node's data directory.
 
 Slow by nature (everything aarch64 is emulated): one center and one process per role
 serve the whole module. Timings here say nothing about a Pi."""
@@ -11,6 +23,7 @@ serve the whole module. Timings here say nothing about a Pi."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import signal
 import subprocess
@@ -47,11 +60,15 @@ class EmulatedNode:
                  env: dict[str, str], work: Path) -> None:
         self.node_id = node_id
         self.log = work / f"{node_id}.log"
+        self.data_dir = Path(env["KEZEK_NODE_DATA_DIR"])
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.started = time.monotonic()
         self.info: dict[str, Any] = {}  # the driver's "started" line
+        # The unit's StateDirectory= makes the data directory and its WorkingDirectory=
+        # enters it (systemd's default, `/`, is no place a service user can write to).
+        self.data_dir.mkdir(mode=0o700, exist_ok=True)
         self.process = emulator.start([DRIVER, program], paths, env=env, log=self.log,
-                                      cwd=work)
+                                      cwd=self.data_dir)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -198,6 +215,7 @@ def test_each_role_runs_its_console_script_on_aarch64_and_comes_online(
         assert node.info["machine"] == "aarch64"
         assert node.info["python"].startswith("3.11.")
         assert node.info["target"] == scripts[node.info["program"]]
+        assert node.info["cwd"] == str(node.data_dir)
         assert node.process.poll() is None, node.tail()
     assert center.presence() == dict.fromkeys(nodes.running, "online")
 
@@ -235,8 +253,13 @@ def test_a_ticket_is_printed_called_at_the_desk_and_announced(nodes: Nodes,
     wait_for(lambda: center.query("SELECT state, desk FROM tickets") == [("called", "window-1")],
              "the ticket called at window-1 by the press", desk)
     # The hub's answer reaches the panel: the serving lamp blinks while the visitor comes.
-    lit: set[int] = set()
-    wait_for(lambda: lit.add(desk.pin(SERVING_LAMP)) or 1 in lit, "the serving lamp lit", desk)
+    seen: set[int] = set()
+
+    def lamp_was_lit() -> bool:
+        seen.add(desk.pin(SERVING_LAMP))
+        return 1 in seen
+
+    wait_for(lamp_was_lit, "the serving lamp lit", desk)
 
     display = nodes.running[DISPLAY]
     wait_for(lambda: str(number).encode() in nodes.board.bytes(),
@@ -260,32 +283,124 @@ def test_each_role_stops_cleanly_as_systemd_stops_it(nodes: Nodes, center: Cente
 
 
 LGPIO_PROBE = """
-import json, os, sys
-import lgpio
-from gpiozero.pins.lgpio import LGPIOFactory
+import json, os, stat
 try:
-    LGPIOFactory()
-    opened = None
-except lgpio.error as error:
-    opened = str(error)
+    import lgpio  # makes its notification pipe in the working directory
+    imported = None
+except Exception as error:
+    imported = f"{type(error).__name__}: {error}"
+opened = None
+if imported is None:
+    from gpiozero.pins.lgpio import LGPIOFactory
+    try:
+        LGPIOFactory()
+    except lgpio.error as error:
+        opened = str(error)
 from provisioning.doctor.gpio import check_gpio
 finding = check_gpio("lgpio")
-print(json.dumps({"lgpio": lgpio.__file__, "opened": opened, "level": finding.level,
+pipes = sorted(name for name in os.listdir(".") if name.startswith(".lgd-nfy")
+               and stat.S_ISFIFO(os.stat(name).st_mode))
+print(json.dumps({"lgpio": None if imported else lgpio.__file__, "imported": imported,
+                  "opened": opened, "pipes": pipes, "level": finding.level,
                   "kk": finding.kk, "ru": finding.ru, "detail": finding.detail}))
 """
 
 
-def test_lgpio_loads_on_aarch64_and_the_doctor_names_the_missing_gpiochip(
-        emulator: Emulator, sites: dict[str, Path], kezek: Path, tmp_path: Path) -> None:
-    """Raspberry Pi OS's lgpio (in the system site-packages) imports and gpiozero's
-    LGPIOFactory loads it; with no /dev/gpiochip here opening the chip fails, and the
-    doctor reports that as the GPIO fault, not a traceback."""
+def lgpio_probe(emulator: Emulator, sites: dict[str, Path], kezek: Path, cwd: Path, *,
+                read_only: bool) -> dict[str, Any]:
     result = emulator.run(["-c", LGPIO_PROBE], [kezek, sites["button"], sites["doctor"]],
-                          cwd=tmp_path, timeout=120)
+                          cwd=cwd, read_only_cwd=read_only, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    probe: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    probe["stderr"] = result.stderr
+    return probe
+
+
+def test_lgpio_loads_on_aarch64_in_the_data_dir_and_the_doctor_names_the_missing_gpiochip(
+        emulator: Emulator, sites: dict[str, Path], kezek: Path, tmp_path: Path) -> None:
+    """Raspberry Pi OS's lgpio (in the system site-packages) imports, making its
+    notification pipe in the node's data directory (the unit's working directory), and
+    gpiozero's LGPIOFactory loads it; with no /dev/gpiochip here opening the chip fails,
+    and the doctor reports that as the GPIO fault, not a traceback."""
+    data_dir = tmp_path / "kezek-node"
+    data_dir.mkdir(mode=0o700)
+    probe = lgpio_probe(emulator, sites, kezek, data_dir, read_only=False)
     assert probe["lgpio"] == str(emulator.root / SYSTEM_SITE / "lgpio.py")
+    assert probe["imported"] is None
+    assert probe["pipes"] == [".lgd-nfy0"]  # lgpio's first notification handle
     assert probe["opened"] == "'can not open gpiochip'"
     failed = NODE_FAULTS["pin_factory_failed"]
     assert (probe["level"], probe["kk"], probe["ru"]) == ("fault", failed.kk, failed.ru)
     assert "gpiochip" in probe["detail"]
+
+
+def test_lgpio_cannot_load_where_the_service_cannot_write_and_the_doctor_says_so(
+        emulator: Emulator, sites: dict[str, Path], kezek: Path, tmp_path: Path) -> None:
+    """What a Pi's node did with systemd's default working directory, `/`, which its
+    service user cannot write to: `import lgpio` fails before any gpiochip is opened,
+    since the module makes its notification pipe in the working directory at import. The
+    doctor reports the factory failing to load, with the error, not a traceback."""
+    unwritable = tmp_path / "root"
+    unwritable.mkdir()
+    probe = lgpio_probe(emulator, sites, kezek, unwritable, read_only=True)
+    assert probe["imported"] is not None and probe["imported"].startswith(
+        "FileNotFoundError: "), probe
+    assert ".lgd-nfy" in probe["stderr"]  # lgpio's C library: the pipe it could not make
+    assert probe["opened"] is None and probe["pipes"] == []
+    assert list(unwritable.iterdir()) == []
+    failed = NODE_FAULTS["pin_factory_failed"]
+    assert (probe["level"], probe["kk"], probe["ru"]) == ("fault", failed.kk, failed.ru)
+    assert probe["detail"].startswith("lgpio: ") and ".lgd-nfy" in probe["detail"]
+
+
+PIPER_LOAD_PROBE = """
+import json, sys, time
+import numpy
+from piper import PiperVoice
+model, config, text = sys.argv[1:]
+started = time.monotonic()
+voice = PiperVoice.load(model, config_path=config)
+loaded = time.monotonic()
+chunks = list(voice.synthesize(text))
+said = time.monotonic()
+samples = numpy.concatenate([chunk.audio_int16_array for chunk in chunks])
+print(json.dumps({
+    "rate": voice.config.sample_rate, "chunk_rates": sorted({c.sample_rate for c in chunks}),
+    "phonemes": sum(len(c.phonemes) for c in chunks), "samples": len(samples),
+    "nonzero": int(numpy.count_nonzero(samples)), "peak": int(numpy.abs(samples).max()),
+    "intra_op_threads": voice.session.get_session_options().intra_op_num_threads,
+    "load_s": loaded - started, "say_s": said - loaded}))
+"""
+PHRASE = "Жүз бесінші нөмір, үшінші терезеге өтіңіз."  # a call, as the display says it
+
+
+@pytest.fixture(scope="module")
+def voice_to_load(tiny_voices: dict[str, Path]) -> Path:
+    """The tiny Kazakh voice, or the model KEZEK_AARCH64_VOICE names (a Kazakh one: the
+    phrase is Kazakh), its config beside it as `<model>.json`."""
+    named = os.environ.get("KEZEK_AARCH64_VOICE")
+    model = Path(named) if named else tiny_voices["kk"]
+    assert model.is_file() and Path(f"{model}.json").is_file(), \
+        f"KEZEK_AARCH64_VOICE={named}: no model with its config beside it"
+    return model
+
+
+def test_piper_voice_load_says_a_phrase_on_aarch64(
+        emulator: Emulator, sites: dict[str, Path], voice_to_load: Path) -> None:
+    """piper's own loader, `PiperVoice.load` (onnxruntime's default session options),
+    on aarch64: what a person trying a voice by hand on the Pi runs, where the node's
+    worker makes its own session. One phrase comes out as audio at the voice's rate."""
+    config = Path(f"{voice_to_load}.json")
+    result = emulator.run(["-c", PIPER_LOAD_PROBE, voice_to_load, config, PHRASE],
+                          [sites["display"]], timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    said = json.loads(result.stdout.strip().splitlines()[-1])
+    rate = json.loads(config.read_text())["audio"]["sample_rate"]
+    assert said["rate"] == rate and said["chunk_rates"] == [rate]
+    assert said["intra_op_threads"] == 0  # onnxruntime's own choice: PiperVoice.load's
+    assert said["phonemes"] > 20  # espeak-ng's Kazakh phonemes of the phrase
+    assert said["samples"] > rate // 4, said  # a spoken phrase, not a click
+    assert said["nonzero"] > said["samples"] // 4 and said["peak"] > 1000, said
+    MEASURED[f"PiperVoice.load {voice_to_load.name}"] = (
+        f"{said['load_s']:.1f} s to load, {said['say_s']:.1f} s to say "
+        f"{said['samples'] / rate:.1f} s of audio (emulated)")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 from firmware.ticket_terminal.launch import ESCPOS_CACHE_ENV, prepare_escpos_cache
+from provisioning.doctor.service_user import run_as, user_named
 
 ROOT = Path(__file__).resolve().parents[2]
 VOICE_MODULES = ("numpy", "onnxruntime", "piper")
@@ -85,22 +85,13 @@ def test_a_cache_the_node_cannot_rewrite_is_removed() -> None:
         stale.parent.mkdir()
         stale.write_bytes(b"")
         stale.chmod(0o444)
-        if os.geteuid() != 0:
-            assert prepare_escpos_cache(folder, {}) == stale.parent
-        else:
-            nobody = pwd.getpwnam("nobody")
-            os.chown(folder, nobody.pw_uid, nobody.pw_gid)
-            os.chown(stale.parent, nobody.pw_uid, nobody.pw_gid)  # the pickle stays root's
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    os.setgroups([])
-                    os.setgid(nobody.pw_gid)
-                    os.setuid(nobody.pw_uid)
-                    os._exit(0 if prepare_escpos_cache(folder, {}) == stale.parent else 3)
-                except BaseException:
-                    os._exit(4)
-            assert os.waitpid(pid, 0)[1] == 0
+        nobody = user_named("nobody")
+        assert nobody is not None
+        if os.geteuid() == 0:
+            os.chown(folder, nobody.uid, nobody.gid)
+            os.chown(stale.parent, nobody.uid, nobody.gid)  # the pickle stays root's
+        assert run_as(nobody, lambda: prepare_escpos_cache(folder, {}), timeout=30) == \
+            stale.parent
         assert not stale.exists()
     finally:
         shutil.rmtree(folder)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 import pytest
 
 from contract.node_faults import NODE_FAULTS
+from firmware.voices import VOICES_DIR
 from provisioning.broker_control import cut_off
 from provisioning.doctor import Level, Options, examine, main, report
 from tests.brokers import free_port
@@ -221,8 +223,9 @@ def test_display_voices_audio_and_disk(center: RunningCenter, tmp_path: Path,
                          voice=voice + f'sink = "wav"\nwav_dir = {json.dumps(str(sound))}')
     found = by_check(examine(config, Options(hub_url=hub_url)))
     assert found["voices"].level is Level.FAULT
-    assert f"{voices}/kk_KZ-iseke-x_low.onnx, {voices}/ru_RU-irina-medium.onnx" in \
-        found["voices"].ru
+    assert found["voices"].ru == (f"{NODE_FAULTS['voice_missing'].ru}: "
+                                  f"{voices}/kk_KZ-iseke-x_low.onnx, "
+                                  f"{voices}/ru_RU-irina-medium.onnx")
     assert found["audio"].level is Level.WARNING
     assert found["disk"].level is Level.OK
     # Voice files matching a manifest (small stand-ins for the real weights).
@@ -230,7 +233,7 @@ def test_display_voices_audio_and_disk(center: RunningCenter, tmp_path: Path,
     for name in ("kk_KZ-iseke-x_low", "ru_RU-irina-medium"):
         weights = name.encode() * 100
         (voices / f"{name}.onnx").write_bytes(weights)
-        (voices / f"{name}.onnx.json").write_text("{}")
+        shutil.copyfile(VOICES_DIR / f"{name}.onnx.json", voices / f"{name}.onnx.json")
         entries.append({"voice": name, "path": f"x/{name}.onnx",
                         "onnx_sha256": hashlib.sha256(weights).hexdigest(),
                         "onnx_bytes": len(weights), "license": "test"})

@@ -2,12 +2,16 @@
 fake `aplay`/`pw-cat` first on PATH that lists real Pi 4 / Pi 5 cards (`aplay -l`, `-L`)
 and drains the tone as a sound card would; one bilingual finding for no sound card, a
 missing device, a busy one, no player program, PipeWire without a session, a Pi's HDMI
-by `hw:` and an HDMI port without a screen. And running a check as the service user."""
+by `hw:` and an HDMI port without a screen; a device busy with the node's own stream
+(the owner of a playback substream in a /proc/asound stand-in is the node's player, a
+real child process here) is a warning. And running a check as the service user."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,8 +57,10 @@ def voice(**settings: object) -> VoiceSettings:
     return VoiceSettings.model_validate({"buffer_ms": 50, **settings})
 
 
-def check(settings: VoiceSettings, tmp_path: Path) -> tuple[Level, str, str, str]:
-    found = check_audio(settings, tmp_path, runner=in_process)
+def check(settings: VoiceSettings, tmp_path: Path, node_pid: int | None = None,
+          asound: Path | None = None) -> tuple[Level, str, str, str]:
+    found = check_audio(settings, tmp_path, runner=in_process, node_pid=lambda: node_pid,
+                        asound=asound or tmp_path / "no-asound")
     return found.level, found.kk, found.ru, found.detail
 
 
@@ -114,6 +120,58 @@ def test_a_device_that_does_not_play(bin_dir: Path, tmp_path: Path, failure: str
     if word == "audio_busy":
         assert "systemctl stop kezek-node" in ru
     assert "aplay" in detail
+
+
+@pytest.fixture
+def node_and_player() -> Iterator[tuple[int, int]]:
+    """A stand-in for the running node (a process) and its player (the node's child):
+    their process ids."""
+    node = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; "
+                             "player = subprocess.Popen(['sleep', '60']); "
+                             "print(player.pid, flush=True); sys.stdin.read(); "
+                             "player.kill()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert node.stdout is not None and node.stdin is not None
+    player = int(node.stdout.readline())
+    yield node.pid, player
+    node.stdin.close()
+    node.wait(timeout=10)
+
+
+def asound_with_owner(tmp_path: Path, owner: int) -> Path:
+    """/proc/asound as the kernel shows it with card 0's first playback stream open."""
+    root = tmp_path / "asound"
+    (root / "card0" / "pcm0c" / "sub0").mkdir(parents=True)
+    (root / "card0" / "pcm0c" / "sub0" / "status").write_text("closed\n")
+    playback = root / "card0" / "pcm0p" / "sub0"
+    playback.mkdir(parents=True)
+    (playback / "status").write_text(
+        f"state: RUNNING\nowner_pid   : {owner}\ntrigger_time: 5094.839402155\n"
+        "tstamp      : 5100.151023437\ndelay       : 4410\navail       : 0\n"
+        "avail_max   : 4410\n-----\nhw_ptr      : 117061\nappl_ptr    : 121471\n")
+    (root / "card1" / "pcm0p" / "sub0").mkdir(parents=True)
+    (root / "card1" / "pcm0p" / "sub0" / "status").write_text("closed\n")
+    return root
+
+
+def test_a_device_busy_with_the_nodes_own_stream(
+        bin_dir: Path, tmp_path: Path, node_and_player: tuple[int, int]) -> None:
+    node, player = node_and_player
+    fake(bin_dir, PI4, fail_at_start={1: "busy", 2: "busy", 3: "busy"})
+    device = "plughw:CARD=Headphones,DEV=0"
+    asound = asound_with_owner(tmp_path, player)
+    level, kk, ru, detail = check(voice(alsa_device=device), tmp_path, node, asound)
+    assert level is Level.WARNING
+    assert ru == ("Звуковое устройство занято собственным потоком узла "
+                  "(plughw:CARD=Headphones,DEV=0): для тестового звука остановите службу "
+                  "узла (systemctl stop kezek-node)")
+    assert kk.startswith("Дыбыс құрылғысын түйіннің өз ағыны ұстап тұр")
+    assert f"card0/pcm0p/sub0 held by pid {player} (kezek-node.service: {node})" in detail
+    # Held by another program (the node's player is no child of this "node"), or the node
+    # not running: busy, as before.
+    for other in (player + 10**6, None):
+        level, _, ru, _ = check(voice(alsa_device=device), tmp_path, other, asound)
+        assert level is Level.FAULT and ru.startswith(NODE_FAULTS["audio_busy"].ru)
 
 
 def test_an_hdmi_port_without_a_screen(bin_dir: Path, tmp_path: Path) -> None:

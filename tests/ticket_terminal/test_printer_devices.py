@@ -5,7 +5,6 @@ offline; a USB printer that is not plugged in is `printer_missing`."""
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from contract.mqtt import DriverState, Text
 from firmware.ticket_terminal.face import TicketFace
 from firmware.ticket_terminal.printer import Health, TicketPrinter
 from firmware.ticket_terminal.settings import PrinterSection
+from provisioning.doctor.service_user import run_as, user_named
 from tests.conftest import unavailable
 
 FACE = TicketFace(language="kk", center_name=Text(kk="Орталық", ru="Центр"), number=101,
@@ -46,25 +46,9 @@ def test_a_device_file_prints_and_says_when_it_is_gone(tmp_path: Path) -> None:
 
 
 def as_nobody(check: Callable[[], Health]) -> str | None:
-    """The driver detail `check` gives as user nobody (a forked child when root)."""
-    if os.geteuid() != 0:
-        return check().driver.detail
-    nobody = pwd.getpwnam("nobody")
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-            os.write(writer, (check().driver.detail or "").encode())
-        finally:
-            os._exit(0)
-    os.close(writer)
-    answer = os.read(reader, 1024).decode()
-    os.close(reader)
-    os.waitpid(pid, 0)
-    return answer or None
+    """The driver detail `check` gives as user nobody (a forked child when root), as the
+    node doctor runs its checks as the service user."""
+    return run_as(user_named("nobody"), lambda: check().driver.detail, timeout=30)
 
 
 def test_a_device_file_the_service_may_not_write() -> None:
