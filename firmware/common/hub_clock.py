@@ -69,7 +69,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from contract.mqtt import Driver, DriverState
-from contract.node_faults import CLOCK_FAULT_SECONDS, CLOCK_WARNING_SECONDS
+from contract.node_faults import clock_level
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +108,6 @@ class Bounds:
         """The bounds at `now`: wider by the drift either clock may have had since."""
         spread = DRIFT * max(0.0, now - self.taken)
         return self.low - spread, self.high + spread
-
-
-def _level(skew: float) -> DriverState:
-    size = abs(skew)
-    if size >= CLOCK_FAULT_SECONDS:
-        return DriverState.FAULT
-    if size >= CLOCK_WARNING_SECONDS:
-        return DriverState.WARNING
-    return DriverState.OK
 
 
 class HubClock:
@@ -269,17 +260,19 @@ class HubClock:
         return high - low
 
     def driver(self) -> Driver:
-        """The `clock` driver: ok, or warning (`clock_unknown`, or `clock_skew` from
-        `CLOCK_WARNING_SECONDS`), or fault (`clock_skew` from `CLOCK_FAULT_SECONDS`)."""
+        """The `clock` driver: ok, or warning (`clock_unknown`, or `clock_skew`), or
+        fault (`clock_skew`), judged as the doctor and the fleet page judge a skew
+        (contract/node_faults.clock_level), with a hysteresis on the way back."""
         with self._lock:
             skew = self._skew()
             if skew is None:
                 return Driver(state=DriverState.WARNING, detail="clock_unknown")
-            level = _level(skew)
+            level = clock_level(skew)
             order = (DriverState.OK, DriverState.WARNING, DriverState.FAULT)
             if order.index(level) < order.index(self._level):
                 # Going back to a better level needs a margin inside its threshold.
-                level = max(_level(abs(skew) + HYSTERESIS_SECONDS), level, key=order.index)
+                level = max(clock_level(abs(skew) + HYSTERESIS_SECONDS), level,
+                            key=order.index)
             self._level = level
         if level is DriverState.OK:
             return Driver(state=DriverState.OK)
