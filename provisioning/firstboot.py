@@ -135,6 +135,9 @@ def systemd_unit(node: NodeEntry) -> str:
         f"StateDirectory={STATE_DIRECTORY}",
         "StateDirectoryMode=0700",
         f"WorkingDirectory={STATE_DIR}",
+        # A display's synthesis worker lowers its priority while it warms the voice
+        # cache and returns to normal for a call's piece: RLIMIT_NICE lets it go back.
+        *(["LimitNICE=+0"] if node.role is NodeRole.DISPLAY else []),
         f"WatchdogSec={WATCHDOG_SECONDS}",
         "Restart=always",
         "RestartSec=5",

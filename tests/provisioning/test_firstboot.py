@@ -131,6 +131,15 @@ def test_units_run_in_their_state_directory() -> None:
         assert (unit["User"], unit["Group"]) == (["kezek-node"], ["kezek-node"])
 
 
+def test_a_display_may_return_its_synthesis_worker_to_normal_priority() -> None:
+    """The worker is niced while it warms the cache; a call's piece asks for normal
+    priority again, which an unprivileged process may only do under RLIMIT_NICE."""
+    for node in inventory().nodes:
+        unit = service_entries(systemd_unit(node))
+        wanted = ["+0"] if node.role.value == "display" else None
+        assert unit.get("LimitNICE") == wanted, node.node_id
+
+
 def test_the_install_waits_for_ntp_but_not_for_ever() -> None:
     unit = install_unit()
     assert "Wants=network-online.target systemd-time-wait-sync.service" in unit
