@@ -5,7 +5,8 @@ paho-mqtt client measured in the same run.
 Usage (from the repository root, with the hub's virtualenv):
 
     PYTHONPATH=. .venv/bin/python bench/node_footprint.py [--idle 60] [--voices tiny|random]
-        [--voice-dir DIR] [--sink alsa|null|wav] [--tv-poll 4] [--json PATH] [--keep]
+        [--voice-dir DIR] [--sink alsa|null|wav] [--tv-poll 4] [--restarts 3]
+        [--json PATH] [--keep]
 
 It starts a private Mosquitto (anonymous, on a free port) and the real hub in this process
 (SQLite in a temporary directory, Borodulikha's center with its hours stretched to the
@@ -16,10 +17,10 @@ command its console script runs (`kezek-call-button`, `kezek-ticket-terminal`,
 (KEZEK_NODE_CONFIG) and fake hardware only: MockFactory pins (GPIOZERO_PIN_FACTORY=mock),
 the terminal's printer a plain file (`kind = "file"`), the display's LED board on
 pyserial's `loop://` and its TV page on a free port, polled as a kiosk browser polls it.
-Each node is started, stopped once it is online and started again (the restart keeps
-its state directory, as a service restart does: python-escpos's cache, the outbox, the
-hub's time): *start-up* is the time from the process's start to its node being `online`
-in the hub's registry, first start / restart.
+Each node is started, then stopped once it is online and started again, `--restarts`
+times (a restart keeps the state directory, as a service restart does: python-escpos's
+cache, the outbox, the hub's time): *start-up* is the time from the process's start to
+its node being `online` in the hub's registry, the first start / the restarts' median.
 
 Two display nodes run: one without a voice, one with both voices (kk and ru) whose
 output stream is a real `aplay -D null` (ALSA's null device: a player that discards the
@@ -50,6 +51,7 @@ import re
 import select
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -564,13 +566,22 @@ def start_node(node: Measured, hub: Any) -> float:
     return seconds
 
 
-def restart_node(node: Measured, hub: Any) -> None:
-    """First start, stop once online (the node says offline), start again."""
+def start_and_restart(node: Measured, hub: Any, restarts: int) -> None:
+    """First start; then, `restarts` times, stop once online (the node says offline) and
+    start again. The last process stays."""
     start_node(node, hub)
-    node.stop()
-    wait_for(lambda: not online(hub, node.node_id or ""), 15, f"{node.name} offline")
-    start_node(node, hub)
+    for _ in range(restarts):
+        node.stop()
+        wait_for(lambda: not online(hub, node.node_id or ""), 15, f"{node.name} offline")
+        start_node(node, hub)
     node.take("started")
+
+
+def start_figures(seconds: list[float]) -> tuple[float | None, float | None]:
+    """First start, and the median of the restarts (None where there is none)."""
+    if not seconds:
+        return None, None
+    return seconds[0], statistics.median(seconds[1:]) if len(seconds) > 1 else None
 
 
 def run(args: argparse.Namespace) -> Result:
@@ -636,7 +647,7 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
                             node_env | {"KEZEK_NODE_CONFIG": str(settings)},
                             node_id=node_id)
             everything.append(node)
-            restart_node(node, hub)
+            start_and_restart(node, hub, args.restarts)
             if node_voice is not None:
                 voiced = node
                 watch = WorkerWatch(node.pid)
@@ -729,10 +740,10 @@ def cpu_cells(row: Row, base: Row) -> str:
     tick`, and a ratio to such a baseline is a lower bound."""
     shown = (f"{row.idle_cpu_pct:.2f}" if row.idle_cpu_pct > 0
              else f"< {row.idle_cpu_floor_pct:.3f}")
-    if base.idle_cpu_pct > 0:
-        return f"{shown} | {ratio(row.idle_cpu_pct, base.idle_cpu_pct)}"
     if row.idle_cpu_pct <= 0:
         return f"{shown} | —"
+    if base.idle_cpu_pct > 0:
+        return f"{shown} | {ratio(row.idle_cpu_pct, base.idle_cpu_pct)}"
     return f"{shown} | > ×{row.idle_cpu_pct / base.idle_cpu_floor_pct:.0f}"
 
 
@@ -744,16 +755,16 @@ def format_report(result: Result) -> str:
     out = [f"Node footprint, {result.when}; load average {result.load} at the end; voices: "
            f"{result.voices}; sink {result.sink}; TV pages polled "
            f"{result.tv_poll:g}×/s; idle window {window}.", "",
-           f"| process | start-up s (first / restart) | restart × paho | RSS started MB "
+           f"| process | start-up s (first / restarts' median) | restart × paho | RSS started MB "
            f"| RSS after {window} idle MB | × sleep | × paho | threads "
            f"| idle CPU % of a core | × paho | log lines in the window |",
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    paho_start = paho.start_s[-1] if paho.start_s else None
+    paho_start, _ = start_figures(paho.start_s)
     for row in result.rows:
-        start = " / ".join(f"{seconds:.2f}" for seconds in row.start_s) or "—"
+        first, again = start_figures(row.start_s)
+        start = " / ".join(f"{seconds:.2f}" for seconds in (first, again) if seconds is not None)
         out.append(
-            f"| {row.name} | {start} | "
-            f"{ratio(row.start_s[-1], paho_start) if row.start_s else '—'} | "
+            f"| {row.name} | {start or '—'} | {ratio(again or first, paho_start)} | "
             f"{'—' if row.rss_started_mb is None else f'{row.rss_started_mb:.1f}'} | "
             f"{row.rss_idle_mb:.1f} | {ratio(row.rss_idle_mb, sleep.rss_idle_mb)} | "
             f"{ratio(row.rss_idle_mb, paho.rss_idle_mb)} | {row.threads} | "
@@ -804,6 +815,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tv-poll", type=float, default=4.0,
                         help="TV page requests per second per display (the page's own "
                              "rate; 0: none)")
+    parser.add_argument("--restarts", type=int, default=3,
+                        help="restarts of each node after its first start; start-up is "
+                             "printed as the first start / the restarts' median")
     parser.add_argument("--warm-timeout", type=float, default=1800.0)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true",

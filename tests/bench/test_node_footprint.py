@@ -32,6 +32,7 @@ from bench.node_footprint import (
     read_sample,
     repeated_lines,
     script_command,
+    start_figures,
     stat_fields,
     status_values,
 )
@@ -86,10 +87,11 @@ def test_a_child_process_is_found_with_its_command_line() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         deadline = time.monotonic() + 5
-        while child.pid not in child_pids(os.getpid()):
-            assert time.monotonic() < deadline, "the child was not listed"
+        # Listed from the fork on; its command line is the new program's after the exec.
+        while child.pid not in child_pids(os.getpid()) or \
+                command_line(child.pid)[1:] != ["-c", "import time; time.sleep(30)"]:
+            assert time.monotonic() < deadline, "the child was not listed with its command"
             time.sleep(0.01)
-        assert command_line(child.pid)[1:] == ["-c", "import time; time.sleep(30)"]
     finally:
         child.kill()
         child.wait()
@@ -142,6 +144,12 @@ def test_the_center_is_borodulikha_open_all_day_every_day(tmp_path: Path) -> Non
     assert opened.zones == original.zones and opened.desks == original.desks
     assert opened.calendar == original.calendar and opened.policy == original.policy
     opened.to_domain()
+
+
+def test_start_up_is_the_first_start_and_the_median_of_the_restarts() -> None:
+    assert start_figures([0.8, 0.5, 0.9, 0.4]) == (0.8, 0.5)
+    assert start_figures([0.8]) == (0.8, None)
+    assert start_figures([]) == (None, None)
 
 
 def test_doubled_log_lines_and_warnings_are_noticed() -> None:
