@@ -103,6 +103,10 @@ class Announcer:
         self.prewarmed = threading.Event()
         self.warm_failures = 0
         self._more = threading.Event()
+        # Bumped with every new plan (desks, ranges): a warming pass that ends on an
+        # older plan does not say the cache is warm (the new plan is not done yet).
+        self._plan = 0
+        self._plan_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="kezek-announcer", daemon=True)
         self._warmer = threading.Thread(target=self._prewarm, name="kezek-prewarm",
                                         daemon=True)
@@ -132,8 +136,7 @@ class Announcer:
         desks = list(desks)
         if desks != self._desks:
             self._desks = desks
-            self.prewarmed.clear()
-            self._more.set()
+            self._replanned()
 
     def number_ranges(self, ranges: Iterable[ZoneNumbers]) -> None:
         """The hub's number ranges: the numbers of this node's zones (all zones when it
@@ -143,6 +146,11 @@ class Announcer:
         if numbers != self._numbers:
             self._numbers = numbers
             self._track_numbers()
+            self._replanned()
+
+    def _replanned(self) -> None:
+        with self._plan_lock:
+            self._plan += 1
             self.prewarmed.clear()
             self._more.set()
 
@@ -302,7 +310,9 @@ class Announcer:
     def _prewarm(self) -> None:
         started = time.perf_counter()
         while not self._stop.is_set():
-            self._more.clear()
+            with self._plan_lock:
+                self._more.clear()
+                plan = self._plan
             made = failed = failed_in_a_row = 0
             for piece in self.prewarm_texts():
                 if failed_in_a_row >= WARM_FAILURES_IN_A_ROW:
@@ -334,11 +344,14 @@ class Announcer:
                     "failed": failed, "retry_seconds": WARM_RETRY_SECONDS})
                 self._more.wait(WARM_RETRY_SECONDS)
                 continue
-            if not self.prewarmed.is_set():
-                log.info("voice cache warm", extra={
-                    "made": made, "warmth": self.warmth(),
-                    "seconds": round(time.perf_counter() - started, 2)})
-            self.prewarmed.set()
+            with self._plan_lock:
+                if plan != self._plan:
+                    continue  # planned again meanwhile: warm the new plan first
+                if not self.prewarmed.is_set():
+                    log.info("voice cache warm", extra={
+                        "made": made, "warmth": self.warmth(),
+                        "seconds": round(time.perf_counter() - started, 2)})
+                self.prewarmed.set()
             # New desks or ranges (the node's config came or changed) wake this up again.
             while not self._more.wait(1.0):
                 if self._stop.is_set():

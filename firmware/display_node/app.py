@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import time as clock_time
@@ -216,3 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     stopping.wait()
     node.stop()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -63,3 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from firmware.ticket_terminal.app import run  # imports escpos
 
     return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
