@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,24 @@ ANSWERS = {
     b"/close": (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
                 b"Content-Length: 4\r\n\r\nbusy"),
 }
+
+
+def run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run on a thread of its own: a sync Playwright started earlier in the run
+    (the root conftest's) keeps an event loop running on the main thread."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 class CannedServer:
@@ -75,7 +95,7 @@ def test_answers_are_read_whole_over_one_kept_connection() -> None:
         assert b"Authorization: Bearer t\r\n" in canned.requests[0]
         assert canned.requests[0].endswith(b'Content-Length: 8\r\n\r\n{"x": 1}')
 
-    asyncio.run(serve_and(test))
+    run_apart(serve_and(test))
 
 
 def test_a_connection_the_server_closes_is_replaced() -> None:
@@ -86,7 +106,7 @@ def test_a_connection_the_server_closes_is_replaced() -> None:
         assert after.status == 201
         assert canned.connections == 2
 
-    asyncio.run(serve_and(test))
+    run_apart(serve_and(test))
 
 
 def test_concurrent_requests_use_their_own_connections() -> None:
@@ -98,7 +118,7 @@ def test_concurrent_requests_use_their_own_connections() -> None:
         await asyncio.gather(*(client.send(request) for _ in range(5)))
         assert canned.connections == 5  # all five were kept and reused
 
-    asyncio.run(serve_and(test))
+    run_apart(serve_and(test))
 
 
 def test_a_server_that_hangs_up_mid_answer_is_an_error() -> None:
@@ -119,4 +139,4 @@ def test_a_server_that_hangs_up_mid_answer_is_an_error() -> None:
             server.close()
             await server.wait_closed()
 
-    asyncio.run(run())
+    run_apart(run())
