@@ -18,6 +18,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from contract.mqtt import (
+    HUB_TIME_SECONDS,
     AnyRequest,
     DownChannel,
     Message,
@@ -32,11 +33,15 @@ from contract.mqtt import (
     encode,
 )
 from firmware.common.settings import NodeSettings
+from hub.mqtt.bridge import MqttBridge
+from hub.wiring import Hub
 from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
 from tests.conftest import unavailable
 
 CENTER = "test-center"
 NODE = "terminal-1"
+HUB_PASSWORD = "hub-secret"
+NODE_PASSWORD = "terminal-secret"
 
 
 @pytest.fixture
@@ -156,3 +161,28 @@ def _no_node_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("KEZEK_NODE_") or name in ("NOTIFY_SOCKET", "WATCHDOG_USEC",
                                                       "WATCHDOG_PID"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def secured_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
+    """A Mosquitto with passwords for the hub and NODE and the contract's ACL."""
+    if mosquitto_binary() is None:
+        unavailable("the mosquitto binary is missing")
+    directory = tmp_path / "secured-broker"
+    directory.mkdir()
+    broker = PrivateMosquitto(directory, Topics(CENTER),
+                              {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD})
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+def start_bridge(hub: Hub, broker: PrivateMosquitto, *,
+                 hub_time_seconds: float = HUB_TIME_SECONDS) -> MqttBridge:
+    """The hub's real bridge on `broker`, connected."""
+    hub.settings.center_id = CENTER
+    bridge = MqttBridge(hub, broker.url, username="hub", password=HUB_PASSWORD,
+                        hub_time_seconds=hub_time_seconds)
+    bridge.start()
+    assert bridge.wait_connected(10)
+    return bridge

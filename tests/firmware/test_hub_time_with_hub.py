@@ -11,7 +11,6 @@ with passwords and the contract's ACL, on SQLite and PostgreSQL:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from fastapi.testclient import TestClient
 from gpiozero.pins.mock import MockFactory
 from sqlalchemy import func, select
 
-from contract.mqtt import Driver, DriverState, OfflineTicket, Reply, Topics
+from contract.mqtt import Driver, DriverState, OfflineTicket, Reply
 from contract.node_faults import NODE_FAULTS
 from firmware.common.hub_clock import DRIFT
 from firmware.common.outbox import OutboxRequest
@@ -28,19 +27,15 @@ from firmware.ticket_terminal.app import TicketTerminalApp
 from firmware.ticket_terminal.printer import SimulatedPrinter
 from hub.api.app import create_app
 from hub.domain.roles import Role
-from hub.mqtt.bridge import MqttBridge
 from hub.services.clock import ShiftedClock
 from hub.storage.models import NodeRequestRow, TicketRow
 from hub.wiring import Hub
-from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
-from tests.conftest import WORKING_MOMENT, unavailable
+from tests.brokers import PrivateMosquitto, wait_until
+from tests.conftest import WORKING_MOMENT
+from tests.firmware.conftest import CENTER, NODE, NODE_PASSWORD, start_bridge
 from tests.hub.test_console_check_in import signed_in
 from tests.ticket_terminal.conftest import terminal_settings
 
-CENTER = "test-center"
-NODE = "terminal-1"
-HUB_PASSWORD = "hub-secret"
-NODE_PASSWORD = "terminal-secret"
 BEHIND_SECONDS = 30 * 3600.0  # the node's clock says Sunday 04:00, the hub's Monday 10:00
 KAZAKH, APPEAL_PAPER = 5, 13  # pins of tests/ticket_terminal/conftest.py
 CUT = b"\x1dV"
@@ -51,28 +46,6 @@ WAIT = 30.0
 def clock() -> ShiftedClock:
     """The hub's clock runs (the node's is compared with it), from Monday 10:00."""
     return ShiftedClock(WORKING_MOMENT)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
-    if mosquitto_binary() is None:
-        unavailable("the mosquitto binary is missing")
-    directory = tmp_path / "broker"
-    directory.mkdir()
-    made = PrivateMosquitto(directory, Topics(CENTER),
-                            {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD})
-    made.start()
-    yield made
-    made.stop()
-
-
-def start_bridge(hub: Hub, broker: PrivateMosquitto) -> MqttBridge:
-    hub.settings.center_id = CENTER
-    bridge = MqttBridge(hub, broker.url, username="hub", password=HUB_PASSWORD,
-                        hub_time_seconds=1.0)
-    bridge.start()
-    assert bridge.wait_connected(10)
-    return bridge
 
 
 class Terminal:
@@ -113,8 +86,9 @@ def lease_requests(hub: Hub) -> int:
 
 
 def test_a_terminal_hours_off_reports_its_skew_and_prints_the_hub_date(
-        hub: Hub, broker: PrivateMosquitto, tmp_path: Path, admin_token: str) -> None:
-    bridge = start_bridge(hub, broker)
+        hub: Hub, secured_broker: PrivateMosquitto, tmp_path: Path, admin_token: str) -> None:
+    broker = secured_broker
+    bridge = start_bridge(hub, broker, hub_time_seconds=1.0)
     terminal = Terminal(hub, broker, tmp_path)
     try:
         terminal.app.start()
@@ -187,7 +161,7 @@ def test_a_terminal_hours_off_reports_its_skew_and_prints_the_hub_date(
         assert b"23.11.2026" in offline and b"22.11.2026" not in offline
         assert b"23.11.2026" in terminal.slips()[0]
 
-        bridge = start_bridge(hub, broker)
+        bridge = start_bridge(hub, broker, hub_time_seconds=1.0)
         wait_until(lambda: any(isinstance(request, OfflineTicket) for request, _ in
                                terminal.answers), WAIT, "the offline ticket reported")
         report, answer = next((request, answer) for request, answer in terminal.answers

@@ -3,45 +3,15 @@ passwords and the contract's ACL: a ticket comes back, and a hub outage loses no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from contract.mqtt import NodeConfig, NodeRole, Reply, TicketRequest, Topics
+from contract.mqtt import NodeConfig, NodeRole, Reply, TicketRequest
 from firmware.common.outbox import OutboxRequest
 from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettings
-from hub.mqtt.bridge import MqttBridge
 from hub.wiring import Hub
-from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
-from tests.conftest import unavailable
-
-CENTER = "test-center"
-NODE = "terminal-1"
-HUB_PASSWORD = "hub-secret"
-NODE_PASSWORD = "terminal-secret"
-
-
-@pytest.fixture
-def secured_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
-    if mosquitto_binary() is None:
-        unavailable("the mosquitto binary is missing")
-    directory = tmp_path / "broker"
-    directory.mkdir()
-    broker = PrivateMosquitto(directory, Topics(CENTER),
-                              {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD})
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-def start_bridge(hub: Hub, broker: PrivateMosquitto) -> MqttBridge:
-    hub.settings.center_id = CENTER
-    bridge = MqttBridge(hub, broker.url, username="hub", password=HUB_PASSWORD)
-    bridge.start()
-    assert bridge.wait_connected(10)
-    return bridge
+from tests.brokers import PrivateMosquitto, wait_until
+from tests.firmware.conftest import CENTER, NODE, NODE_PASSWORD, start_bridge
 
 
 def test_tickets_through_the_real_bridge_survive_a_hub_outage(
