@@ -35,7 +35,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import time
 from pathlib import Path
@@ -46,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from contract.mqtt import Code, NodeRole
 from firmware.common.settings import NodeSettings
 from firmware.display_node.led import PROTOCOLS
-from firmware.voices import MANIFEST
+from firmware.voices.manifest import manifest_entries
 
 # Piper's voice naming: <language>_<REGION>-<name>-<quality>.onnx
 PIPER_VOICE_NAME = re.compile(r"^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-[a-z_]+\.onnx$")
@@ -54,7 +53,7 @@ PIPER_VOICE_NAME = re.compile(r"^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-[a-z_]+\.onnx
 
 def manifest_voices() -> set[str]:
     """The voices of firmware/voices/manifest.json: those provisioning can download."""
-    return {entry["voice"] for entry in json.loads(MANIFEST.read_text(encoding="utf-8"))}
+    return set(manifest_entries())
 
 
 class Section(BaseModel):
