@@ -1,0 +1,1 @@
+"""Running the whole center through simulated days (the day runner and its invariants)."""
