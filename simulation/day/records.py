@@ -48,6 +48,9 @@ class DayRecords:
     tickets: list[TicketPress] = field(default_factory=list)
     desk_presses: list[DeskPress] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # faults injected, with their times
+    # The personal data the day's bookings carried (names, IINs, phones): the invariants
+    # look for each on every node topic.
+    personal_data: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_ticket(self, press: TicketPress) -> TicketPress:
@@ -71,13 +74,13 @@ class DayRecords:
                 tickets=[t for t in self.tickets if day_start <= t.pressed_at < day_end],
                 desk_presses=[p for p in self.desk_presses
                               if day_start <= p.pressed_at < day_end],
-                notes=list(self.notes))
+                notes=list(self.notes), personal_data=list(self.personal_data))
 
     def to_json(self) -> dict[str, Any]:
         with self.lock:
             return {"tickets": [asdict(t) for t in self.tickets],
                     "desk_presses": [asdict(p) for p in self.desk_presses],
-                    "notes": list(self.notes)}
+                    "notes": list(self.notes), "personal_data": list(self.personal_data)}
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), default=str, ensure_ascii=False))
@@ -89,4 +92,4 @@ class DayRecords:
             return {**item, "pressed_at": datetime.fromisoformat(item["pressed_at"])}
         return cls(tickets=[TicketPress(**when(t)) for t in data["tickets"]],
                    desk_presses=[DeskPress(**when(p)) for p in data["desk_presses"]],
-                   notes=list(data["notes"]))
+                   notes=list(data["notes"]), personal_data=list(data["personal_data"]))
