@@ -563,8 +563,8 @@ class QueueService:
 
     def _forget_pace(self, event: QueueEvent) -> None:
         # Service times change when a visit ends, staffed desks on sign-in and out.
-        # A panel's press (a call) may staff its desk (hub.domain.staffing).
-        if event.kind in ("called", "finished", "transferred", "staffing", "config"):
+        # (A desk kept by its panel is seen within PACE_SECONDS: hub.domain.staffing.)
+        if event.kind in ("finished", "transferred", "staffing", "config"):
             self._pace.clear()
 
     @staticmethod
