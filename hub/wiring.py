@@ -13,6 +13,9 @@ from hub.services.appeal_desk import AppealDesk, build_appeal_desk
 from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
+from hub.services.desk_actions import DeskActions
+from hub.services.desk_breaks import DeskBreaks
+from hub.services.desk_work import DeskWork
 from hub.services.events import EventBus
 from hub.services.leases import LeaseService
 from hub.services.letters import LetterOutbox, LetterSender, build_dispatcher
@@ -44,6 +47,10 @@ class Hub:
     centers: CenterStore
     queue: QueueService
     staffing: StaffingService
+    # A desk's breaks, its actions (whoever asks: panel, console, API) and its view.
+    breaks: DeskBreaks
+    desk_actions: DeskActions
+    desks: DeskWork
     users: UserService
     nodes: NodeRegistry
     login_limiter: LoginLimiter
@@ -106,8 +113,11 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     protocols = ProtocolService(db, centers, clock)
     nodes = NodeRegistry(db, clock, approval_required=settings.nodes_need_approval)
     links = TicketLinks(settings.session_secret(), settings.public_base_url)
+    breaks = DeskBreaks(db, centers, clock, bus)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                staffing=StaffingService(db, centers, clock, bus),
+               breaks=breaks, desk_actions=DeskActions(queue, breaks),
+               desks=DeskWork(db, centers, clock, queue, breaks),
                users=UserService(db, clock),
                nodes=nodes,
                login_limiter=LoginLimiter(settings.login_attempts,

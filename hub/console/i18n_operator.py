@@ -15,6 +15,10 @@ OPERATOR_MESSAGES: dict[str, dict[str, str]] = {
     "desk.signed_out": {"kk": "Сіз жұмыс орнынан шықтыңыз.",
                         "ru": "Вы покинули рабочее место."},
     "desk.taken_by": {"kk": "қазір: {operator}", "ru": "сейчас: {operator}"},
+    # A desk nobody signed in to, worked from its call-button panel (hub.domain.staffing).
+    "desk.panel": {"kk": "шақыру батырмалары", "ru": "кнопки вызова"},
+    "desk.panel_staffed": {"kk": "Шақыру батырмаларымен жұмыс істейді",
+                           "ru": "Работает с кнопок вызова"},
     "desk.current": {"kk": "Ағымдағы келуші", "ru": "Текущий посетитель"},
     "desk.no_current": {"kk": "Жұмыс орнында келуші жоқ.",
                         "ru": "У рабочего места нет посетителя."},

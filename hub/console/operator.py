@@ -7,7 +7,6 @@ actions reach the button's lamps the same way (the bridge pushes `down/desk`).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -33,12 +32,11 @@ from hub.console.web import (
     render_fragment,
     see_other,
 )
-from hub.domain.errors import DeskEmpty, DomainError, NotFound, ValidationFailed
+from hub.domain.desk_actions import DeskAction
+from hub.domain.errors import DomainError, NotFound, ValidationFailed
 from hub.domain.roles import Permission, allows
 from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import STATE_NAMES, TicketState
-from hub.services.desk_breaks import desk_breaks
-from hub.services.desk_work import desk_figures, desk_situation
 from hub.services.users import Principal
 from hub.wiring import Hub
 
@@ -48,12 +46,6 @@ NOTE_LENGTH = 200
 
 Operator = Annotated[Principal, Depends(need(Permission.SERVE_AT_DESK))]
 Form = Annotated[FormData, Depends(checked_form)]
-
-
-def _desk_empty(desk: str) -> DeskEmpty:
-    return DeskEmpty(f"no visitor at desk {desk}",
-                     Bilingual(kk="Жұмыс орнында келуші жоқ",
-                               ru="У рабочего места нет посетителя"), field="desk")
 
 
 def _state_name(state: str, language: Language) -> str:
@@ -66,13 +58,13 @@ def _state_name(state: str, language: Language) -> str:
 def desk_context(hub: Hub, desk: str, language: Language, csrf: str) -> dict[str, Any]:
     """What the live part of the page shows; also the fragment pushed over SSE."""
     snap = hub.centers.snapshot()
-    situation = desk_situation(hub, desk)
+    situation = hub.desks.situation(desk)
     translator = Translator(language)
     calendar = snap.calendar
     return {
         "lang": language.value, "_": translator, "pick": translator.pick,
         "csrf": csrf, "csrf_field": CSRF_FIELD,
-        "desk": situation, "figures": desk_figures(hub, desk),
+        "desk": situation, "figures": hub.desks.figures(desk),
         "categories": {c.code: c.name.get(language) for c in snap.config.out_of_turn},
         "zone_names": {z.code: z.name.get(language) for z in snap.config.zones},
         "state_name": lambda value: _state_name(value, language),
@@ -149,50 +141,39 @@ def act(request: Request, principal: Operator, form: Form) -> Response:
 
 
 def _act(hub: Hub, desk: str, actor: str, form: FormData) -> None:
+    """The page's form as a desk action (or a break, which is the desk's, not a visitor's)."""
     action = forms.value(form, "action")
-    breaks = desk_breaks(hub)
-    queue = hub.queue
-    if action == "next":
-        breaks.ensure_open(desk)
-        queue.call_next(desk, actor=actor)
+    if action == "break":
+        hub.breaks.start(desk, actor)
         return
-    if action == "call":
-        breaks.ensure_open(desk)
+    if action == "resume":
+        hub.breaks.end(desk, actor)
+        return
+    try:
+        chosen = DeskAction(action)
+    except ValueError:
+        raise ValidationFailed(f"unknown action {action!r}", text("desk.unknown_action"),
+                               field="action") from None
+    ticket_id: int | None = None
+    if chosen is DeskAction.CALL:
         ticket = forms.value(form, "ticket_id")
         if not ticket.isdigit():
             raise ValidationFailed("ticket_id must be a number", text("err.integer"),
                                    field="ticket_id")
-        queue.call(int(ticket), desk, actor=actor)
-        return
-    if action == "break":
-        breaks.start(desk, actor)
-        return
-    if action == "resume":
-        breaks.end(desk, actor)
-        return
-    simple: dict[str, Callable[..., Any]] = {
-        "recall": queue.recall, "start": queue.start, "done": queue.finish,
-        "no_show": queue.no_show}
-    if action not in simple and action != "transfer":
-        raise ValidationFailed(f"unknown action {action!r}", text("desk.unknown_action"),
-                               field="action")
-    current = queue.desk_current(desk)
-    if current is None:
-        raise _desk_empty(desk)
-    if action == "transfer":
+        ticket_id = int(ticket)
+    zone = target_desk = note = None
+    if chosen is DeskAction.TRANSFER:
         target = forms.value(form, "target")
         kind, _, code = target.partition(":")
         if kind not in ("zone", "desk") or not code:
             raise ValidationFailed("choose where to transfer", text("desk.bad_target"),
                                    field="target")
+        zone, target_desk = (code, None) if kind == "zone" else (None, code)
         note = forms.value(form, "note")
         if len(note) > NOTE_LENGTH:
             raise ValidationFailed("note too long", text("desk.note_too_long"), field="note")
-        queue.transfer(current.id, zone=code if kind == "zone" else None,
-                       desk=code if kind == "desk" else None, note=note or None,
-                       actor=actor, at_desk=desk)
-        return
-    simple[action](current.id, actor=actor, at_desk=desk)
+    hub.desk_actions.act(desk, chosen, actor=actor, ticket_id=ticket_id, target_zone=zone,
+                         target_desk=target_desk, note=note or None)
 
 
 @router.get("/fragment")

@@ -67,7 +67,6 @@ from hub.mqtt.requests import (
 )
 from hub.mqtt.terminal_requests import terminal_reply
 from hub.mqtt.workers import KeyedWorkers
-from hub.services.desk_breaks import desk_breaks
 from hub.services.desk_work import situation
 from hub.services.events import QueueEvent
 from hub.services.nodes import Approval, NodeInfo
@@ -435,7 +434,7 @@ class MqttBridge:
         if not buttons or not self.connected.is_set():
             return
         state = self.hub.queue.state()
-        breaks = desk_breaks(self.hub).on_break()
+        breaks = self.hub.breaks.on_break()
         known = {desk.code for desk in state.desks}
         for node in buttons:
             if node.desk not in known:

@@ -14,7 +14,8 @@ from hub.wiring import Hub
 def desk_state(desk: DeskSituation) -> DeskState:
     current = desk.status.current
     return DeskState(
-        desk=desk.code, waiting=len(desk.waiting), staffed=desk.staffed, paused=desk.on_break,
+        # The contract's `staffed` is "an operator is signed in" (a panel-kept desk is not).
+        desk=desk.code, waiting=len(desk.waiting), staffed=desk.signed_in, paused=desk.on_break,
         current=DeskTicket(number=current.number, zone=current.zone, state=current.state,
                            language=current.language, out_of_turn=current.out_of_turn,
                            needs_escort=current.needs_escort) if current else None)

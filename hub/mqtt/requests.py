@@ -10,7 +10,6 @@ from concurrent.futures import Future
 from typing import Any
 
 from contract.mqtt import (
-    ButtonAction,
     ButtonPress,
     DeskTicket,
     DeskView,
@@ -21,16 +20,14 @@ from contract.mqtt import (
     Text,
     TicketRequest,
 )
-from hub.domain.errors import DeskEmpty, DomainError, NodeNotAllowed
+from hub.domain.desk_actions import DeskAction
+from hub.domain.errors import DomainError, NodeNotAllowed
 from hub.domain.text import Bilingual
-from hub.services.desk_breaks import desk_breaks
 from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import IssuedTicket as IssuedTicketView
-from hub.services.views import TicketInfo
 from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.requests")
-# States in which Done or Transfer from a button first starts the visit.
 
 
 def node_actor(node_id: str) -> str:
@@ -110,23 +107,14 @@ def ticket_reply(hub: Hub, request: TicketRequest, outcome: Future[IssuedTicketV
 
 def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPress) -> Reply:
     """Apply a desk button once: the request id is claimed in the action's own
-    transaction, so a resent press finds it and changes nothing."""
+    transaction, so a resent press finds it and changes nothing. The desk's rules
+    (breaks, an empty desk, Done without Start) are `DeskActions`'."""
     claim = hub.nodes.claimer(node_id, press.id, "button")
-    actor = node_actor(node_id)
-    desk = press.desk
     try:
-        _allowed(node, node_id, NodeRole.CALL_BUTTON, desk)
-        if press.action is ButtonAction.NEXT:
-            desk_breaks(hub).ensure_open(desk)
-            hub.queue.call_next(desk, actor=actor, claim=claim)
-        else:
-            current = hub.queue.desk_current(desk)
-            if current is None:
-                raise DeskEmpty(f"no visitor at desk {desk}",
-                                Bilingual(kk="Жұмыс орнында келуші жоқ",
-                                          ru="У рабочего места нет посетителя"),
-                                field="desk")
-            _act(hub, press, current, actor, claim)
+        _allowed(node, node_id, NodeRole.CALL_BUTTON, press.desk)
+        hub.desk_actions.act(press.desk, DeskAction(press.action.value),
+                             actor=node_actor(node_id), target_zone=press.to_zone,
+                             target_desk=press.to_desk, claim=claim, panel=True)
     except AlreadyHandled as seen:
         if seen.reply is not None:
             return Reply.model_validate(seen.reply)
@@ -136,29 +124,8 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
                  press.id, node_id)
     except DomainError as error:
         return refused(hub, press.id, error)
-    return Reply(request_id=press.id, ok=True, desk=desk_view(hub, desk), at=hub.clock.now())
-
-
-def _act(hub: Hub, press: ButtonPress, current: TicketInfo, actor: str, claim: Any) -> None:
-    desk = press.desk
-    # A desk panel has no Start button: the visitor came when the operator ends or passes
-    # on the visit, so Done and Transfer start a called visit first, in their own
-    # transaction under the claim (a refused transfer or a resent press starts nothing).
-    match press.action:
-        case ButtonAction.RECALL:
-            hub.queue.recall(current.id, actor=actor, at_desk=desk, claim=claim)
-        case ButtonAction.START:
-            hub.queue.start(current.id, actor=actor, at_desk=desk, claim=claim)
-        case ButtonAction.DONE:
-            hub.queue.finish(current.id, actor=actor, at_desk=desk, claim=claim,
-                             start_if_called=True)
-        case ButtonAction.NO_SHOW:
-            hub.queue.no_show(current.id, actor=actor, at_desk=desk, claim=claim)
-        case ButtonAction.TRANSFER:
-            hub.queue.transfer(current.id, zone=press.to_zone, desk=press.to_desk,
-                               actor=actor, at_desk=desk, claim=claim, start_if_called=True)
-        case ButtonAction.NEXT:  # pragma: no cover - handled by the caller
-            raise AssertionError("next is not an action on the current ticket")
+    return Reply(request_id=press.id, ok=True, desk=desk_view(hub, press.desk),
+                 at=hub.clock.now())
 
 
 def desk_view(hub: Hub, desk: str) -> DeskView:

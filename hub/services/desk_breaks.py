@@ -1,6 +1,6 @@
 """An operator's break at a desk: while it lasts the desk calls nobody (by button,
-console or API through `ensure_open`), the lamps and the page say so, and the desk
-stays staffed by the same operator (a break is not leaving the workplace)."""
+console or API: `DeskActions` asks `ensure_open`), the lamps and the page say so, and
+the desk stays staffed by the same operator (a break is not leaving the workplace)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from hub.services.queue import start_of_service_day
 from hub.storage.db import Database
 from hub.storage.desk_break_models import DeskBreakRow
 from hub.storage.models import TicketRow
-from hub.wiring import Hub
 
 BREAK_EVENT = "break"
 
@@ -33,7 +32,7 @@ class DeskOnBreak(Conflict):
 
 
 class DeskBreaks:
-    """Stateless over the database: cheap to build wherever a hub is at hand."""
+    """Stateless over the database; built once with the hub (hub.wiring)."""
 
     def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus) -> None:
         self._db = db
@@ -104,8 +103,3 @@ class DeskBreaks:
                 return row
             row.ended_at = day_start  # forgotten yesterday: it ended with the day
         return None
-
-
-def desk_breaks(hub: Hub) -> DeskBreaks:
-    """The breaks service of a hub (built from its parts; it keeps no state)."""
-    return DeskBreaks(hub.db, hub.centers, hub.clock, hub.bus)

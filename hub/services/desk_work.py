@@ -10,10 +10,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from hub.domain.tickets import TicketState
-from hub.services.desk_breaks import desk_breaks
+from hub.services.center_store import CenterStore
+from hub.services.clock import Clock
+from hub.services.desk_breaks import DeskBreaks
+from hub.services.queue import QueueService
 from hub.services.views import DeskStatus, QueueState, WaitingEntry
+from hub.storage.db import Database
 from hub.storage.models import TicketRow
-from hub.wiring import Hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,9 @@ class DeskFigures:
 
     served: int
     no_show: int
-    average_minutes: float | None  # from start to finish of the visits it served
+    # From start to finish of the visits it served (a visit a panel finished without a
+    # Start began at its last call: hub.services.desk_actions).
+    average_minutes: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +47,14 @@ class DeskSituation:
         return self.status.code
 
     @property
-    def staffed(self) -> bool:
+    def signed_in(self) -> bool:
+        """An operator is signed in to the desk."""
         return self.status.operator is not None
+
+    @property
+    def staffed(self) -> bool:
+        """Signed in to, or worked from its call-button panel (hub.domain.staffing)."""
+        return self.signed_in or self.status.panel
 
     @property
     def on_break(self) -> bool:
@@ -61,26 +72,36 @@ def situation(state: QueueState, desk: str, breaks: dict[str, datetime]) -> Desk
     return DeskSituation(status=status, waiting=waiting, break_since=breaks.get(desk))
 
 
-def desk_situation(hub: Hub, desk: str) -> DeskSituation:
-    return situation(hub.queue.state(), desk, desk_breaks(hub).on_break())
+class DeskWork:
+    """The desk page's and the panel lamps' view of one desk."""
 
+    def __init__(self, db: Database, centers: CenterStore, clock: Clock, queue: QueueService,
+                 breaks: DeskBreaks) -> None:
+        self._db = db
+        self._centers = centers
+        self._clock = clock
+        self._queue = queue
+        self._breaks = breaks
 
-def desk_figures(hub: Hub, desk: str) -> DeskFigures:
-    snap = hub.centers.snapshot()
-    day = snap.calendar.service_day(hub.clock.now())
-    with hub.db.read() as session:
-        counts = dict(session.execute(
-            select(TicketRow.state, func.count()).where(
+    def situation(self, desk: str) -> DeskSituation:
+        return situation(self._queue.state(), desk, self._breaks.on_break())
+
+    def figures(self, desk: str) -> DeskFigures:
+        snap = self._centers.snapshot()
+        day = snap.calendar.service_day(self._clock.now())
+        with self._db.read() as session:
+            counts = dict(session.execute(
+                select(TicketRow.state, func.count()).where(
+                    TicketRow.service_day == day, TicketRow.desk == desk,
+                    TicketRow.state.in_([TicketState.DONE.value, TicketState.NO_SHOW.value]))
+                .group_by(TicketRow.state)).all())
+            spans = session.execute(select(TicketRow.started_at, TicketRow.finished_at).where(
                 TicketRow.service_day == day, TicketRow.desk == desk,
-                TicketRow.state.in_([TicketState.DONE.value, TicketState.NO_SHOW.value]))
-            .group_by(TicketRow.state)).all())
-        spans = session.execute(select(TicketRow.started_at, TicketRow.finished_at).where(
-            TicketRow.service_day == day, TicketRow.desk == desk,
-            TicketRow.state == TicketState.DONE.value,
-            TicketRow.started_at.is_not(None))).all()
-    minutes = [(finished - started).total_seconds() / 60 for started, finished in spans
-               if started is not None and finished is not None]
-    return DeskFigures(served=int(counts.get(TicketState.DONE.value, 0)),
-                       no_show=int(counts.get(TicketState.NO_SHOW.value, 0)),
-                       average_minutes=round(sum(minutes) / len(minutes), 1) if minutes
-                       else None)
+                TicketRow.state == TicketState.DONE.value,
+                TicketRow.started_at.is_not(None))).all()
+        minutes = [(finished - started).total_seconds() / 60 for started, finished in spans
+                   if started is not None and finished is not None]
+        return DeskFigures(served=int(counts.get(TicketState.DONE.value, 0)),
+                           no_show=int(counts.get(TicketState.NO_SHOW.value, 0)),
+                           average_minutes=round(sum(minutes) / len(minutes), 1) if minutes
+                           else None)

@@ -48,6 +48,7 @@ from hub.domain.ordering import (
     service_class,
     zone_order,
 )
+from hub.domain.staffing import Presence, presences
 from hub.domain.text import Bilingual, Language
 from hub.domain.tickets import (
     AT_DESK_STATES,
@@ -60,6 +61,7 @@ from hub.domain.tickets import (
 from hub.services import audit
 from hub.services.center_store import CenterSnapshot, CenterStore
 from hub.services.clock import Clock
+from hub.services.desk_presence import open_shifts, panel_signs
 from hub.services.events import EventBus, QueueEvent
 from hub.services.group_commit import GroupCommit
 from hub.services.views import (
@@ -72,7 +74,7 @@ from hub.services.views import (
     ZoneQueue,
 )
 from hub.storage.db import Database
-from hub.storage.models import DeskShiftRow, TicketRow
+from hub.storage.models import TicketRow
 from hub.storage.queue_queries import (
     advance_sequences,
     held_among,
@@ -107,6 +109,12 @@ _QUEUED_COLUMNS = (TicketRow.id, TicketRow.number, TicketRow.zone, TicketRow.sta
 _AT_DESK = [s.value for s in AT_DESK_STATES]
 # A desk panel's Done or Transfer on a visitor only called starts the visit first.
 _STARTABLE = frozenset({TicketState.CALLED.value, TicketState.RECALLED.value})
+
+
+def _last_call(row: TicketRow) -> datetime:
+    """When a called or recalled ticket was last called: its last change was that call
+    (a recall moves it; `called_at` keeps the first call, which the wait is measured to)."""
+    return row.updated_at
 
 
 def start_of_service_day(calendar: WorkCalendar, moment: datetime) -> datetime:
@@ -555,6 +563,7 @@ class QueueService:
 
     def _forget_pace(self, event: QueueEvent) -> None:
         # Service times change when a visit ends, staffed desks on sign-in and out.
+        # (A desk kept by its panel is seen within PACE_SECONDS: hub.domain.staffing.)
         if event.kind in ("finished", "transferred", "staffing", "config"):
             self._pace.clear()
 
@@ -578,12 +587,15 @@ class QueueService:
                 for started, finished in reversed(rows) if started and finished]
 
     def _staffed_count(self, session: Session, config: CenterConfig, zone: str) -> int:
+        """Desks of the zone staffed now, signed in to or worked from their panels
+        (hub.domain.staffing: the same rule as the board and the three-hour alert)."""
         desks = [d.code for d in config.desks_of_zone(zone)]
         if not desks:
             return 0
-        return session.scalar(select(func.count(func.distinct(DeskShiftRow.desk))).where(
-            DeskShiftRow.desk.in_(desks), DeskShiftRow.ended_at.is_(None),
-            DeskShiftRow.started_at >= self._day_start())) or 0
+        now, day_start = self._clock.now(), self._day_start()
+        calendar = self._centers.snapshot().calendar
+        signs = panel_signs(session, calendar.service_day(now), day_start)
+        return len(presences(desks, open_shifts(session, day_start), calendar, now, signs))
 
     def _day_start(self) -> datetime:
         """Midnight of today's service day: a shift left open since before it is stale."""
@@ -611,7 +623,8 @@ class QueueService:
 
         return self._call_to_desk(desk_code, actor, next_waiting, claim)
 
-    def call(self, ticket_id: int, desk_code: str, *, actor: str) -> TicketInfo:
+    def call(self, ticket_id: int, desk_code: str, *, actor: str,
+             claim: Claim | None = None) -> TicketInfo:
         """Call one chosen ticket to the desk, out of the computed order."""
         def chosen(session: Session, snap: CenterSnapshot, desk: Desk,
                    now: datetime) -> TicketRow:
@@ -630,7 +643,7 @@ class QueueService:
                     field="ticket_id")
             return row
 
-        return self._call_to_desk(desk_code, actor, chosen)
+        return self._call_to_desk(desk_code, actor, chosen, claim)
 
     def _call_to_desk(self, desk_code: str, actor: str,
                       choose: Callable[[Session, CenterSnapshot, Desk, datetime], TicketRow],
@@ -676,7 +689,9 @@ class QueueService:
                at_desk: str | None = None,
                claim: Claim | None = None, start_if_called: bool = False) -> TicketInfo:
         """`start_if_called`: a desk panel has no Start button, so its Done starts a
-        called visit first, in the same transaction (and under the same claim)."""
+        called visit first, in the same transaction (and under the same claim). The
+        visit began at its last call (the visitor walks up within a minute of it), not
+        at the Done: its service time is from the last call to the Done."""
         return self._simple(ticket_id, "finish", "finished", actor, at_desk,
                             lambda t, now: t.finish(now, actor=actor),
                             claim=claim, start_if_called=start_if_called)
@@ -757,9 +772,10 @@ class QueueService:
             queued = self._waiting(session, day, serving_zones)
             at_desks = session.scalars(select(TicketRow).where(
                 TicketRow.service_day == day, TicketRow.state.in_(_AT_DESK))).all()
-            shifts = session.execute(select(DeskShiftRow.desk, DeskShiftRow.operator).where(
-                DeskShiftRow.ended_at.is_(None),
-                DeskShiftRow.started_at >= self._day_start())).all()
+            shifts = open_shifts(session, self._day_start())
+            panels = panel_signs(session, day, self._day_start(),
+                                 visitors_at=frozenset(r.desk for r in at_desks
+                                                       if r.desk is not None))
             served: dict[str, int] = dict(session.execute(
                 select(TicketRow.zone, func.count()).where(
                     TicketRow.service_day == day, TicketRow.state == TicketState.DONE.value)
@@ -788,11 +804,13 @@ class QueueService:
                                        estimate_for_next=self._estimate(
                                            session, config, zone, day, len(waiting)),
                                        served_today=served.get(zone.code, 0)))
-        operators: dict[str, str] = {str(desk): str(operator) for desk, operator in shifts}
+        operators = {s.desk: s.operator for s in shifts}
+        kept = presences([d.code for d in config.desks], shifts, snap.calendar, now, panels)
         current = {r.desk: r for r in at_desks if r.desk is not None}
         desks = [DeskStatus(code=d.code, label=d.label, zones=d.zones, active=d.active,
                             operator=operators.get(d.code),
-                            current=ticket_info(current[d.code]) if d.code in current else None)
+                            current=ticket_info(current[d.code]) if d.code in current else None,
+                            panel=kept.get(d.code) is Presence.PANEL)
                  for d in config.desks]
         labels = {d.code: d.label for d in config.desks}
         recent = [RecentCall(number=r.number, desk=r.desk or "",
@@ -819,7 +837,8 @@ class QueueService:
         """One transition of one ticket; with `at_desk`, only of a ticket at that desk
         (checked in the transaction, so a ticket moving meanwhile is not touched).
         `start_if_called` starts a called visit first, in the same transaction: a
-        refused change leaves the ticket as it was."""
+        refused change leaves the ticket as it was; the visit is taken to have begun at
+        the ticket's last call (see `finish`)."""
         def attempt() -> TicketInfo:
             now = self._clock.now()
             with self._db.write() as session:
@@ -829,7 +848,8 @@ class QueueService:
                 if at_desk is not None and row.desk != at_desk:
                     raise not_at_desk(f"ticket {row.number} is not at desk {at_desk}")
                 if start_if_called and row.state in _STARTABLE:
-                    self._transition(session, row, lambda t: t.start(now, actor=actor),
+                    began = min(_last_call(row), now)
+                    self._transition(session, row, lambda t: t.start(began, actor=actor),
                                      actor=actor, action="start")
                 return self._transition(session, row, lambda t: change(t, now), actor=actor,
                                         action=action)

@@ -1,4 +1,5 @@
-"""Operators signing in to desks, and the desks left empty too long (000 §6)."""
+"""Operators signing in to desks, and the desks left empty too long (000 §6): a desk
+worked from its call-button panel is not empty (hub.domain.staffing says when)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
+from hub.services.desk_presence import panel_signs, shift_of
 from hub.services.events import EventBus, QueueEvent
 from hub.services.queue import SYSTEM_ACTOR, start_of_service_day
 from hub.storage.db import Database
@@ -68,7 +70,7 @@ class StaffingService:
                         field="desk", operator=shift.operator)
             for shift in open_shifts:
                 if shift.desk == desk.code:
-                    return _shift(shift)
+                    return shift_of(shift)
                 shift.ended_at = now
                 audit.record(session, actor=operator, action="sign_out", entity="desk",
                              entity_id=shift.desk, at=now, before={"operator": operator},
@@ -79,7 +81,7 @@ class StaffingService:
                          entity_id=desk.code, at=now, before={"operator": None},
                          after={"operator": operator})
             session.flush()
-            return _shift(row)
+            return shift_of(row)
 
     def sign_out(self, operator: str, desk_code: str | None = None) -> int:
         now = self._clock.now()
@@ -120,12 +122,10 @@ class StaffingService:
             rows = session.scalars(select(DeskShiftRow).where(
                 ((DeskShiftRow.ended_at.is_(None)) & (DeskShiftRow.started_at >= day_start))
                 | (DeskShiftRow.ended_at >= opening))).all()
-        shifts = [_shift(r) for r in rows]
+            panels = panel_signs(session, snap.calendar.service_day(now), day_start)
+        shifts = [shift_of(r) for r in rows]
         return unstaffed_desks(snap.config.desks, shifts, snap.calendar, now,
                                since_default=min(opening, now),
-                               alert_after_hours=snap.config.policy.unstaffed_alert_hours)
+                               alert_after_hours=snap.config.policy.unstaffed_alert_hours,
+                               panels=panels)
 
-
-def _shift(row: DeskShiftRow) -> DeskShift:
-    return DeskShift(desk=row.desk, operator=row.operator, started_at=row.started_at,
-                     ended_at=row.ended_at)

@@ -67,6 +67,8 @@ class DeskStatus:
     active: bool
     operator: str | None
     current: TicketInfo | None
+    # Nobody signed in, yet its call-button panel is being worked (hub.domain.staffing).
+    panel: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,6 @@ from contract.mqtt import ButtonAction
 from firmware.call_button.app import CallButtonApp
 from firmware.call_button.desk_model import LampMode
 from hub.mqtt.bridge import MqttBridge
-from hub.services.desk_breaks import desk_breaks
-from hub.services.desk_work import desk_figures
 from hub.wiring import Hub
 from tests.brokers import PrivateMosquitto, wait_until
 from tests.call_button.conftest import (
@@ -72,7 +70,7 @@ def test_a_visit_by_buttons_and_by_the_console_shows_on_the_lamps(
     tap(app, DONE)  # no Start button: Done starts and ends the visit
     lamp(app, "serving", LampMode.OFF)
     assert hub.queue.get(escorted).state == "done"
-    assert desk_figures(hub, DESK).served == 1
+    assert hub.desks.figures(DESK).served == 1
 
     # The operator's page calls the next visitor: the lamps follow within the push.
     hub.queue.call_next(DESK, actor="operator-1")
@@ -151,13 +149,13 @@ def test_a_break_stops_calls_and_shows_on_the_waiting_lamp(
     known(app)
     ticket = issue(hub)
     lamp(app, "waiting", LampMode.ON)
-    desk_breaks(hub).start(DESK, "operator-1")
+    hub.breaks.start(DESK, "operator-1")
     lamp(app, "waiting", LampMode.BLINK)
     tap(app, NEXT)
     wait_until(lambda: app.panel.beeps == 1, what="the buzzer")
     assert app.model.problem is not None and app.model.problem.code == "desk_on_break"
     assert hub.queue.get(ticket).state == "waiting"
-    desk_breaks(hub).end(DESK, "operator-1")
+    hub.breaks.end(DESK, "operator-1")
     lamp(app, "waiting", LampMode.ON)
 
 

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from hub.domain.calendar import WorkCalendar
 from hub.domain.center import CenterConfig, Desk
-from hub.domain.staffing import DeskShift, UnstaffedDesk, staffed_desks, unstaffed_desks
+from hub.domain.staffing import (
+    DeskShift,
+    PanelSigns,
+    Presence,
+    UnstaffedDesk,
+    presences,
+    staffed_desks,
+    unstaffed_desks,
+)
 from hub.domain.text import Bilingual
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -37,10 +45,10 @@ W1, W2, W3 = desk("window-1"), desk("window-2"), desk("window-3")
 
 
 def unstaffed(desks: list[Desk], shifts: list[DeskShift], now: datetime,
-              since: datetime | None = None,
-              hours: float = HOURS3) -> dict[str, UnstaffedDesk]:
+              since: datetime | None = None, hours: float = HOURS3,
+              panels: PanelSigns | None = None) -> dict[str, UnstaffedDesk]:
     found = unstaffed_desks(desks, shifts, CAL, now, since_default=since or tue(9),
-                            alert_after_hours=hours)
+                            alert_after_hours=hours, panels=panels or PanelSigns())
     return {u.desk: u for u in found}
 
 
@@ -214,6 +222,68 @@ def test_the_shipped_desks(borodulikha: CenterConfig, borodulikha_calendar: Work
     assert [u.alert for u in found] == [True, True, False, True, True, True]
     assert found[2].since == tue(10)
     assert found[2].working_seconds == 2 * 3600 + 45 * 60
+
+
+# --------------------------------------------------------------------------- call-button panels
+
+
+def pressed(**last: datetime) -> PanelSigns:
+    return PanelSigns(last_press={desk.replace("_", "-"): at for desk, at in last.items()})
+
+
+def test_a_desk_pressed_within_thirty_working_minutes_is_staffed_by_its_panel() -> None:
+    panels = pressed(window_1=tue(10))
+    assert presences(["window-1", "window-2"], [], CAL, tue(10, 30), panels) == {
+        "window-1": Presence.PANEL}
+    assert presences(["window-1"], [], CAL, tue(10, 30, 1), panels) == {}
+    assert unstaffed([W1], [], tue(10, 30), panels=panels) == {}
+
+
+def test_lunch_does_not_wear_the_panel_presence_out() -> None:
+    # Pressed at 12:50: ten minutes before lunch and twenty after it.
+    panels = pressed(window_1=tue(12, 50))
+    assert presences(["window-1"], [], CAL, tue(14, 50), panels) == {"window-1": Presence.PANEL}
+    assert presences(["window-1"], [], CAL, tue(14, 51), panels) == {}
+
+
+def test_a_visitor_at_the_desk_keeps_it_staffed_however_long_the_visit() -> None:
+    panels = PanelSigns(visitors_at=frozenset({"window-1"}), last_press={"window-1": tue(9)})
+    assert presences(["window-1"], [], CAL, tue(12, 59), panels) == {"window-1": Presence.PANEL}
+    assert unstaffed([W1], [], tue(16), panels=panels) == {}
+
+
+def test_a_sign_in_wins_over_the_panel() -> None:
+    shifts = [DeskShift("window-1", "aigerim", tue(9))]
+    assert presences(["window-1"], shifts, CAL, tue(10), pressed(window_1=tue(10))) == {
+        "window-1": Presence.SIGNED_IN}
+
+
+def test_a_panel_desk_is_empty_since_its_last_press() -> None:
+    found = unstaffed([W1], [], tue(11, 31), panels=pressed(window_1=tue(11)))
+    assert found["window-1"].since == tue(11)
+    assert found["window-1"].working_seconds == 31 * 60
+    assert found["window-1"].alert is False
+    # Three working hours and a minute after the last press (lunch not counted).
+    late = unstaffed([W1], [], tue(15, 31), panels=pressed(window_1=tue(11)))
+    assert late["window-1"].alert is True
+    assert unstaffed([W1], [], tue(15, 30), panels=pressed(window_1=tue(11)))[
+        "window-1"].alert is False
+
+
+def test_the_later_of_a_shift_end_and_a_press_counts() -> None:
+    shifts = [DeskShift("window-1", "a", tue(9), tue(10))]
+    assert unstaffed([W1], shifts, tue(12), panels=pressed(window_1=tue(11)))[
+        "window-1"].since == tue(11)
+    shifts = [DeskShift("window-1", "a", tue(9), tue(11, 15))]
+    assert unstaffed([W1], shifts, tue(12), panels=pressed(window_1=tue(11)))[
+        "window-1"].since == tue(11, 15)
+
+
+def test_a_panel_press_at_another_desk_or_in_the_future_says_nothing() -> None:
+    panels = pressed(window_2=tue(12), window_1=tue(13, 30))
+    found = unstaffed([W1], [], tue(12, 1), panels=panels)
+    assert found["window-1"].since == tue(9)
+    assert found["window-1"].alert is True
 
 
 # --------------------------------------------------------------------------- random moments

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from hub.services.desk_breaks import desk_breaks
 from hub.wiring import Hub
 
 DESK = "window-1"
@@ -17,7 +16,7 @@ def test_next_and_call_are_refused_while_the_desk_is_on_a_break(client: TestClie
                                                                  hub: Hub) -> None:
     ticket = client.post("/api/v1/tickets",
                          json={"language": "kk", "purpose": "complaint"}).json()["ticket"]
-    breaks = desk_breaks(hub)
+    breaks = hub.breaks
     breaks.start(DESK, "operator-1")
 
     for refused in (client.post(f"/api/v1/desks/{DESK}/next"),

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from hub.api.deps import DeskWorker, HubDep, Viewer, ensure_at_desk
 from hub.api.schemas import TicketOut
-from hub.services.desk_breaks import desk_breaks
+from hub.domain.desk_actions import DeskAction
 
 router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
 
@@ -21,8 +21,7 @@ class DeskOut(BaseModel):
 @router.post("/{desk}/next", response_model=TicketOut, summary="Call the next visitor")
 def call_next(desk: str, hub: HubDep, who: DeskWorker) -> TicketOut:
     ensure_at_desk(hub, who, desk)
-    desk_breaks(hub).ensure_open(desk)  # as the console and the buttons: no call on a break
-    return TicketOut.of(hub.queue.call_next(desk, actor=who.actor))
+    return TicketOut.of(hub.desk_actions.act(desk, DeskAction.NEXT, actor=who.actor))
 
 
 @router.get("/{desk}", response_model=DeskOut, summary="Who sits at the desk and whom it serves")

@@ -1,4 +1,5 @@
-"""Issuing tickets and moving them through the states of the queue."""
+"""Issuing tickets and moving them through the states of the queue. The desk's own
+actions go through `DeskActions`, as the console's and the call buttons' do."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from hub.api.schemas import (
     TicketOut,
     TransferIn,
 )
-from hub.services.desk_breaks import desk_breaks
+from hub.domain.desk_actions import DeskAction
+from hub.services.users import Principal
+from hub.wiring import Hub
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -59,41 +62,45 @@ def get_estimate(ticket_id: TicketId, hub: HubDep, _: Viewer) -> EstimateOut:
 @router.post("/{ticket_id}/call", response_model=TicketOut, summary="Call this ticket to a desk")
 def call_ticket(ticket_id: TicketId, body: CallIn, hub: HubDep, who: DeskWorker) -> TicketOut:
     ensure_at_desk(hub, who, body.desk)
-    desk_breaks(hub).ensure_open(body.desk)  # as the console and the buttons
-    return TicketOut.of(hub.queue.call(ticket_id, body.desk, actor=who.actor))
+    return TicketOut.of(hub.desk_actions.act(body.desk, DeskAction.CALL, actor=who.actor,
+                                             ticket_id=ticket_id))
+
+
+def _on_visitor(hub: Hub, who: Principal, ticket_id: int, action: DeskAction,
+                transfer: TransferIn | None = None) -> TicketOut:
+    """An action on a ticket at the caller's desk (any desk for one bound to none)."""
+    return TicketOut.of(hub.desk_actions.act(
+        desk_binding(hub, who), action, actor=who.actor, ticket_id=ticket_id,
+        target_zone=transfer.zone if transfer else None,
+        target_desk=transfer.desk if transfer else None,
+        note=transfer.note if transfer else None))
 
 
 @router.post("/{ticket_id}/recall", response_model=TicketOut, summary="Call again")
 def recall_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    return TicketOut.of(hub.queue.recall(ticket_id, actor=who.actor,
-                                          at_desk=desk_binding(hub, who)))
+    return _on_visitor(hub, who, ticket_id, DeskAction.RECALL)
 
 
 @router.post("/{ticket_id}/start", response_model=TicketOut, summary="The visitor arrived")
 def start_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    return TicketOut.of(hub.queue.start(ticket_id, actor=who.actor,
-                                          at_desk=desk_binding(hub, who)))
+    return _on_visitor(hub, who, ticket_id, DeskAction.START)
 
 
 @router.post("/{ticket_id}/finish", response_model=TicketOut, summary="Service finished")
 def finish_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    return TicketOut.of(hub.queue.finish(ticket_id, actor=who.actor,
-                                          at_desk=desk_binding(hub, who)))
+    return _on_visitor(hub, who, ticket_id, DeskAction.DONE)
 
 
 @router.post("/{ticket_id}/no-show", response_model=TicketOut, summary="The visitor did not come")
 def no_show_ticket(ticket_id: TicketId, hub: HubDep, who: DeskWorker) -> TicketOut:
-    return TicketOut.of(hub.queue.no_show(ticket_id, actor=who.actor,
-                                          at_desk=desk_binding(hub, who)))
+    return _on_visitor(hub, who, ticket_id, DeskAction.NO_SHOW)
 
 
 @router.post("/{ticket_id}/transfer", response_model=TicketOut,
              summary="Send the visitor to another zone or desk")
 def transfer_ticket(ticket_id: TicketId, body: TransferIn, hub: HubDep,
                     who: DeskWorker) -> TicketOut:
-    return TicketOut.of(hub.queue.transfer(ticket_id, zone=body.zone, desk=body.desk,
-                                           note=body.note, actor=who.actor,
-                                           at_desk=desk_binding(hub, who)))
+    return _on_visitor(hub, who, ticket_id, DeskAction.TRANSFER, body)
 
 
 @router.post("/{ticket_id}/cancel", response_model=TicketOut, summary="Cancel a waiting ticket")
