@@ -13,6 +13,7 @@ from hub.services.appeal_desk import AppealDesk, build_appeal_desk
 from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
+from hub.services.day_close import DayCloseService
 from hub.services.events import EventBus
 from hub.services.leases import LeaseService
 from hub.services.letters import LetterOutbox, LetterSender, build_dispatcher
@@ -64,6 +65,8 @@ class Hub:
     links: TicketLinks
     leases: LeaseService
     printing: TerminalPrinting
+    # Closes the tickets an earlier service day left in the queue (issue 16).
+    day_close: DayCloseService
     sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
@@ -106,7 +109,9 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     protocols = ProtocolService(db, centers, clock)
     nodes = NodeRegistry(db, clock, approval_required=settings.nodes_need_approval)
     links = TicketLinks(settings.session_secret(), settings.public_base_url)
+    day_close = DayCloseService(db, centers, clock, bus)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
+               day_close=day_close,
                staffing=StaffingService(db, centers, clock, bus),
                users=UserService(db, clock),
                nodes=nodes,
