@@ -7,11 +7,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from hub.api.app import create_app
 from hub.domain.roles import Role
 from hub.domain.text import Language
-from tests.browser.conftest import LOGIN_ATTEMPTS, Console, ServerThread
+from hub.services.clock import ManualClock
+from hub.settings import HubSettings
+from hub.wiring import Hub
+from tests.browser.conftest import (
+    ADMIN_PASSWORD,
+    LOGIN_ATTEMPTS,
+    WORKING_MOMENT,
+    Console,
+    ServerThread,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -424,3 +434,57 @@ def test_a_desk_empty_over_three_working_hours_raises_the_alert(console: Console
         expect(badge).to_have_class("badge badge-alert")
     finally:
         console.clock.set(saved)
+
+
+def test_board_with_two_hundred_waiting_stays_one_screen(
+        chromium: Browser, tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> None:
+    """Issue 16: 200 waiting drew a 10,000-px board. Its own hub, so the shared
+    one's board keeps short queues for the other tests."""
+    clock = ManualClock(WORKING_MOMENT)
+    settings = HubSettings(data_dir=tmp_path_factory.mktemp("busy-hub"), mqtt_enabled=False)
+    app = create_app(settings, clock=clock)
+    hub: Hub = app.state.hub
+    hub.users.create_user(username="admin", full_name="Әкімші", role=Role.ADMINISTRATOR,
+                          password=ADMIN_PASSWORD, actor="test")
+    for i in range(198):
+        hub.queue.issue(language="ru" if i % 4 == 0 else "kk", purpose="complaint",
+                        needs_escort=i == 7, actor="test")
+    for _ in range(2):
+        hub.queue.issue(language="kk", purpose="complaint", out_of_turn="disability",
+                        actor="test")
+    for _ in range(30):
+        hub.queue.issue(language="kk", purpose="booked_reception", actor="test")
+    hub.staffing.sign_in("window-1", "admin")
+    hub.queue.call_next("window-1", actor="test")
+    server = ServerThread(app).start()
+    context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="kk-KZ")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    try:
+        busy = Console(url=server.url, app=app, hub=hub, clock=clock)
+        busy.login(page)
+        _wait_for_stream(page)
+        zone = page.locator('[data-zone="consultation"]')
+        expect(zone.locator("[data-waiting-count]")).to_have_text("199")
+        expect(zone.locator("[data-ticket]")).to_have_count(12)
+        expect(zone.locator("[data-more]")).to_have_text("және тағы 187")
+        expect(page.locator('[data-zone="personal"] [data-more]')).to_have_text("және тағы 18")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 2000, height
+        page.screenshot(path=str(artifacts / "board-200-waiting-kk.png"), full_page=True)
+        # The whole list of one zone, still live.
+        page.click('[data-show-all="consultation"]')
+        _wait_for_stream(page)
+        expect(zone.locator("[data-ticket]")).to_have_count(199)
+        issued = hub.queue.issue(language="kk", purpose="complaint", actor="test")
+        expect(zone.locator(f'[data-ticket="{issued.ticket.number}"]')).to_be_visible(
+            timeout=LIVE)
+        page.click('[data-show-less="consultation"]')
+        expect(zone.locator("[data-ticket]")).to_have_count(12)
+        page.click('[data-lang="ru"]')
+        expect(zone.locator("[data-more]")).to_have_text("и ещё 188")
+        page.screenshot(path=str(artifacts / "board-200-waiting-ru.png"), full_page=True)
+    finally:
+        context.close()
+        server.stop()
+        hub.close()
