@@ -63,7 +63,7 @@ def test_bad_input_is_refused() -> None:
         estimate_errors([1.0], [])
     with pytest.raises(ValueError, match="negative"):
         estimate_errors([-1.0], [3.0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no values"):
         percentile([], 0.5)
 
 

@@ -66,9 +66,8 @@ def test_yesterdays_queue_is_closed_at_the_first_action_of_the_day(
         audit = session.scalars(select(AuditRow).where(AuditRow.action == "close_day")).all()
     per_ticket = {int(a.entity_id): a for a in audit if a.entity == "ticket"}
     assert set(per_ticket) == set(ids.values())
-    assert per_ticket[ids["waiting-1"]].after is not None
-    assert per_ticket[ids["waiting-1"]].after["note"] == DAY_ENDED
-    assert per_ticket[ids["called"]].after["note"] == DAY_ENDED  # type: ignore[index]
+    assert (per_ticket[ids["waiting-1"]].after or {}).get("note") == DAY_ENDED
+    assert (per_ticket[ids["called"]].after or {}).get("note") == DAY_ENDED
     assert "note" not in (per_ticket[ids["serving"]].after or {})
     [day] = [a for a in audit if a.entity == "service_day"]
     assert day.entity_id == "2026-11-23"
