@@ -13,6 +13,7 @@ from hub.services.appeal_desk import AppealDesk, build_appeal_desk
 from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
+from hub.services.day_close import DayCloseService
 from hub.services.desk_actions import DeskActions
 from hub.services.desk_breaks import DeskBreaks
 from hub.services.desk_work import DeskWork
@@ -71,6 +72,8 @@ class Hub:
     links: TicketLinks
     leases: LeaseService
     printing: TerminalPrinting
+    # Closes the tickets an earlier service day left in the queue (issue 16).
+    day_close: DayCloseService
     sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
@@ -114,7 +117,9 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     nodes = NodeRegistry(db, clock, approval_required=settings.nodes_need_approval)
     links = TicketLinks(settings.session_secret(), settings.public_base_url)
     breaks = DeskBreaks(db, centers, clock, bus)
+    day_close = DayCloseService(db, centers, clock, bus)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
+               day_close=day_close,
                staffing=StaffingService(db, centers, clock, bus),
                breaks=breaks, desk_actions=DeskActions(queue, breaks),
                desks=DeskWork(db, centers, clock, queue, breaks),

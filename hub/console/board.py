@@ -50,6 +50,10 @@ COALESCE_SECONDS = 0.2
 # stopping server open for longer than this.
 STREAM_SECONDS = 55.0
 RETRY_MILLISECONDS = 1000
+# The board shows each zone's next visitors only, so 200 waiting stay one screen:
+# twelve is more than the desks of a zone call in the next half hour (three
+# desks, 15-minute visits: six), and the count says how many follow.
+NEXT_SHOWN = 12
 
 Viewer = Annotated[Principal, Depends(need(Permission.VIEW_QUEUE))]
 Issuer = Annotated[Principal, Depends(need(Permission.ISSUE_TICKETS))]
@@ -63,8 +67,21 @@ def _state_name(state: str, language: Language) -> str:
         return state
 
 
-def board_context(hub: Hub, language: Language) -> dict[str, Any]:
-    """What the board fragment shows (besides the layout's translator)."""
+def whole_zone(request: Request, hub: Hub) -> str | None:
+    """The zone whose whole waiting list is open (?all=<zone>), if it is one."""
+    code = request.query_params.get("all")
+    zones = {z.code for z in hub.centers.snapshot().config.zones if z.serving}
+    return code if code in zones else None
+
+
+def _with_whole(url: str, zone: str | None) -> str:
+    return f"{url}?all={zone}" if zone else url
+
+
+def board_context(hub: Hub, language: Language, whole: str | None = None) -> dict[str, Any]:
+    """What the board fragment shows (besides the layout's translator): each zone's
+    next NEXT_SHOWN visitors, or all of them for the zone `whole`."""
+    closed_days = hub.day_close.closed_today()
     state = hub.queue.state()
     snap = hub.centers.snapshot()
     full_names = {u.username: u.full_name or u.username for u in hub.users.list_users()}
@@ -83,12 +100,16 @@ def board_context(hub: Hub, language: Language) -> dict[str, Any]:
         "state_name": lambda value: _state_name(value, language),
         "clock": lambda moment: calendar.local(moment).strftime("%H:%M"),
         "updated_at": calendar.local(state.at).strftime("%H:%M:%S"),
+        "next_shown": NEXT_SHOWN,
+        "whole_zone": whole,
+        "board_url": f"{PREFIX}/",
+        "closed_days": [d for d in closed_days if d.not_served],
     }
 
 
-def render_board(hub: Hub, language: Language) -> str:
+def render_board(hub: Hub, language: Language, whole: str | None = None) -> str:
     translator = Translator(language)
-    return render_fragment("_board.html", board_context(hub, language) | {
+    return render_fragment("_board.html", board_context(hub, language, whole) | {
         "lang": language.value, "_": translator, "pick": translator.pick})
 
 
@@ -109,14 +130,16 @@ def _board_page(request: Request, principal: Principal, *, status: int = 200,
                 issue_error: Bilingual | None = None) -> Response:
     hub = hub_of(request)
     language = language_of(request, principal)
-    context = board_context(hub, language)
+    whole = whole_zone(request, hub)
+    context = board_context(hub, language, whole)
     can_issue = allows(principal.role, Permission.ISSUE_TICKETS)
     snap = hub.centers.snapshot()
     return render(request, "board.html", principal, status=status, section="board",
                   can_issue=can_issue, purposes=snap.config.purposes,
                   out_of_turn=snap.config.out_of_turn,
                   issue=issue_values or _issue_defaults(hub), issue_error=issue_error,
-                  events_url=f"{PREFIX}/board/events", fragment_url=f"{PREFIX}/board/fragment",
+                  events_url=_with_whole(f"{PREFIX}/board/events", whole),
+                  fragment_url=_with_whole(f"{PREFIX}/board/fragment", whole),
                   **context)
 
 
@@ -132,7 +155,8 @@ def board_alias(_: Viewer) -> Response:
 
 @router.get("/board/fragment")
 def board_fragment(request: Request, principal: Viewer) -> Response:
-    html = render_board(hub_of(request), language_of(request, principal))
+    hub = hub_of(request)
+    html = render_board(hub, language_of(request, principal), whole_zone(request, hub))
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
@@ -193,7 +217,8 @@ async def board_events(request: Request) -> Response:
         return Response(status_code=403)
     hub = hub_of(request)
     language = language_of(request, principal)
-    return StreamingResponse(queue_stream(hub, lambda: render_board(hub, language)),
+    whole = whole_zone(request, hub)
+    return StreamingResponse(queue_stream(hub, lambda: render_board(hub, language, whole)),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

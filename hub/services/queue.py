@@ -38,7 +38,13 @@ from hub.domain.errors import (
     ValidationFailed,
     not_at_desk,
 )
-from hub.domain.estimate import WaitEstimate, estimate_wait, typical_service_minutes
+from hub.domain.estimate import (
+    SAMPLE_ROWS,
+    WaitEstimate,
+    desks_for_zone,
+    estimate_wait,
+    typical_service_minutes,
+)
 from hub.domain.issuing import IssuePlan, people_ahead, plan_ticket
 from hub.domain.numbering import allocate_number, number_for
 from hub.domain.ordering import (
@@ -310,9 +316,10 @@ class QueueService:
         self._centers = centers
         self._clock = clock
         self._bus = bus
-        # (zone, day) -> (when, typical service minutes, staffed desks): the pace of a
-        # zone, reused for a moment because every issue and board refresh needs it.
-        self._pace: dict[tuple[str, date], tuple[float, float, int]] = {}
+        # (zone, day) -> (when, typical service minutes, staffed desks, the desks' time
+        # the zone gets): the pace of a zone, reused for a moment because every
+        # issue and board refresh needs it.
+        self._pace: dict[tuple[str, date], tuple[float, float, int, float]] = {}
         bus.subscribe(self._forget_pace)
         self._group = (GroupCommit(issuing, self._issue_batch, drains=issuers)
                        if issuing is not None else None)
@@ -555,11 +562,17 @@ class QueueService:
         cached = self._pace.get(key)
         if cached is None or monotonic() - cached[0] > PACE_SECONDS:
             durations = self._service_minutes(session, zone.code, day)
-            staffed = self._staffed_count(session, config, zone.code)
-            cached = (monotonic(), typical_service_minutes(durations,
-                                                          zone.default_service_minutes), staffed)
+            staffed = self._staffed_desks(session, config, zone.code)
+            # Only a desk shared with other zones needs their queues (see desk_share).
+            shared = {z for d in staffed for z in d.zones} - {zone.code}
+            waiting = self._waiting_counts(session, day, [zone.code, *sorted(shared)]) \
+                if shared else {}
+            cached = (monotonic(),
+                      typical_service_minutes(durations, zone.default_service_minutes),
+                      len(staffed), desks_for_zone(zone.code, (d.zones for d in staffed),
+                                                   waiting))
             self._pace[key] = cached
-        return estimate_wait(ahead, cached[1], cached[2])
+        return estimate_wait(ahead, cached[1], cached[2], cached[3])
 
     def _forget_pace(self, event: QueueEvent) -> None:
         # Service times change when a visit ends, staffed desks on sign-in and out.
@@ -577,25 +590,35 @@ class QueueService:
 
     @staticmethod
     def _service_minutes(session: Session, zone: str, day: date) -> list[float]:
+        """The zone's latest finished visits in minutes, oldest first; enough rows
+        for the estimate to drop the implausible ones (hub.domain.estimate)."""
         rows = session.execute(
             select(TicketRow.started_at, TicketRow.finished_at)
             .where(TicketRow.service_day == day, TicketRow.zone == zone,
                    TicketRow.state == TicketState.DONE.value,
                    TicketRow.started_at.is_not(None))
-            .order_by(TicketRow.finished_at.desc()).limit(20)).all()
+            .order_by(TicketRow.finished_at.desc()).limit(SAMPLE_ROWS)).all()
         return [(finished - started).total_seconds() / 60
                 for started, finished in reversed(rows) if started and finished]
 
-    def _staffed_count(self, session: Session, config: CenterConfig, zone: str) -> int:
-        """Desks of the zone staffed now, signed in to or worked from their panels
+    @staticmethod
+    def _waiting_counts(session: Session, day: date, zones: Sequence[str]) -> dict[str, int]:
+        return {str(zone): int(n) for zone, n in session.execute(
+            select(TicketRow.zone, func.count()).where(
+                TicketRow.service_day == day, TicketRow.zone.in_(zones),
+                TicketRow.state.in_(_WAITING)).group_by(TicketRow.zone)).all()}
+
+    def _staffed_desks(self, session: Session, config: CenterConfig, zone: str) -> list[Desk]:
+        """The desks of the zone staffed now, signed in to or worked from their panels
         (hub.domain.staffing: the same rule as the board and the three-hour alert)."""
-        desks = [d.code for d in config.desks_of_zone(zone)]
+        desks = {d.code: d for d in config.desks_of_zone(zone)}
         if not desks:
-            return 0
+            return []
         now, day_start = self._clock.now(), self._day_start()
         calendar = self._centers.snapshot().calendar
         signs = panel_signs(session, calendar.service_day(now), day_start)
-        return len(presences(desks, open_shifts(session, day_start), calendar, now, signs))
+        staffed = presences(list(desks), open_shifts(session, day_start), calendar, now, signs)
+        return [desks[code] for code in sorted(staffed)]
 
     def _day_start(self) -> datetime:
         """Midnight of today's service day: a shift left open since before it is stale."""

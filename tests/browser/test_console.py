@@ -7,11 +7,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from hub.api.app import create_app
 from hub.domain.roles import Role
 from hub.domain.text import Language
-from tests.browser.conftest import LOGIN_ATTEMPTS, Console, ServerThread
+from hub.services.clock import ManualClock
+from hub.settings import HubSettings
+from hub.wiring import Hub
+from tests.browser.conftest import (
+    ADMIN_PASSWORD,
+    LOGIN_ATTEMPTS,
+    WORKING_MOMENT,
+    Console,
+    ServerThread,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +31,14 @@ LIVE = 1500  # ms: a change must reach an open board well within this
 def _wait_for_stream(page: Page) -> None:
     """The board received its first push, so the event stream is connected."""
     page.wait_for_selector("#board[data-updates]", state="attached", timeout=3000)
+
+
+def _empty_queue(console: Console) -> None:
+    """Cancel what earlier tests left waiting in the shared hub: the board shows each
+    zone's next few visitors only, so a test looking for its new ticket starts short."""
+    for zone in console.hub.queue.state().zones:
+        for waiting in zone.waiting:
+            console.hub.queue.cancel(waiting.id, actor="test")
 
 
 def test_login_shows_kazakh_error_then_lands_on_board(console: Console, page: Page,
@@ -96,6 +114,7 @@ def test_login_is_rate_limited_after_failures(console: Console, page: Page) -> N
 
 def test_issued_ticket_and_call_appear_on_live_board_without_reload(
         console: Console, page: Page, artifacts: Path) -> None:
+    _empty_queue(console)
     console.login(page)
     _wait_for_stream(page)
     page.evaluate("window.kezekMarker = 'same page'")
@@ -151,6 +170,7 @@ def test_issued_ticket_and_call_appear_on_live_board_without_reload(
 
 def test_bursts_are_coalesced_and_closed_boards_unsubscribe(console: Console,
                                                             page: Page) -> None:
+    _empty_queue(console)
     listeners_before = len(console.hub.bus._listeners)
     console.login(page)
     _wait_for_stream(page)
@@ -181,6 +201,7 @@ def test_bursts_are_coalesced_and_closed_boards_unsubscribe(console: Console,
 
 
 def test_language_switch_changes_texts(console: Console, page: Page, artifacts: Path) -> None:
+    _empty_queue(console)
     console.login(page)
     expect(page.locator('[data-nav="board"]')).to_have_text("Кезек тақтасы")
     expect(page.locator(".zone-count-label").first).to_have_text("Күтуде")
@@ -317,6 +338,7 @@ def test_console_post_without_csrf_token_is_refused(console: Console, page: Page
 
 
 def test_reception_issues_tickets_from_the_board(console: Console, page: Page) -> None:
+    _empty_queue(console)
     console.user("reception1", Role.RECEPTION, full_name="Бақыт Ресепшн")
     console.login(page, "reception1")
     expect(page.locator("#issue-title")).to_have_text("Талон беру")
@@ -349,6 +371,7 @@ def test_reception_issues_tickets_from_the_board(console: Console, page: Page) -
 
 
 def test_connection_lost_banner_and_reconnect(console: Console, page: Page) -> None:
+    _empty_queue(console)
     console.login(page)  # the session cookie is for 127.0.0.1, whatever the port
     second = ServerThread(console.app).start()
     port = second.port
@@ -424,3 +447,57 @@ def test_a_desk_empty_over_three_working_hours_raises_the_alert(console: Console
         expect(badge).to_have_class("badge badge-alert")
     finally:
         console.clock.set(saved)
+
+
+def test_board_with_two_hundred_waiting_stays_one_screen(
+        chromium: Browser, tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> None:
+    """Issue 16: 200 waiting drew a 10,000-px board. Its own hub, so the shared
+    one's board keeps short queues for the other tests."""
+    clock = ManualClock(WORKING_MOMENT)
+    settings = HubSettings(data_dir=tmp_path_factory.mktemp("busy-hub"), mqtt_enabled=False)
+    app = create_app(settings, clock=clock)
+    hub: Hub = app.state.hub
+    hub.users.create_user(username="admin", full_name="Әкімші", role=Role.ADMINISTRATOR,
+                          password=ADMIN_PASSWORD, actor="test")
+    for i in range(198):
+        hub.queue.issue(language="ru" if i % 4 == 0 else "kk", purpose="complaint",
+                        needs_escort=i == 7, actor="test")
+    for _ in range(2):
+        hub.queue.issue(language="kk", purpose="complaint", out_of_turn="disability",
+                        actor="test")
+    for _ in range(30):
+        hub.queue.issue(language="kk", purpose="booked_reception", actor="test")
+    hub.staffing.sign_in("window-1", "admin")
+    hub.queue.call_next("window-1", actor="test")
+    server = ServerThread(app).start()
+    context = chromium.new_context(viewport={"width": 1360, "height": 900}, locale="kk-KZ")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    try:
+        busy = Console(url=server.url, app=app, hub=hub, clock=clock)
+        busy.login(page)
+        _wait_for_stream(page)
+        zone = page.locator('[data-zone="consultation"]')
+        expect(zone.locator("[data-waiting-count]")).to_have_text("199")
+        expect(zone.locator("[data-ticket]")).to_have_count(12)
+        expect(zone.locator("[data-more]")).to_have_text("және тағы 187")
+        expect(page.locator('[data-zone="personal"] [data-more]')).to_have_text("және тағы 18")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 2000, height
+        page.screenshot(path=str(artifacts / "board-200-waiting-kk.png"), full_page=True)
+        # The whole list of one zone, still live.
+        page.click('[data-show-all="consultation"]')
+        _wait_for_stream(page)
+        expect(zone.locator("[data-ticket]")).to_have_count(199)
+        issued = hub.queue.issue(language="kk", purpose="complaint", actor="test")
+        expect(zone.locator(f'[data-ticket="{issued.ticket.number}"]')).to_be_visible(
+            timeout=LIVE)
+        page.click('[data-show-less="consultation"]')
+        expect(zone.locator("[data-ticket]")).to_have_count(12)
+        page.click('[data-lang="ru"]')
+        expect(zone.locator("[data-more]")).to_have_text("и ещё 188")
+        page.screenshot(path=str(artifacts / "board-200-waiting-ru.png"), full_page=True)
+    finally:
+        context.close()
+        server.stop()
+        hub.close()

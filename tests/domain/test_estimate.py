@@ -11,10 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.domain.estimate import (
+    LONGEST_VISIT_MINUTES,
     MIN_SAMPLES,
     RECENT_VISITS,
+    SHORTEST_VISIT_MINUTES,
     WaitEstimate,
+    desk_share,
+    desks_for_zone,
     estimate_wait,
+    plausible_visit,
     typical_service_minutes,
 )
 
@@ -49,8 +54,24 @@ def test_negative_durations_are_ignored() -> None:
     assert typical_service_minutes([-5.0, -1.0, 4.0, 6.0], 15.0) == 15.0
 
 
-def test_zero_duration_counts() -> None:
-    assert typical_service_minutes([0.0, 0.0, 3.0], 15.0) == 0.0
+def test_mis_presses_are_not_service_times() -> None:
+    # Done pressed at the call (0 s), 10 s later, a visit left open overnight.
+    assert typical_service_minutes([0.0, 0.0, 3.0], 15.0) == 15.0
+    assert typical_service_minutes([0.0] * 30 + [8.0, 10.0, 12.0], 15.0) == 10.0
+    assert typical_service_minutes([10 / 60, 9.0, 11.0, 13.0, 600.0], 15.0) == 11.0
+
+
+def test_the_limits_are_half_a_minute_and_three_hours() -> None:
+    assert SHORTEST_VISIT_MINUTES == 0.5
+    assert LONGEST_VISIT_MINUTES == 180
+    assert plausible_visit(0.5) and plausible_visit(180.0)
+    assert not plausible_visit(29 / 60) and not plausible_visit(180.1)
+
+
+def test_mis_presses_do_not_push_real_visits_out_of_the_window() -> None:
+    # 20 real visits, then 25 mis-presses: the 20 real ones are still the window.
+    durations = [12.0] * 20 + [0.0] * 25
+    assert typical_service_minutes(durations, 5.0) == 12.0
 
 
 def test_only_the_recent_window_counts() -> None:
@@ -79,7 +100,7 @@ def test_works_with_a_tuple() -> None:
 @settings(max_examples=200)
 def test_typical_minutes_is_the_median_of_the_recent_valid_ones(durations: list[float],
                                                                 default: float) -> None:
-    window = [d for d in durations[-20:] if d >= 0]
+    window = [d for d in durations if 0.5 <= d <= 180][-20:]
     result = typical_service_minutes(durations, default)
     if len(window) < 3:
         assert result == default
@@ -93,7 +114,7 @@ def test_typical_minutes_is_the_median_of_the_recent_valid_ones(durations: list[
 
 def test_estimate_wait_examples() -> None:
     assert estimate_wait(0, 15.0, 3) == WaitEstimate(people_ahead=0, minutes=0, staffed_desks=3,
-                                                     service_minutes=15.0)
+                                                     service_minutes=15.0, desks=3.0)
     assert estimate_wait(3, 15.0, 1).minutes == 45
     assert estimate_wait(3, 15.0, 3).minutes == 15
     assert estimate_wait(3, 15.0, 2).minutes == 23  # 22.5 rounded up
@@ -154,3 +175,66 @@ def test_a_whole_number_of_minutes_is_not_rounded_up(ahead: int, service: float,
                                                      expected: int) -> None:
     # 2.2 minutes is 132 s, a median the hub computes from seconds / 60.
     assert estimate_wait(ahead, service, desks).minutes == expected
+
+
+# --------------------------------------------------------------------------- shared desks
+
+
+def test_a_desk_of_one_zone_counts_whole() -> None:
+    assert desk_share("c", ["c"], {"c": 40}) == 1.0
+    assert desk_share("c", ["o"], {"c": 40}) == 0.0
+
+
+def test_a_shared_desk_splits_by_who_waits() -> None:
+    # 9 wait in c, 29 in o: with the visitor estimated for, 10 of 40 are c's.
+    assert desk_share("c", ["c", "o"], {"c": 9, "o": 29}) == 0.25
+    # Nobody waits anywhere: equal parts.
+    assert desk_share("c", ["c", "o", "p"], {}) == pytest.approx(1 / 3)
+    # The other zone is empty: the desk is nearly all this zone's.
+    assert desk_share("c", ["c", "o"], {"c": 99}) == pytest.approx(100 / 101)
+
+
+def test_desks_for_zone_sums_the_shares() -> None:
+    staffed = [("c",), ("c", "o"), ("o",)]
+    assert desks_for_zone("c", staffed, {"c": 9, "o": 29}) == 1.25
+    assert desks_for_zone("o", staffed, {"c": 9, "o": 29}) == 1.75
+
+
+def test_shared_desks_lengthen_the_wait() -> None:
+    # 10 ahead, 12 min each, one desk shared half and half: as if half a desk.
+    assert estimate_wait(10, 12.0, 1, desks=0.5).minutes == 240
+    assert estimate_wait(10, 12.0, 2, desks=1.5).minutes == 80
+    # Nobody staffed: as if one desk, whatever the share says.
+    assert estimate_wait(10, 12.0, 0, desks=0.0).minutes == 120
+
+
+zone_names = st.sampled_from(["a", "b", "c", "d"])
+
+
+@given(zone=zone_names,
+       desks=st.lists(st.lists(zone_names, min_size=1, max_size=4), max_size=8),
+       waiting=st.dictionaries(zone_names, st.integers(0, 300)))
+@settings(max_examples=300)
+def test_shares_are_fair(zone: str, desks: list[list[str]], waiting: dict[str, int]) -> None:
+    total = desks_for_zone(zone, desks, waiting)
+    serving = [d for d in desks if zone in d]
+    # Never more than the desks that serve the zone, never nothing if one does.
+    assert 0 <= total <= len(serving) + 1e-9
+    assert (total > 0) == bool(serving)
+    # Every desk's time is given out whole among its zones.
+    for d in desks:
+        assert sum(desk_share(z, d, waiting) for z in set(d)) == pytest.approx(1.0)
+
+
+@given(ahead=st.integers(0, 200), service=st.floats(0.5, 60),
+       desks=st.lists(st.lists(zone_names, min_size=1, max_size=3), min_size=1, max_size=5),
+       waiting=st.dictionaries(zone_names, st.integers(0, 100)))
+@settings(max_examples=200)
+def test_sharing_a_desk_never_shortens_the_wait(ahead: int, service: float,
+                                                desks: list[list[str]],
+                                                waiting: dict[str, int]) -> None:
+    serving = [d for d in desks if "a" in d]
+    whole = estimate_wait(ahead, service, len(serving))
+    shared = estimate_wait(ahead, service, len(serving),
+                           desks=desks_for_zone("a", desks, waiting))
+    assert shared.minutes >= whole.minutes

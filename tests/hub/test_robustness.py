@@ -326,5 +326,9 @@ def test_a_visitor_left_at_a_desk_yesterday_is_closed_on_the_first_call_today(
     with hub.db.read() as session:
         from hub.services import audit
         trail = audit.recent(session, entity="ticket", entity_id=str(forgotten.id))
-    assert (trail[0].action, trail[0].actor) == ("close_stale", "system")
+    # The day close (hub.services.day_close) closed Monday at Tuesday's first action,
+    # the issue, before the call could find the desk busy.
+    assert (trail[0].action, trail[0].actor) == ("close_day", "system")
     assert trail[0].before is not None and trail[0].before["state"] == "called"
+    assert hub.queue.get(forgotten.id).finished_at == datetime(2026, 11, 23, 13, 30,
+                                                                tzinfo=UTC)
