@@ -77,12 +77,15 @@ def test_a_range_too_small_for_the_day_refuses_the_lease_and_alerts_staff_once(
         refusal = ask(hub, LeaseRequest(node="terminal-1", zones=["self_service"]))
         assert not refusal.ok and refusal.problem is not None
         assert refusal.problem.code == "lease_range_short"
-    assert "800–819" in refusal.problem.text.kk and "800–819" in refusal.problem.text.ru
-    assert "«Самообслуживание»" in refusal.problem.text.ru
+    problem = refusal.problem
+    assert problem is not None
+    text = problem.text
+    assert "800–819" in text.kk and "800–819" in text.ru
+    assert "«Самообслуживание»" in text.ru
     # Staff hear of it once a day, in both languages; nothing was lost or given twice.
     (alert,) = hub.leases.range_alerts()
     assert alert.zone == "self_service"
-    assert (alert.text.kk, alert.text.ru) == (refusal.problem.text.kk, refusal.problem.text.ru)
+    assert (alert.text.kk, alert.text.ru) == (text.kk, text.ru)
     assert [e.extra for e in events if e.kind == "range_short"] == [
         {"kk": alert.text.kk, "ru": alert.text.ru}]
     assert audit_rows(hub, "range_short") == 1
