@@ -15,7 +15,13 @@ a boot, until the hub is heard from, the hub's time is unknown and `clock` falls
 the node's own clock, never earlier than the last hub time it saw (the `clock` driver
 says `clock_unknown`): the terminal still prints from its lease then, judging the block
 by that fallback, because a visitor must get a number while the hub is away; the hub
-checks every such ticket by its own clock when it hears of it."""
+checks every such ticket by its own clock when it hears of it.
+
+Leases (issue 16): the terminal asks for the zones whose usable numbers fell below the
+low-water mark, one request at a time; the hub answers with the blocks the terminal
+holds and a spare when those are nearly used. After an answer that brought no new
+block usable by the hub's time (a refusal, an error, the blocks it already holds, a
+block of another day) it waits 5 s, doubling to 5 min (`LeaseBackoff`)."""
 
 from __future__ import annotations
 
@@ -255,8 +261,9 @@ class TicketTerminal:
                                                          "number": leased.number})
 
     def _drop_lease_request(self) -> None:
-        """A lease asked for but not answered would give up the numbers about to be
-        printed from the present block: take it back before printing from that block."""
+        """Take back a lease request not sent yet before printing from the present block:
+        its answer, made before this ticket was reported, would be stale (and a hub of
+        before issue 16 gave the present block's unreported numbers up for a new one)."""
         if self._lease_request is not None and self.link.withdraw(self._lease_request):
             self._lease_request = None
 
