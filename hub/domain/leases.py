@@ -24,8 +24,10 @@ L3. At or below that mark (the current block nearly used) one spare block is res
 L4. A block takes at most `numbers_per_lease` numbers, at most a quarter of the zone's
     range and at most half of the numbers free at that moment (not held by a ticket in the
     queue nor by another unreported lease): the hub keeps numbers for the visitors it
-    serves itself. With not even one number to spare the lease is refused
-    (LeaseRangeShort) and staff are alerted: the range is too small for the day.
+    serves itself. With not even one number to spare the zone gets no new block (its
+    blocks held are still given back, the request's other zones still served; a request
+    that gets nothing at all is refused, LeaseRangeShort) and staff are alerted once a
+    day: the range is too small for the day.
 L5. A terminal asking more than LEASE_REQUESTS_PER_HOUR times within an hour (by the
     hub's clock) is refused (LeaseTooOften) until the hour has passed; a well-behaved
     terminal asks only when low and backs off after a refusal.

@@ -169,10 +169,10 @@ class LeaseService:
                     try:
                         size = block_size(zone.number_range, cap, held, zone_name=zone.name)
                     except LeaseRangeShort as error:
+                        # The terminal keeps what it holds of this zone and gets its other
+                        # zones' blocks; refused only when nothing at all is given.
                         short.append((zone, error))
-                        if live:
-                            continue  # the terminal keeps printing from what it holds
-                        raise
+                        continue
                     reserved = reserve_numbers(zone.number_range, last[zone.code], held, size)
                     set_sequence(session, zone.code, day, reserved[-1].sequence)
                     row = NumberLeaseRow(node_id=node_id, request_id=request_id,
@@ -194,6 +194,8 @@ class LeaseService:
                     blocks.append(LeaseBlock(lease_id=row.id, zone=zone.code,
                                              zone_name=zone.name, service_day=day,
                                              valid_until=until, numbers=numbers))
+                if short and not blocks:
+                    raise short[0][1]
         finally:
             # Also when the refusal rolled the lease back: staff must hear of it.
             for zone, shortage in short:

@@ -119,3 +119,19 @@ def test_blocks_carry_the_center_time_zone(hub: Hub) -> None:
     for block in (first, again):
         assert block.valid_until.utcoffset() == timedelta(hours=5)
         assert block.valid_until.date() == block.service_day
+
+
+def test_a_zone_short_of_numbers_does_not_keep_the_terminal_from_its_other_zones(
+        hub: Hub) -> None:
+    def narrow(doc: dict[str, Any]) -> None:
+        next(z for z in doc["zones"] if z["code"] == "self_service")["range"] = [800, 809]
+
+    hub.centers.edit(narrow, actor="test", action="put_zone")
+    terminal(hub)
+    for _ in range(9):
+        assert walk_in(hub, "appeal_help").ok  # one self-service number left: none to spare
+    reply = lease(hub, "consultation", "self_service")
+    assert [b.zone for b in reply.lease or []] == ["consultation"]
+    assert [a.zone for a in hub.leases.range_alerts()] == ["self_service"]
+    refused = ask(hub, LeaseRequest(node="terminal-1", zones=["self_service"]))
+    assert refused.problem is not None and refused.problem.code == "lease_range_short"
