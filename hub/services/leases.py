@@ -49,6 +49,7 @@ from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
 from hub.services.events import EventBus, QueueEvent
 from hub.services.queue import QueueService, ticket_info
+from hub.services.range_alerts import RangeAlert, RangeAlerts
 from hub.services.views import IssuedTicket, TicketInfo
 from hub.storage.db import Database
 from hub.storage.lease_models import LeasedNumberRow, NumberLeaseRow
@@ -70,16 +71,6 @@ class LeaseBlock:
     service_day: date
     valid_until: datetime
     numbers: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RangeAlert:
-    """A zone's range too small for the day: a lease found no number to spare."""
-
-    zone: str
-    service_day: date
-    at: datetime
-    text: Bilingual
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +106,8 @@ def _leasable(config: CenterConfig, code: str) -> Zone:
 
 class LeaseService:
     def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus,
-                 queue: QueueService, numbers_per_lease: int) -> None:
+                 queue: QueueService, numbers_per_lease: int,
+                 alerts: RangeAlerts | None = None) -> None:
         self._db = db
         self._centers = centers
         self._clock = clock
@@ -131,8 +123,7 @@ class LeaseService:
         # restart forgives a flood, and the claim store keeps resends out of it).
         self._requests: dict[str, deque[datetime]] = {}
         self._rate_lock = threading.Lock()
-        self._alerts: dict[tuple[str, date], RangeAlert] = {}
-        self._alerts_lock = threading.Lock()
+        self.alerts = alerts or RangeAlerts(db, centers, clock, bus)
 
     # Leasing ---------------------------------------------------------------------
 
@@ -249,29 +240,12 @@ class LeaseService:
 
     def _alert_range_short(self, zone: Zone, day: date, now: datetime,
                            error: LeaseRangeShort) -> None:
-        """Once a zone and day: remember, audit and announce that its range is too small
-        (the console shows `range_alerts`; the bus tells live pages)."""
-        alert = RangeAlert(zone=zone.code, service_day=day, at=now, text=error.text)
-        with self._alerts_lock:
-            if (zone.code, day) in self._alerts:
-                return
-            self._alerts[(zone.code, day)] = alert
-        with self._db.write() as session:
-            audit.record(session, actor="hub", action="range_short", entity="zone",
-                         entity_id=zone.code, at=now, before=None,
-                         after={"service_day": day.isoformat(), "detail": error.detail,
-                                "kk": error.text.kk, "ru": error.text.ru})
-        log.warning("zone %s: %s", zone.code, error.detail)
-        self._bus.publish(QueueEvent(kind="range_short", at=now, zone=zone.code,
-                                     extra={"kk": error.text.kk, "ru": error.text.ru}))
+        self.alerts.raise_alert(RangeAlert(zone=zone.code, service_day=day, at=now,
+                                           text=error.text, detail=error.detail))
 
     def range_alerts(self) -> list[RangeAlert]:
-        """Today's zones whose range ran short of numbers for a terminal, in both
-        languages, for the console."""
-        day = self._centers.snapshot().calendar.service_day(self._clock.now())
-        with self._alerts_lock:
-            return [alert for (_, alert_day), alert in sorted(self._alerts.items())
-                    if alert_day == day]
+        """Today's zones whose range ran short of numbers, for the console."""
+        return self.alerts.today()
 
     # Tickets printed from a lease ---------------------------------------------------
 
