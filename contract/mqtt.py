@@ -289,8 +289,9 @@ BookingCode = Annotated[str, StringConstraints(min_length=1, max_length=64,
 
 class LeaseRequest(NodeMessage):
     """Reserve blocks of numbers, one per zone, for printing while the hub is unreachable.
-    The reply's `lease` holds the blocks; a new lease replaces the node's earlier blocks
-    of the same zones (their unused numbers are given up)."""
+    The reply's `lease` holds the node's blocks of those zones for today: those it holds
+    (with their numbers not yet reported), and a new one only when those are nearly used
+    (hub.domain.leases, rules L1-L6)."""
     kind: Literal["lease"] = "lease"
     zones: list[Code] = Field(min_length=1, max_length=20)
 

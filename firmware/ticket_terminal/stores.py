@@ -69,15 +69,39 @@ class TerminalStore:
     # Leases --------------------------------------------------------------------------
 
     def replace_blocks(self, blocks: list[NumberBlock]) -> None:
-        """A new lease replaces the earlier blocks of its zones (the hub gave those up)."""
+        """The blocks of their zones are these (see `keep_blocks`)."""
+        self.keep_blocks([block.zone for block in blocks], blocks)
+
+    def keep_blocks(self, zones: list[str], blocks: list[NumberBlock]) -> set[int]:
+        """The hub's answer to a lease request for `zones`: the terminal's blocks of
+        those zones are `blocks`. A block already known keeps how far it was used (the
+        hub gives a block back until its numbers are all reported, with only those
+        numbers); a block the hub no longer lists is used up or of a past day and is
+        dropped. Returns the lease ids that are new here."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for block in blocks:
-                self._db.execute("DELETE FROM blocks WHERE zone = ?", (block.zone,))
-            for block in blocks:
-                self._db.execute("INSERT INTO blocks (lease_id, zone, json) VALUES (?, ?, ?)",
-                                 (block.lease_id, block.zone, block.model_dump_json()))
-            self._db.execute("COMMIT")
+            try:
+                listed = {block.lease_id for block in blocks}
+                known: set[int] = set()
+                for zone in dict.fromkeys(zones + [block.zone for block in blocks]):
+                    for (lease_id,) in self._db.execute(
+                            "SELECT lease_id FROM blocks WHERE zone = ?", (zone,)).fetchall():
+                        if lease_id in listed:
+                            known.add(lease_id)
+                        else:
+                            self._db.execute("DELETE FROM blocks WHERE lease_id = ?",
+                                             (lease_id,))
+                new = set()
+                for block in blocks:
+                    if block.lease_id not in known:
+                        self._db.execute(
+                            "INSERT OR REPLACE INTO blocks (lease_id, zone, json) "
+                            "VALUES (?, ?, ?)",
+                            (block.lease_id, block.zone, block.model_dump_json()))
+                        new.add(block.lease_id)
+                return new
+            finally:
+                self._db.execute("COMMIT")
 
     def take_number(self, zone: str, now: datetime) -> Leased | None:
         """The next number of a usable block of `zone` (its service day, before
@@ -89,7 +113,7 @@ class TerminalStore:
                         "SELECT lease_id, json, used FROM blocks WHERE zone = ? "
                         "ORDER BY lease_id", (zone,)).fetchall():
                     block = NumberBlock.model_validate_json(raw)
-                    if used >= len(block.numbers) or not _usable(block, now):
+                    if used >= len(block.numbers) or not block_usable(block, now):
                         continue
                     self._db.execute("UPDATE blocks SET used = used + 1 WHERE lease_id = ?",
                                      (lease_id,))
@@ -105,7 +129,7 @@ class TerminalStore:
         total = 0
         for raw, used in rows:
             block = NumberBlock.model_validate_json(raw)
-            if _usable(block, now):
+            if block_usable(block, now):
                 total += len(block.numbers) - used
         return total
 
@@ -141,7 +165,9 @@ class TerminalStore:
             self._db.close()
 
 
-def _usable(block: NumberBlock, now: datetime) -> bool:
+def block_usable(block: NumberBlock, now: datetime) -> bool:
+    """Whether to print from the block at `now`, the hub's time: on its service day
+    (read in the center's zone, which `valid_until` carries) and before it runs out."""
     local_day: date = now.astimezone(block.valid_until.tzinfo).date()
     return local_day == block.service_day and now < block.valid_until
 

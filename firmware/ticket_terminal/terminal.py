@@ -15,7 +15,13 @@ a boot, until the hub is heard from, the hub's time is unknown and `clock` falls
 the node's own clock, never earlier than the last hub time it saw (the `clock` driver
 says `clock_unknown`): the terminal still prints from its lease then, judging the block
 by that fallback, because a visitor must get a number while the hub is away; the hub
-checks every such ticket by its own clock when it hears of it."""
+checks every such ticket by its own clock when it hears of it.
+
+Leases (issue 16): the terminal asks for the zones whose usable numbers fell below the
+low-water mark, one request at a time; the hub answers with the blocks the terminal
+holds and a spare when those are nearly used. After an answer that brought no new
+block usable by the hub's time (a refusal, an error, the blocks it already holds, a
+block of another day) it waits 5 s, doubling to 5 min (`LeaseBackoff`)."""
 
 from __future__ import annotations
 
@@ -46,15 +52,15 @@ from contract.mqtt import (
 )
 from firmware.common.outbox import OutboxRequest
 from firmware.ticket_terminal.face import Labels, NoteFace, TicketFace, face_of
+from firmware.ticket_terminal.lease_backoff import LeaseBackoff
 from firmware.ticket_terminal.printer import Health
 from firmware.ticket_terminal.settings import TerminalSettings
 from firmware.ticket_terminal.spooler import Spooler
-from firmware.ticket_terminal.stores import TerminalStore
+from firmware.ticket_terminal.stores import TerminalStore, block_usable
 
 log = logging.getLogger(__name__)
 
 SIGNAL_SECONDS = 8.0  # how long "closed", "no numbers" and "refused" stay on the lamps
-LEASE_RETRY_SECONDS = 60.0  # after the hub refused a lease, before asking again
 UNKNOWN_CODES = ("check_in_unknown_code", "not_found")  # the hub's "no such booking"
 
 
@@ -136,7 +142,7 @@ class TicketTerminal:
         self._signal_until: dict[Signal, float] = {}
         self.hub_away = False  # the hub missed an answer and has not answered since
         self._lease_request: str | None = None
-        self._lease_retry_at = 0.0
+        self.lease_backoff = LeaseBackoff()
         self._printer_fault = False
         self._print_jobs: deque[str] = deque(maxlen=200)
         self.signal = Signal.CHOOSE_LANGUAGE
@@ -255,14 +261,19 @@ class TicketTerminal:
                                                          "number": leased.number})
 
     def _drop_lease_request(self) -> None:
-        """A lease asked for but not answered would give up the numbers about to be
-        printed from the present block: take it back before printing from that block."""
+        """Take back a lease request not sent yet before printing from the present block:
+        its answer, made before this ticket was reported, would be stale (and a hub of
+        before issue 16 gave the present block's unreported numbers up for a new one)."""
         if self._lease_request is not None and self.link.withdraw(self._lease_request):
             self._lease_request = None
 
     def _top_up_leases(self) -> None:
+        """Ask for blocks of the zones whose usable numbers (by the hub's time) fell
+        below the low-water mark: one request at a time, and not before the backoff
+        after an answer that did not help has run out."""
         if (self._lease_request is not None or self.hub_away
-                or not self.link.connected.is_set() or self._monotonic() < self._lease_retry_at):
+                or not self.link.connected.is_set()
+                or not self.lease_backoff.may_ask(self._monotonic())):
             return
         now = self._clock()
         low = [zone for zone in self.settings.lease_zones()
@@ -279,13 +290,7 @@ class TicketTerminal:
             if isinstance(request, LeaseRequest):
                 if self._lease_request == request.id:
                     self._lease_request = None
-                if reply.lease:
-                    self.store.replace_blocks(reply.lease)
-                    log.info("numbers leased", extra={
-                        "blocks": {block.zone: len(block.numbers) for block in reply.lease}})
-                elif reply.problem is not None:
-                    log.warning("lease refused", extra={"code": reply.problem.code})
-                    self._lease_retry_at = self._monotonic() + LEASE_RETRY_SECONDS
+                self._leased(request, reply)
             elif isinstance(request, TicketRequest | BookingScan):
                 waiting = self._waiting.pop(request.id, None)
                 if waiting is None:
@@ -295,6 +300,25 @@ class TicketTerminal:
                 log.error("hub refused a report", extra={"kind": request.kind,
                                                          "code": reply.problem.code})
             self._refresh()
+
+    def _leased(self, request: LeaseRequest, reply: Reply) -> None:
+        """Keep the hub's blocks; back off unless a new one is usable by the hub's time
+        (a refusal, the blocks already held, or blocks of another day or expired)."""
+        if reply.ok and reply.lease is not None:
+            new = self.store.keep_blocks(request.zones, reply.lease)
+            now = self._clock()
+            usable = [block for block in reply.lease
+                      if block.lease_id in new and block_usable(block, now)]
+            log.info("numbers leased", extra={
+                "blocks": {block.zone: len(block.numbers) for block in reply.lease},
+                "new": len(new), "usable": len(usable)})
+            if usable:
+                self.lease_backoff.succeeded()
+                return
+        wait = self.lease_backoff.failed(self._monotonic())
+        log.warning("lease did not help", extra={
+            "code": reply.problem.code if reply.problem is not None else None,
+            "retry_seconds": wait})
 
     def _answered(self, request: TicketRequest | BookingScan, reply: Reply, *,
                   bilingual: bool) -> None:
@@ -329,7 +353,7 @@ class TicketTerminal:
                 self._waiting.pop(request.id, None)
                 if self._lease_request == request.id:
                     self._lease_request = None
-                    self._lease_retry_at = self._monotonic() + LEASE_RETRY_SECONDS
+                    self.lease_backoff.failed(self._monotonic())
             log.error("hub could not take a message",
                       extra={"code": error.problem.code, "kind": request.kind if request else None})
             self._flash(Signal.REFUSED)

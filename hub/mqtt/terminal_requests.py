@@ -47,6 +47,8 @@ def ticket_answer(hub: Hub, request_id: str, issued: IssuedTicket) -> Reply:
 
 
 def handle_lease(hub: Hub, node: NodeInfo | None, node_id: str, request: LeaseRequest) -> Reply:
+    """The node's blocks of the zones (the ones it holds, a new one when those are nearly
+    used), or a refusal: closed, range too short, asked too often."""
     claim = hub.nodes.claimer(node_id, request.id, "lease")
     try:
         _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
@@ -55,7 +57,7 @@ def handle_lease(hub: Hub, node: NodeInfo | None, node_id: str, request: LeaseRe
     except AlreadyHandled as seen:
         if seen.reply is not None:
             return Reply.model_validate(seen.reply)
-        blocks = hub.leases.blocks_of_request(node_id, request.id)
+        blocks = hub.leases.blocks_of_request(node_id, request.id, request.zones)
     except DomainError as error:
         return refused(hub, request.id, error)
     return Reply(request_id=request.id, ok=True, lease=[number_block(b) for b in blocks],

@@ -1,7 +1,10 @@
 """Number leases for ticket terminals and the tickets they printed from them while
 the hub was unreachable (issue 4; the rules are in hub.domain.leases).
 
-A lease moves the zone's day counter past its block in the same transaction that
+A terminal asking again gets back the blocks it holds, and a new one only when those
+are nearly used (rules L1-L6 of hub.domain.leases): a flood of requests reserves
+nothing more, is audited once per block handed out, and is refused past its limit.
+A new block moves the zone's day counter past it in the same transaction that
 stores it, under the same lock issuing takes, so the hub never hands out a
 leased number itself. A reported ticket is stored with the sequence of its leased
 number (the unique sequence index holds even against a second hub process) and
@@ -14,21 +17,29 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.domain.center import CenterConfig, Zone
 from hub.domain.errors import ValidationFailed
 from hub.domain.leases import (
+    RATE_WINDOW,
     Lease,
+    LeaseRangeShort,
+    LiveBlock,
     NumberUsedTwice,
     arrival_time,
+    block_cap,
+    block_size,
+    check_lease_rate,
     check_offline_ticket,
     lease_until,
+    plan_lease,
     reserve_numbers,
 )
 from hub.domain.text import Bilingual, Language
@@ -38,6 +49,7 @@ from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
 from hub.services.events import EventBus, QueueEvent
 from hub.services.queue import QueueService, ticket_info
+from hub.services.range_alerts import RangeAlert, RangeAlerts
 from hub.services.views import IssuedTicket, TicketInfo
 from hub.storage.db import Database
 from hub.storage.lease_models import LeasedNumberRow, NumberLeaseRow
@@ -94,7 +106,8 @@ def _leasable(config: CenterConfig, code: str) -> Zone:
 
 class LeaseService:
     def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus,
-                 queue: QueueService, numbers_per_lease: int) -> None:
+                 queue: QueueService, numbers_per_lease: int,
+                 alerts: RangeAlerts | None = None) -> None:
         self._db = db
         self._centers = centers
         self._clock = clock
@@ -106,73 +119,133 @@ class LeaseService:
         # soon as it is answered (see `cancel_if_replaced`).
         self._replaced: set[str] = set()
         self._replaced_lock = threading.Lock()
+        # node -> the hub times of its recent lease requests (L5; kept in memory: a
+        # restart forgives a flood, and the claim store keeps resends out of it).
+        self._requests: dict[str, deque[datetime]] = {}
+        self._rate_lock = threading.Lock()
+        self.alerts = alerts or RangeAlerts(db, centers, clock, bus)
 
     # Leasing ---------------------------------------------------------------------
 
     def lease(self, node_id: str, zones: Sequence[str], *, actor: str, request_id: str,
               claim: Claim | None = None) -> list[LeaseBlock]:
-        """Reserve a block of each zone for the node; its earlier blocks of those zones
-        for today are replaced (the numbers it did not use are given up)."""
+        """The node's blocks of each zone for today by the rules L1-L5 of
+        hub.domain.leases: the live ones it holds, and a new one only when those are
+        nearly used. Only a new block moves the zone's counter and is audited."""
         snap = self._centers.snapshot()
         now = self._clock.now()
         until = lease_until(snap.calendar, now)
         day = snap.calendar.service_day(now)
         wanted = [_leasable(snap.config, code) for code in dict.fromkeys(zones)]
         blocks: list[LeaseBlock] = []
-        with self._db.write() as session:
-            if claim is not None:
-                claim(session)
-            # Lock every zone's counter first, in one order (as issuing does).
-            last = advance_sequences(session, day, {zone.code: 0 for zone in wanted})
-            for zone in wanted:
-                assert zone.number_range is not None
-                session.execute(update(NumberLeaseRow).where(
-                    NumberLeaseRow.node_id == node_id, NumberLeaseRow.zone == zone.code,
-                    NumberLeaseRow.service_day == day, NumberLeaseRow.replaced_at.is_(None))
-                    .values(replaced_at=now))
-                reserved = reserve_numbers(zone.number_range, last[zone.code],
-                                           numbers_held(session, zone.code, day),
-                                           self.numbers_per_lease)
-                set_sequence(session, zone.code, day, reserved[-1].sequence)
-                row = NumberLeaseRow(node_id=node_id, request_id=request_id,
-                                     zone=zone.code, service_day=day, created_at=now,
-                                     valid_until=until, replaced_at=None)
-                session.add(row)
-                session.flush()
-                session.add_all(LeasedNumberRow(lease_id=row.id, node_id=node_id,
-                                                sequence=n.sequence, number=n.number,
-                                                position=i, ticket_id=None)
-                                for i, n in enumerate(reserved))
-                numbers = tuple(n.number for n in reserved)
-                audit.record(session, actor=actor, action="lease", entity="number_lease",
-                             entity_id=row.id, at=now, before=None,
-                             after={"node": node_id, "zone": zone.code,
-                                    "service_day": day.isoformat(),
-                                    "first": numbers[0], "last": numbers[-1],
-                                    "count": len(numbers)})
-                blocks.append(LeaseBlock(lease_id=row.id, zone=zone.code, zone_name=zone.name,
-                                         service_day=day, valid_until=until, numbers=numbers))
+        short: list[tuple[Zone, LeaseRangeShort]] = []
+        try:
+            with self._db.write() as session:
+                if claim is not None:
+                    claim(session)  # a resent request stops here, before it is counted
+                self._count_request(node_id, now)
+                # Lock every zone's counter first, in one order (as issuing does).
+                last = advance_sequences(session, day, {zone.code: 0 for zone in wanted})
+                for zone in wanted:
+                    assert zone.number_range is not None
+                    cap = block_cap(zone.number_range, self.numbers_per_lease)
+                    live = _live_blocks(session, node_id, zone.code, day, now)
+                    plan = plan_lease([LiveBlock(lease_id=row.id, unreported=len(numbers))
+                                       for row, numbers in live], cap)
+                    blocks.extend(_block(row, numbers, zone, snap.calendar.tz)
+                                  for row, numbers in live)
+                    if not plan.new_block:
+                        continue
+                    held = numbers_held(session, zone.code, day)
+                    try:
+                        size = block_size(zone.number_range, cap, held, zone_name=zone.name)
+                    except LeaseRangeShort as error:
+                        # The terminal keeps what it holds of this zone and gets its other
+                        # zones' blocks; refused only when nothing at all is given.
+                        short.append((zone, error))
+                        continue
+                    reserved = reserve_numbers(zone.number_range, last[zone.code], held, size)
+                    set_sequence(session, zone.code, day, reserved[-1].sequence)
+                    row = NumberLeaseRow(node_id=node_id, request_id=request_id,
+                                         zone=zone.code, service_day=day, created_at=now,
+                                         valid_until=until, replaced_at=None)
+                    session.add(row)
+                    session.flush()
+                    session.add_all(LeasedNumberRow(lease_id=row.id, node_id=node_id,
+                                                    sequence=n.sequence, number=n.number,
+                                                    position=i, ticket_id=None)
+                                    for i, n in enumerate(reserved))
+                    numbers = tuple(n.number for n in reserved)
+                    audit.record(session, actor=actor, action="lease", entity="number_lease",
+                                 entity_id=row.id, at=now, before=None,
+                                 after={"node": node_id, "zone": zone.code,
+                                        "service_day": day.isoformat(),
+                                        "first": numbers[0], "last": numbers[-1],
+                                        "count": len(numbers)})
+                    blocks.append(LeaseBlock(lease_id=row.id, zone=zone.code,
+                                             zone_name=zone.name, service_day=day,
+                                             valid_until=until, numbers=numbers))
+                if short and not blocks:
+                    raise short[0][1]
+        finally:
+            # Also when the refusal rolled the lease back: staff must hear of it.
+            for zone, shortage in short:
+                self._alert_range_short(zone, day, now, shortage)
         return blocks
 
-    def blocks_of_request(self, node_id: str, request_id: str) -> list[LeaseBlock]:
-        """The blocks a lease request made: its answer again, when the stored reply
-        was lost (the hub stopped between acting and storing the reply)."""
-        config = self._centers.snapshot().config
+    def _count_request(self, node_id: str, now: datetime) -> None:
+        """L5: refuse a node asking too often; count the request otherwise."""
+        with self._rate_lock:
+            recent = self._requests.setdefault(node_id, deque())
+            while recent and now - recent[0] >= RATE_WINDOW:
+                recent.popleft()
+            check_lease_rate(recent, now)
+            recent.append(now)
+
+    def live_blocks(self, node_id: str, zones: Sequence[str]) -> list[LeaseBlock]:
+        """The node's live blocks of those zones now, with their unreported numbers."""
+        snap = self._centers.snapshot()
+        now = self._clock.now()
+        day = snap.calendar.service_day(now)
+        blocks: list[LeaseBlock] = []
+        with self._db.read() as session:
+            for code in dict.fromkeys(zones):
+                zone = snap.config.zone(code)
+                blocks.extend(_block(row, numbers, zone, snap.calendar.tz)
+                              for row, numbers in _live_blocks(session, node_id, code, day, now))
+        return blocks
+
+    def blocks_of_request(self, node_id: str, request_id: str,
+                          zones: Sequence[str] = ()) -> list[LeaseBlock]:
+        """A lease request's answer again, when the stored reply was lost (the hub
+        stopped between acting and storing the reply): the blocks it made, whole, and
+        the node's other live blocks of the zones it asked for."""
+        snap = self._centers.snapshot()
+        config, tz = snap.config, snap.calendar.tz
         with self._db.read() as session:
             leases = session.scalars(select(NumberLeaseRow).where(
                 NumberLeaseRow.node_id == node_id, NumberLeaseRow.request_id == request_id)
                 .order_by(NumberLeaseRow.id)).all()
-            blocks = []
+            made = []
             for lease in leases:
                 numbers = session.scalars(select(LeasedNumberRow.number).where(
                     LeasedNumberRow.lease_id == lease.id)
                     .order_by(LeasedNumberRow.position)).all()
-                blocks.append(LeaseBlock(lease_id=lease.id, zone=lease.zone,
-                                         zone_name=config.zone(lease.zone).name,
-                                         service_day=lease.service_day,
-                                         valid_until=lease.valid_until,
-                                         numbers=tuple(numbers)))
-        return blocks
+                made.append(_block(lease, list(numbers), config.zone(lease.zone), tz))
+        by_id = {block.lease_id: block for block in self.live_blocks(node_id, zones)}
+        by_id.update((block.lease_id, block) for block in made)
+        return [by_id[lease_id] for lease_id in sorted(by_id)]
+
+    # Staff alerts ----------------------------------------------------------------------
+
+    def _alert_range_short(self, zone: Zone, day: date, now: datetime,
+                           error: LeaseRangeShort) -> None:
+        self.alerts.raise_alert(RangeAlert(zone=zone.code, service_day=day, at=now,
+                                           text=error.text, detail=error.detail))
+
+    def range_alerts(self) -> list[RangeAlert]:
+        """Today's zones whose range ran short of numbers, for the console."""
+        return self.alerts.today()
 
     # Tickets printed from a lease ---------------------------------------------------
 
@@ -306,6 +379,31 @@ class LeaseService:
         self._bus.publish(QueueEvent(kind=kind, at=datetime.now(UTC), zone=info.zone,
                                      number=info.number, desk=info.desk, ticket_id=info.id,
                                      language=info.language, needs_escort=info.needs_escort))
+
+
+def _live_blocks(session: Session, node_id: str, zone: str, day: date,
+                 now: datetime) -> list[tuple[NumberLeaseRow, list[int]]]:
+    """The node's blocks of the zone for `day` not expired at `now` with numbers not
+    yet reported, each with those numbers in printing order (oldest block first)."""
+    rows = session.execute(
+        select(NumberLeaseRow, LeasedNumberRow.number)
+        .join(LeasedNumberRow, LeasedNumberRow.lease_id == NumberLeaseRow.id)
+        .where(NumberLeaseRow.node_id == node_id, NumberLeaseRow.zone == zone,
+               NumberLeaseRow.service_day == day, NumberLeaseRow.replaced_at.is_(None),
+               NumberLeaseRow.valid_until > now, LeasedNumberRow.ticket_id.is_(None))
+        .order_by(NumberLeaseRow.id, LeasedNumberRow.position)).all()
+    live: dict[int, tuple[NumberLeaseRow, list[int]]] = {}
+    for lease, number in rows:
+        live.setdefault(lease.id, (lease, []))[1].append(number)
+    return list(live.values())
+
+
+def _block(row: NumberLeaseRow, numbers: Sequence[int], zone: Zone,
+           tz: tzinfo) -> LeaseBlock:
+    # In the center's time zone: the terminal reads the service day off `valid_until`.
+    return LeaseBlock(lease_id=row.id, zone=row.zone, zone_name=zone.name,
+                      service_day=row.service_day, valid_until=row.valid_until.astimezone(tz),
+                      numbers=tuple(numbers))
 
 
 def _language(value: str) -> Language:

@@ -16,9 +16,10 @@ from hub.storage.models import Base
 
 
 class NumberLeaseRow(Base):
-    """A block of one zone's numbers reserved for one terminal on one service day.
-    `replaced_at` is set when a newer lease of the zone took its place: the terminal
-    prints no more from it, yet tickets it printed before are still accepted."""
+    """A block of one zone's numbers reserved for one terminal on one service day, the
+    terminal's until its numbers are all reported or the day ends (issue 16, rule L1).
+    `replaced_at` was set until then when a newer lease of the zone took its place (its
+    unreported numbers were given up); the hub no longer sets it, rows of before keep it."""
 
     __tablename__ = "number_leases"
     __table_args__ = (Index("ix_number_lease_node", "node_id", "zone", "service_day"),

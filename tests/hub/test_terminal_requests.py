@@ -104,17 +104,29 @@ def test_a_lease_reserves_numbers_the_hub_then_skips(terminal_hub: Hub) -> None:
     assert {a.after["zone"] for a in audit if a.after} == {"consultation", "self_service"}
 
 
-def test_a_new_lease_replaces_the_earlier_block_of_the_zone(terminal_hub: Hub) -> None:
+def test_asking_again_gives_back_the_block_held_and_a_spare_only_when_nearly_used(
+        terminal_hub: Hub) -> None:
     hub = terminal_hub
     first = lease(hub, "consultation").lease[0]  # type: ignore[index]
-    second = lease(hub, "consultation").lease[0]  # type: ignore[index]
-    assert second.numbers[0] == first.numbers[-1] + 1
+    again = lease(hub, "consultation").lease  # the terminal's block, nothing reserved
+    assert again == [first]
+    assert walk_in(hub).ticket.number == 120  # type: ignore[union-attr]
+    for number in range(100, 110):  # ten printed while the hub was away, reported
+        assert ask(hub, offline(first.lease_id, number)).ok
+    # Ten numbers left of twenty (at the mark): one spare, the held block given back too.
+    held, spare = lease(hub, "consultation").lease  # type: ignore[misc]
+    assert (held.lease_id, held.numbers) == (first.lease_id, list(range(110, 120)))
+    assert spare.numbers == list(range(121, 141))
+    # Never a third block, however often asked.
+    assert lease(hub, "consultation").lease == [held, spare]
     with hub.db.read() as session:
-        old = session.get(NumberLeaseRow, first.lease_id)
-        assert old is not None and old.replaced_at is not None
-    # A ticket printed from the old block before the new lease still joins the queue.
-    reply = ask(hub, offline(first.lease_id, first.numbers[0]))
-    assert reply.ok and reply.ticket is not None and reply.ticket.number == first.numbers[0]
+        assert session.scalar(select(func.count()).select_from(NumberLeaseRow)) == 2
+        leases = session.scalars(select(AuditRow).where(AuditRow.action == "lease")).all()
+    assert len(leases) == 2  # one audit row per block handed out, not per request
+    # A block used up is no longer given back.
+    for number in range(110, 120):
+        assert ask(hub, offline(first.lease_id, number)).ok
+    assert [b.lease_id for b in lease(hub, "consultation").lease or []] == [spare.lease_id]
 
 
 def test_offline_tickets_join_the_queue_in_arrival_order(terminal_hub: Hub,
@@ -321,7 +333,9 @@ def test_after_a_full_round_of_the_range_the_hub_skips_numbers_still_leased(
         set_sequence(session, "consultation", WORKING_MOMENT.date(), 300)
     # Number 100 is leased and not reported yet: a visitor may hold it. Skipped.
     assert walk_in(hub).ticket.number == 120  # type: ignore[union-attr]
-    # Reported, it joins the queue; the next lease skips the held numbers too.
-    assert ask(hub, offline(block.lease_id, 100)).ok
-    other = lease(hub, "consultation", node_id=TERMINAL).lease[0]  # type: ignore[index]
-    assert other.numbers[0] == 121 and 100 not in other.numbers
+    # Reported, they join the queue; the spare block skips the held numbers too.
+    for number in range(100, 110):
+        assert ask(hub, offline(block.lease_id, number)).ok
+    held, spare = lease(hub, "consultation", node_id=TERMINAL).lease  # type: ignore[misc]
+    assert held.lease_id == block.lease_id
+    assert spare.numbers[0] == 121 and not set(range(100, 121)) & set(spare.numbers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +113,21 @@ class Rig:
 
     def lease(self, zone: str = "consultation", numbers: list[int] | None = None,
               lease_id: int = 1, day: date = date(2026, 11, 23)) -> NumberBlock:
-        block = NumberBlock(lease_id=lease_id, zone=zone, zone_name=CONSULTATION,
-                            service_day=day,
-                            valid_until=datetime(day.year, day.month, day.day, 13, 30,
-                                                 tzinfo=UTC),
-                            numbers=numbers or [300, 301, 302, 303, 304])
+        """A block the terminal already holds."""
+        block = self.block(zone, numbers, lease_id, day)
         self.store.replace_blocks([block])
         return block
+
+    @staticmethod
+    def block(zone: str = "consultation", numbers: list[int] | None = None,
+              lease_id: int = 1, day: date = date(2026, 11, 23)) -> NumberBlock:
+        """A block as the hub sends it (valid until 18:30 in Almaty)."""
+        almaty = timezone(timedelta(hours=5))
+        return NumberBlock(lease_id=lease_id, zone=zone, zone_name=CONSULTATION,
+                           service_day=day,
+                           valid_until=datetime(day.year, day.month, day.day, 18, 30,
+                                                tzinfo=almaty),
+                           numbers=numbers or [300, 301, 302, 303, 304])
 
     def printed(self) -> bytes:
         self.spooler.run_once()

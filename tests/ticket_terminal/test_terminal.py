@@ -160,7 +160,7 @@ def test_leases_are_asked_for_when_low_and_replace_the_zone_block(rig: Rig) -> N
     assert lease.zones == ["consultation", "personal"]
     rig.terminal.tick()
     assert len(rig.link.outbox) == 1  # not asked twice while waiting
-    block = rig.lease(numbers=list(range(300, 320)), lease_id=9)
+    block = rig.block(numbers=list(range(300, 320)), lease_id=9)
     rig.answer(lease, Reply(request_id=lease.id, ok=True, lease=[block]))
     assert rig.store.remaining("consultation", rig.clock.now) == 20
     rig.terminal.tick()
