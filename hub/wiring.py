@@ -23,6 +23,7 @@ from hub.services.letters import LetterOutbox, LetterSender, build_dispatcher
 from hub.services.nodes import NodeRegistry
 from hub.services.protocols import ProtocolService
 from hub.services.queue import QueueService
+from hub.services.range_alerts import RangeAlerts
 from hub.services.reception import ReceptionService
 from hub.services.staffing import StaffingService
 from hub.services.terminal_printing import TerminalPrinting
@@ -107,8 +108,11 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
             clock.jump_to(calendar.next_opening(clock.now()))
     issuing = ThreadPoolExecutor(max_workers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS,
                                  thread_name_prefix="kezek-issue")
+    # One record of ranges too small, raised by issuing and by terminals' leases.
+    range_alerts = RangeAlerts(db, centers, clock, bus)
     queue = QueueService(db, centers, clock, bus, issuing=issuing,
-                         issuers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS)
+                         issuers=1 if db.dialect == "sqlite" else POSTGRES_ISSUERS,
+                         range_alerts=range_alerts)
     # A real SMS gateway is not wired yet: "record" keeps the messages (demo, tests).
     sms = RecordingSms() if settings.sms_channel == "record" else None
     letters = LetterOutbox(db, centers, clock, mail_enabled=settings.mail is not None,
@@ -138,6 +142,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
                appeals=build_appeal_desk(db, centers, clock, protocols, settings.appeals,
                                          settings.data_dir),
                links=links,
-               leases=LeaseService(db, centers, clock, bus, queue, settings.lease_numbers),
+               leases=LeaseService(db, centers, clock, bus, queue, settings.lease_numbers,
+                                   alerts=range_alerts),
                printing=TerminalPrinting(db, centers, clock, queue, nodes, links),
                sms=sms)

@@ -104,6 +104,7 @@ def board_context(hub: Hub, language: Language, whole: str | None = None) -> dic
         "whole_zone": whole,
         "board_url": f"{PREFIX}/",
         "closed_days": [d for d in closed_days if d.not_served],
+        "range_alerts": hub.leases.range_alerts(),
     }
 
 

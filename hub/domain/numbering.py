@@ -37,3 +37,15 @@ def allocate_number(number_range: NumberRange, last_sequence: int,
         Bilingual(kk="Бұл аймақтың бос нөмірлері таусылды. Ресепшнге жүгініңіз.",
                   ru="Свободные номера этой зоны закончились. Обратитесь на ресепшн."),
         field="zone.range")
+
+
+def range_exhausted_text(zone_name: Bilingual, number_range: NumberRange) -> Bilingual:
+    """What staff read when a visitor was refused because every number is held."""
+    first, last = number_range.first, number_range.last
+    return Bilingual(
+        kk=f"«{zone_name.kk}» аймағының {first}–{last} нөмірлерінің бәрін кезектегі "
+           "келушілер ұстап тұр: келушіге талон берілмеді. Баптауларда нөмірлер "
+           "ауқымын кеңейтіңіз.",
+        ru=f"Все номера {first}–{last} зоны «{zone_name.ru}» заняты посетителями в "
+           "очереди: посетителю талон не выдан. Расширьте диапазон номеров в "
+           "настройках.")

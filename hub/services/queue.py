@@ -35,6 +35,7 @@ from hub.domain.errors import (
     DomainError,
     NotFound,
     NothingWaiting,
+    RangeExhausted,
     ValidationFailed,
     not_at_desk,
 )
@@ -46,7 +47,7 @@ from hub.domain.estimate import (
     typical_service_minutes,
 )
 from hub.domain.issuing import IssuePlan, people_ahead, plan_ticket
-from hub.domain.numbering import allocate_number, number_for
+from hub.domain.numbering import allocate_number, number_for, range_exhausted_text
 from hub.domain.ordering import (
     ServiceClass,
     class_time,
@@ -70,6 +71,7 @@ from hub.services.clock import Clock
 from hub.services.desk_presence import open_shifts, panel_signs
 from hub.services.events import EventBus, QueueEvent
 from hub.services.group_commit import GroupCommit
+from hub.services.range_alerts import RangeAlert, RangeAlerts
 from hub.services.views import (
     DeskStatus,
     IssuedTicket,
@@ -308,7 +310,8 @@ def _same_request(row: Any, request: dict[str, Any]) -> None:
 
 class QueueService:
     def __init__(self, db: Database, centers: CenterStore, clock: Clock, bus: EventBus, *,
-                 issuing: Executor | None = None, issuers: int = 1) -> None:
+                 issuing: Executor | None = None, issuers: int = 1,
+                 range_alerts: RangeAlerts | None = None) -> None:
         """With `issuing`, tickets are issued there by up to `issuers` threads at once,
         each taking every request waiting into one transaction (group commit);
         without it, in the caller's thread, one transaction each."""
@@ -316,6 +319,7 @@ class QueueService:
         self._centers = centers
         self._clock = clock
         self._bus = bus
+        self._range_alerts = range_alerts
         # (zone, day) -> (when, typical service minutes, staffed desks, the desks' time
         # the zone gets): the pace of a zone, reused for a moment because every
         # issue and board refresh needs it.
@@ -380,6 +384,8 @@ class QueueService:
             outcomes = self._retrying(attempt)
         except Exception as exc:
             if len(batch) == 1:
+                if isinstance(exc, RangeExhausted):
+                    self._alert_range_exhausted(exc)
                 batch[0].done.set_exception(exc)
                 return
             for request in batch:
@@ -392,6 +398,19 @@ class QueueService:
                 request.done.set_result(outcome)
             else:
                 request.done.set_exception(outcome)
+
+    def _alert_range_exhausted(self, exhausted: RangeExhausted) -> None:
+        """A visitor was refused because every number of the zone is held: staff must
+        widen the range (the same alert a terminal's lease raises)."""
+        zone_code = exhausted.extra.get("zone")
+        if self._range_alerts is None or not isinstance(zone_code, str):
+            return
+        snap = self._centers.snapshot()
+        zone = snap.config.zone(zone_code)
+        now = self._clock.now()
+        self._range_alerts.raise_alert(RangeAlert(
+            zone=zone_code, service_day=snap.calendar.service_day(now), at=now,
+            text=range_exhausted_text(zone.name, _range_of(zone)), detail=exhausted.detail))
 
     def _issue_together(self, batch: list[_IssueRequest], *,
                         careful: bool) -> list[IssuedTicket | DomainError]:
@@ -473,8 +492,13 @@ class QueueService:
             in_use = numbers_held(session, zone, day)
             previous = last[zone] - counts[zone]
             for ticket in (t for t in fresh if t.issued_zone == zone):
-                previous, ticket.number = allocate_number(
-                    _range_of(ticket.plan.zone), previous, in_use)  # may refuse: RangeExhausted
+                try:
+                    previous, ticket.number = allocate_number(
+                        _range_of(ticket.plan.zone), previous, in_use)
+                except RangeExhausted as exhausted:
+                    # Staff hear of it once the transaction is rolled back (_issue_batch).
+                    exhausted.extra["zone"] = zone
+                    raise
                 ticket.sequence = previous
                 in_use.add(ticket.number)
             if previous != last[zone]:

@@ -14,11 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from contract.mqtt import LeaseRequest
+from hub.console.web import LANG_COOKIE
 from hub.domain.leases import LEASE_REQUESTS_PER_HOUR
+from hub.domain.roles import Role
 from hub.services.clock import ManualClock
 from hub.services.events import QueueEvent
 from hub.storage.models import AuditRow, TicketCounterRow, TicketRow
 from hub.wiring import Hub
+from tests.hub.test_console_check_in import signed_in
 from tests.hub.test_terminal_requests import ask, lease, offline, terminal, walk_in
 
 
@@ -85,7 +88,8 @@ def test_a_range_too_small_for_the_day_refuses_the_lease_and_alerts_staff_once(
     # Staff hear of it once a day, in both languages; nothing was lost or given twice.
     (alert,) = hub.leases.range_alerts()
     assert alert.zone == "self_service"
-    assert (alert.text.kk, alert.text.ru) == (text.kk, text.ru)
+    # The walk-ins refused first raised it; the terminal's refusal adds no second one.
+    assert "800–819" in alert.text.kk and "800–819" in alert.text.ru
     assert [e.extra for e in events if e.kind == "range_short"] == [
         {"kk": alert.text.kk, "ru": alert.text.ru}]
     assert audit_rows(hub, "range_short") == 1
@@ -135,3 +139,25 @@ def test_a_zone_short_of_numbers_does_not_keep_the_terminal_from_its_other_zones
     assert [a.zone for a in hub.leases.range_alerts()] == ["self_service"]
     refused = ask(hub, LeaseRequest(node="terminal-1", zones=["self_service"]))
     assert refused.problem is not None and refused.problem.code == "lease_range_short"
+
+
+def test_a_visitor_refused_for_a_full_range_alerts_staff_once_and_the_board_says_so(
+        hub: Hub) -> None:
+    def narrow(doc: dict[str, Any]) -> None:
+        next(z for z in doc["zones"] if z["code"] == "self_service")["range"] = [800, 809]
+
+    hub.centers.edit(narrow, actor="test", action="put_zone")
+    terminal(hub)
+    answers = [walk_in(hub, "appeal_help") for _ in range(12)]
+    assert [r.ticket.number for r in answers if r.ok and r.ticket] == list(range(800, 810))
+    refusals = [r.problem for r in answers if not r.ok]
+    assert [p.code for p in refusals if p] == ["range_exhausted", "range_exhausted"]
+    (alert,) = hub.leases.range_alerts()  # one alert for both refusals
+    assert alert.zone == "self_service"
+    assert "800–809" in alert.text.kk and "Расширьте диапазон" in alert.text.ru
+    assert audit_rows(hub, "range_short") == 1
+    browser = signed_in(hub, "reception1", Role.RECEPTION)
+    browser.cookies.set(LANG_COOKIE, "ru")
+    assert alert.text.ru in browser.get("/console/board/fragment").text
+    browser.cookies.set(LANG_COOKIE, "kk")
+    assert alert.text.kk in browser.get("/console/board/fragment").text
