@@ -1,0 +1,735 @@
+"""The invariants of a real queue, checked at the end of each simulated day.
+
+`check_day` holds what the hub stored (read-only, straight from its database, on
+SQLite or PostgreSQL), what its API and its staffing service say, what the load
+driver saw (`DayRecords`: every press and its answers) and what travelled on the
+node topics (`TopicSniffer`) against the rules a real center lives by. Each rule is
+one row of `format_table`: what was measured, the limit and why (a comment at each
+limit), and the worst cases. The run fails when any row is not ok.
+
+The facts of the day are read once (`DayFacts.load`); every check is a plain
+function of them, so a test builds a small day by hand and breaks one rule at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from hub.domain.calendar import OpeningState, WorkCalendar
+from hub.domain.center import CenterConfig, NumberRange
+from hub.domain.numbering import number_for
+from hub.domain.staffing import DeskShift, UnstaffedDesk
+from hub.domain.tickets import FINAL_STATES, TicketState
+from hub.services.center_store import CenterStore
+from hub.services.clock import ManualClock
+from hub.services.events import EventBus
+from hub.services.staffing import StaffingService
+from hub.storage.db import Database, make_engine, normalise_url
+from hub.storage.lease_models import LeasedNumberRow, NumberLeaseRow
+from hub.storage.models import AuditRow, DeskShiftRow, TicketCounterRow, TicketRow
+from simulation.day.records import DayRecords, DeskPress, TicketPress
+
+# A GET of the hub's API: a path such as "/api/v1/staffing" -> the decoded JSON.
+ApiGet = Callable[[str], Any]
+Message = tuple[str, bytes]
+
+# Limits ------------------------------------------------------------------------------
+
+# A terminal leases a block per zone when its stock of leased numbers runs low
+# (firmware lease_low_water), at the day's start and after a restart. With blocks of
+# 20 numbers (HubSettings.lease_numbers) and a district center's busiest zone at ~40
+# visitors an hour at the morning peak (300 a day, half of them in the two peak
+# hours), even a terminal printing every ticket from its lease for a whole hour
+# needs 2 blocks; 4 leaves room for a restart and a new day's first lease. The
+# fault of issue 16 made 3-5 leases a second.
+LEASES_PER_TERMINAL_ZONE_HOUR = 4
+
+# What a ticket's life writes to the audit log: issue, call, start, finish (4); a
+# recall or two before the visitor comes (2); one transfer, after which it is called,
+# started and maybe recalled again (4); a reprint at the terminal (1); a stale close
+# the next morning (1). 12 is that life with every extra; the fault the limit guards
+# against (a row per resent request) gives hundreds.
+AUDIT_ROWS_PER_TICKET = 12
+
+# How close the printed wait must come to the wait that followed. A visitor reads
+# "~20 min" to decide whether to step out: being called within half that again
+# either way still lets them be back in time; below 10 minutes the estimate's own
+# resolution (whole minutes, one service of 8-20 min) makes +-5 min the best it can
+# promise.
+ESTIMATE_TOLERANCE_MINUTES = 5.0
+ESTIMATE_TOLERANCE_SHARE = 0.5
+# The estimate cannot foresee out-of-turn visitors (10 % of a day) placed ahead, the
+# no-shows whose recalls take a desk's minutes, transfers back into the zone, or an
+# operator's break; in the simulated day these touch about a quarter of the waits,
+# so 70 % within tolerance is what an honest estimate reaches. The fault of issue 16
+# ("~0 min" with 276 waiting) scores near 0 %.
+ESTIMATE_WITHIN_SHARE = 0.70
+# Fewer pairs than this say nothing about the estimate either way.
+ESTIMATE_MIN_PAIRS = 10
+
+# The database's growth in a day: a fixed part (SQLite's WAL and freelist pages,
+# PostgreSQL's extension of a table by whole pages) plus a part per ticket (its row,
+# its audit rows with the before/after JSON, the node requests and replies it took,
+# its print record, the indexes). Measured on SQLite by
+# tests/simulation/test_invariants.py::test_database_growth_of_a_busy_day: 300 tickets
+# through issue, call, start and finish (services only) grow it by 0.52 MB, 1.75 KB a
+# ticket. Through MQTT each of a ticket's ~4 presses also keeps its node request
+# with the reply (~0.6 KB each): ~4.2 KB a ticket. 5 KB a ticket and 0.5 MB fixed
+# give 2 MB for a day of 300 tickets. The fault of issue 16 grew 32 MB for 567.
+DATABASE_FIXED_BYTES = 500_000
+DATABASE_BYTES_PER_TICKET = 5_000
+
+# The staffing service is asked this often during the open hours when looking for
+# an alert on a desk that was worked.
+STAFFING_SAMPLE = timedelta(minutes=15)
+# The hub hears a press a moment after it is made; the desk is asked that much later.
+PRESS_REACHES_HUB = timedelta(seconds=30)
+
+# A refused press is judged against the numbers held a little before and after it:
+# a ticket finished a second after the refusal freed its number too late.
+REFUSAL_MARGIN = timedelta(minutes=1)
+
+# A press made this long before the hub went down may have lost its answer with it.
+ANSWER_LOST_BEFORE_DOWN = timedelta(minutes=2)
+
+# Personal data on node topics: an IIN is 12 digits standing alone (not inside a
+# message id's hex); a Kazakh phone number is +7/8 and 7xx xxx xx xx, or those 10
+# digits alone (an epoch second starts with 1).
+IIN = re.compile(r"(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])")
+PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+7|8)?[ (-]*7\d{2}[ )-]*\d{3}[ -]*\d{2}[ -]*\d{2}"
+                   r"(?![0-9A-Za-z])")
+NODE_TOPIC = re.compile(r"^kezek/[^/]+/node/")
+# Names and other strings shorter than this match too much (a "Ли" in any word).
+PERSONAL_MIN_CHARS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantResult:
+    name: str
+    measured: str
+    limit: str
+    ok: bool
+    detail: str = ""
+
+
+# The facts of one day ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayTicket:
+    id: int
+    issued_zone: str
+    zone: str
+    sequence: int
+    number: int
+    state: str
+    source: str | None
+    issued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    def holds(self, start: datetime, end: datetime) -> bool:
+        """Whether the ticket held its number at some moment of [start, end]."""
+        released = self.finished_at if self.state in FINAL_STATES else None
+        return self.issued_at <= end and (released is None or released >= start)
+
+
+@dataclass(frozen=True, slots=True)
+class DayLease:
+    id: int
+    node_id: str
+    zone: str
+    created_at: datetime
+    replaced_at: datetime | None
+    numbers: tuple[tuple[int, int, int | None], ...]  # (sequence, number, ticket id)
+
+
+@dataclass
+class DayFacts:
+    """What the database holds of one service day, plus the center's configuration."""
+
+    service_day: date
+    config: CenterConfig
+    calendar: WorkCalendar
+    tickets: list[DayTicket]
+    counters: dict[str, int]  # zone -> the day's last sequence
+    leases: list[DayLease]
+    audit_per_ticket: dict[int, int]
+    lease_audit_rows: dict[int, int]  # lease id -> its audit rows
+    shifts: list[DeskShift]  # sign-ins that touched the day
+    database: Database | None = None  # for the staffing service; None in pure tests
+    centers: CenterStore | None = None
+
+    @property
+    def day_start(self) -> datetime:
+        return datetime.combine(self.service_day, time(0), tzinfo=self.calendar.tz)
+
+    @property
+    def day_end(self) -> datetime:
+        return self.day_start + timedelta(days=1)
+
+    def number_range(self, zone: str) -> NumberRange | None:
+        for candidate in self.config.zones:
+            if candidate.code == zone:
+                return candidate.number_range
+        return None
+
+    @classmethod
+    def load(cls, database: Database, service_day: date) -> DayFacts:
+        centers = CenterStore(database, ManualClock(datetime.now(UTC)), EventBus())
+        snap = centers.snapshot()
+        start = datetime.combine(service_day, time(0), tzinfo=snap.calendar.tz)
+        with database.read() as session:
+            tickets = [DayTicket(id=r.id, issued_zone=r.issued_zone, zone=r.zone,
+                                 sequence=r.sequence, number=r.number, state=r.state,
+                                 source=r.source, issued_at=r.issued_at,
+                                 called_at=r.called_at, started_at=r.started_at,
+                                 finished_at=r.finished_at)
+                       for r in session.scalars(select(TicketRow).where(
+                           TicketRow.service_day == service_day).order_by(TicketRow.id))]
+            counters = {str(zone): int(last) for zone, last in session.execute(
+                select(TicketCounterRow.zone, TicketCounterRow.last_sequence).where(
+                    TicketCounterRow.service_day == service_day))}
+            numbers: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
+            for lease_id, sequence, number, ticket_id in session.execute(
+                    select(LeasedNumberRow.lease_id, LeasedNumberRow.sequence,
+                           LeasedNumberRow.number, LeasedNumberRow.ticket_id)
+                    .join(NumberLeaseRow, NumberLeaseRow.id == LeasedNumberRow.lease_id)
+                    .where(NumberLeaseRow.service_day == service_day)
+                    .order_by(LeasedNumberRow.lease_id, LeasedNumberRow.position)):
+                numbers[lease_id].append((sequence, number, ticket_id))
+            leases = [DayLease(id=r.id, node_id=r.node_id, zone=r.zone,
+                               created_at=r.created_at, replaced_at=r.replaced_at,
+                               numbers=tuple(numbers[r.id]))
+                      for r in session.scalars(select(NumberLeaseRow).where(
+                          NumberLeaseRow.service_day == service_day)
+                          .order_by(NumberLeaseRow.id))]
+            # A ticket's rows are written on its day, or the next morning (a stale
+            # close); audit `at` is indexed with nothing, so the day's rows are taken
+            # by entity and filtered by the ids of the day.
+            ticket_ids = {t.id for t in tickets}
+            audit_per_ticket: dict[int, int] = dict.fromkeys(ticket_ids, 0)
+            for entity_id, count in session.execute(
+                    select(AuditRow.entity_id, func.count()).where(
+                        AuditRow.entity == "ticket", AuditRow.at >= start,
+                        AuditRow.at < start + timedelta(days=2))
+                    .group_by(AuditRow.entity_id)):
+                if entity_id.isdigit() and int(entity_id) in ticket_ids:
+                    audit_per_ticket[int(entity_id)] = int(count)
+            lease_ids = {lease.id for lease in leases}
+            lease_audit: dict[int, int] = dict.fromkeys(lease_ids, 0)
+            for entity_id, count in session.execute(
+                    select(AuditRow.entity_id, func.count()).where(
+                        AuditRow.entity == "number_lease", AuditRow.at >= start,
+                        AuditRow.at < start + timedelta(days=1))
+                    .group_by(AuditRow.entity_id)):
+                if entity_id.isdigit() and int(entity_id) in lease_ids:
+                    lease_audit[int(entity_id)] = int(count)
+            shifts = [DeskShift(desk=r.desk, operator=r.operator, started_at=r.started_at,
+                                ended_at=r.ended_at)
+                      for r in session.scalars(select(DeskShiftRow).where(
+                          DeskShiftRow.started_at < start + timedelta(days=1),
+                          DeskShiftRow.ended_at.is_(None) | (DeskShiftRow.ended_at >= start)))]
+        return cls(service_day=service_day, config=snap.config, calendar=snap.calendar,
+                   tickets=tickets, counters=counters, leases=leases,
+                   audit_per_ticket=audit_per_ticket, lease_audit_rows=lease_audit,
+                   shifts=shifts,
+                   database=database, centers=centers)
+
+
+# The entry point ---------------------------------------------------------------------
+
+
+def check_day(database_url: str, service_day: date, records: DayRecords, *,
+              topics: Sequence[Message], database_bytes_before: int,
+              database_bytes_after: int, topics_dropped: int = 0,
+              hub_down: Sequence[tuple[datetime, datetime]] = (),
+              api: ApiGet | None = None) -> list[InvariantResult]:
+    """Every invariant of `service_day`, one result each.
+
+    `records`: the load driver's presses (only those of the day are judged);
+    `topics`: (topic, payload) of every message seen on the broker that day, and how
+    many the sniffer had to drop; `database_bytes_*`: `database_bytes(url)` before
+    the day's opening and after its closing; `hub_down`: when the hub was killed and
+    back (a press then may stay unanswered); `api`: a GET of the running hub's API,
+    to check that the staffing it shows agrees with the one read here."""
+    database = Database(make_engine(database_url))
+    try:
+        facts = DayFacts.load(database, service_day)
+        day = records.of_day(facts.day_start, facts.day_end)
+        results = [
+            *check_answers(day, hub_down),
+            check_numbers_unique(facts),
+            check_refusals(facts, day.tickets),
+            check_leases_per_hour(facts),
+            check_counter_advance(facts),
+            check_service_times(facts),
+            check_estimates(facts, day.tickets),
+            check_panels_staffed(facts, day.desk_presses),
+            check_unattended_alert(facts, day.desk_presses),
+            check_audit_per_ticket(facts),
+            check_lease_audit(facts),
+            check_database_growth(facts, database_bytes_before, database_bytes_after),
+            check_node_topics(topics, day.personal_data, dropped=topics_dropped),
+        ]
+        if api is not None:
+            results.append(check_staffing_api(facts, api))
+        return results
+    finally:
+        database.dispose()
+
+
+def database_bytes(database_url: str) -> int:
+    """The size of the database: SQLite's pages (as committed, WAL included, so the
+    moment of a checkpoint does not count), or PostgreSQL's `pg_database_size`."""
+    url = make_url(normalise_url(database_url))
+    query = ("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+             if url.get_backend_name() == "sqlite"
+             else "SELECT pg_database_size(current_database())")
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text(query)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def failed(results: Iterable[InvariantResult]) -> list[InvariantResult]:
+    return [r for r in results if not r.ok]
+
+
+def format_table(results: Sequence[InvariantResult]) -> str:
+    """A plain-text table: one invariant a row, the detail of a broken one below it."""
+    header = ("invariant", "measured", "limit", "")
+    rows = [(r.name, r.measured, r.limit, "ok" if r.ok else "BROKEN") for r in results]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+
+    def line(row: tuple[str, str, str, str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+
+    out = [line(header), "  ".join("-" * w for w in widths)]
+    for result, row in zip(results, rows, strict=True):
+        out.append(line(row).rstrip())
+        if result.detail and not result.ok:
+            out.append(f"    {result.detail}")
+    return "\n".join(out)
+
+
+# The checks --------------------------------------------------------------------------
+
+
+def _in_windows(moment: datetime, windows: Sequence[tuple[datetime, datetime]]) -> bool:
+    return any(start - ANSWER_LOST_BEFORE_DOWN <= moment <= end for start, end in windows)
+
+
+def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]] = ()
+                  ) -> list[InvariantResult]:
+    """Every press gets exactly one answer (a second one printed a second ticket or
+    moved a second visitor); a press made while the hub was down, never answered,
+    is counted apart: nothing could answer it, and the terminal printed from its
+    lease (TicketPress.offline) or the operator pressed again."""
+    presses: list[tuple[str, TicketPress | DeskPress]] = (
+        [(f"ticket {t.terminal}", t) for t in day.tickets]
+        + [(f"desk {p.desk} {p.action}", p) for p in day.desk_presses])
+    wrong: list[str] = []
+    unanswered: list[str] = []
+    for label, press in presses:
+        if press.answers == 1:
+            continue
+        offline = isinstance(press, TicketPress) and press.offline
+        if press.answers == 0 and (offline or _in_windows(press.pressed_at, hub_down)):
+            unanswered.append(f"{label} at {press.pressed_at:%H:%M:%S}"
+                              + (" (printed from its lease)" if offline else ""))
+            continue
+        wrong.append(f"{label} {press.request_id} at {press.pressed_at:%H:%M:%S}: "
+                     f"{press.answers} answers")
+    counted = len(presses) - len(unanswered)
+    return [
+        InvariantResult("every press answered once",
+                        f"{counted - len(wrong)}/{counted}", "all", not wrong,
+                        _worst(wrong)),
+        # Informational: these cannot be answered; the row shows how many there were.
+        InvariantResult("  unanswered, hub down", str(len(unanswered)),
+                        "only while down", True, _worst(unanswered)),
+    ]
+
+
+def check_numbers_unique(facts: DayFacts) -> InvariantResult:
+    """No number of a zone given to two tickets of the day, unless the zone's range
+    really wrapped (its counter passed the range's size), and even then never to two
+    tickets holding it at the same moment. Each number is also the one its sequence
+    maps to (hub.domain.numbering.number_for)."""
+    by_number: dict[tuple[str, int], list[DayTicket]] = defaultdict(list)
+    problems: list[str] = []
+    for ticket in facts.tickets:
+        by_number[ticket.issued_zone, ticket.number].append(ticket)
+        rng = facts.number_range(ticket.issued_zone)
+        if rng is not None and number_for(rng, ticket.sequence) != ticket.number:
+            problems.append(f"ticket {ticket.id}: sequence {ticket.sequence} is number "
+                            f"{number_for(rng, ticket.sequence)}, not {ticket.number}")
+    repeated = 0
+    for (zone, number), tickets in sorted(by_number.items()):
+        if len(tickets) < 2:
+            continue
+        repeated += 1
+        rng = facts.number_range(zone)
+        wrapped = rng is not None and facts.counters.get(zone, 0) > rng.size
+        if not wrapped:
+            problems.append(f"{zone} {number} given {len(tickets)} times without a wrap "
+                            f"(tickets {', '.join(str(t.id) for t in tickets)})")
+            continue
+        for i, first in enumerate(tickets):
+            for second in tickets[i + 1:]:
+                later = max(first.issued_at, second.issued_at)
+                if first.holds(later, later) and second.holds(later, later):
+                    problems.append(f"{zone} {number} held by tickets {first.id} and "
+                                    f"{second.id} at once ({later:%H:%M:%S})")
+    return InvariantResult("no number given twice", f"{len(problems)} broken, "
+                           f"{repeated} reused after a wrap", "0 broken", not problems,
+                           _worst(problems))
+
+
+def check_refusals(facts: DayFacts, presses: Sequence[TicketPress]) -> InvariantResult:
+    """No visitor refused `range_exhausted` while the zone had a free number. The hub
+    holds a number while a ticket is active or an unreplaced lease keeps it unused
+    (hub.storage.queue_queries.numbers_held); a refusal is wrong only if numbers were
+    free both a minute before and after it."""
+    refused = [p for p in presses if p.problem == "range_exhausted"]
+    wrong: list[str] = []
+    for press in refused:
+        zones = ([press.zone] if press.zone is not None
+                 else [z.code for z in facts.config.zones if z.number_range is not None])
+        free = {zone: _free_numbers(facts, zone, press.pressed_at) for zone in zones}
+        if all(count > 0 for count in free.values()):
+            wrong.append(f"{press.terminal} at {press.pressed_at:%H:%M:%S}: "
+                         + ", ".join(f"{zone} had {count} free" for zone, count in free.items()))
+    return InvariantResult("no refusal with free numbers",
+                           f"{len(wrong)} of {len(refused)} refusals", "0", not wrong,
+                           _worst(wrong))
+
+
+def _free_numbers(facts: DayFacts, zone: str, moment: datetime) -> int:
+    rng = facts.number_range(zone)
+    if rng is None:
+        return 0
+    start, end = moment - REFUSAL_MARGIN, moment + REFUSAL_MARGIN
+    held = {t.number for t in facts.tickets if t.issued_zone == zone and t.holds(start, end)}
+    tickets = {t.id: t for t in facts.tickets}
+    for lease in facts.leases:
+        if lease.zone != zone or lease.created_at > end:
+            continue
+        for _, number, ticket_id in lease.numbers:
+            if ticket_id is None:
+                if lease.replaced_at is None or lease.replaced_at >= start:
+                    held.add(number)
+            elif ticket_id in tickets and tickets[ticket_id].holds(start, end):
+                held.add(number)
+    return rng.size - len(held)
+
+
+def check_leases_per_hour(facts: DayFacts) -> InvariantResult:
+    """A terminal leases a handful of blocks per zone an hour, not one a second."""
+    counts: Counter[tuple[str, str, int]] = Counter(
+        (lease.node_id, lease.zone, facts.calendar.local(lease.created_at).hour)
+        for lease in facts.leases)
+    worst = counts.most_common(1)
+    most = worst[0][1] if worst else 0
+    over = [f"{node} {zone} {hour:02d}:00: {count}"
+            for (node, zone, hour), count in counts.most_common() if
+            count > LEASES_PER_TERMINAL_ZONE_HOUR]
+    return InvariantResult("leases per terminal, zone and hour",
+                           f"max {most} ({len(facts.leases)} in the day)",
+                           f"<= {LEASES_PER_TERMINAL_ZONE_HOUR}", not over, _worst(over))
+
+
+def check_counter_advance(facts: DayFacts) -> InvariantResult:
+    """A zone's day counter moves only for tickets and leased numbers: every sequence
+    up to the counter belongs to a ticket or a lease, except numbers skipped because
+    a visitor still held them, which happens only after the range wrapped. The ratio
+    counter / tickets shows numbers leased and never used."""
+    problems: list[str] = []
+    ratios: list[str] = []
+    zones = sorted(set(facts.counters) | {t.issued_zone for t in facts.tickets})
+    for zone in zones:
+        advance = facts.counters.get(zone, 0)
+        tickets = [t for t in facts.tickets if t.issued_zone == zone]
+        used = {t.sequence for t in tickets}
+        leased = 0
+        for lease in facts.leases:
+            if lease.zone == zone:
+                used.update(sequence for sequence, _, _ in lease.numbers)
+                leased += len(lease.numbers)
+        rng = facts.number_range(zone)
+        skippable = max(0, advance - rng.size) if rng is not None else 0
+        unexplained = advance - len({s for s in used if s <= advance})
+        beyond = [s for s in used if s > advance]
+        ratios.append(f"{zone} {advance}/{len(tickets)}"
+                      + (f"={advance / len(tickets):.2f}" if tickets else ""))
+        if unexplained > skippable:
+            problems.append(f"{zone}: counter {advance}, {len(tickets)} tickets, {leased} "
+                            f"leased; {unexplained} sequences unexplained "
+                            f"(at most {skippable} skipped after a wrap)")
+        if beyond:
+            problems.append(f"{zone}: sequences {sorted(beyond)[:5]} past the counter "
+                            f"{advance}")
+    return InvariantResult("counter = tickets + leased", "; ".join(ratios) or "no tickets",
+                           "no unexplained advance", not problems, _worst(problems))
+
+
+def check_service_times(facts: DayFacts) -> InvariantResult:
+    """Every visit that ended done was served for some time: its start came before
+    its finish (a panel without a Start button must still start the service)."""
+    done = [t for t in facts.tickets if t.state == TicketState.DONE.value]
+    wrong = [f"ticket {t.id} ({t.issued_zone} {t.number}): started "
+             f"{_clock(t.started_at)}, finished {_clock(t.finished_at)}"
+             for t in done if t.started_at is None or t.finished_at is None
+             or t.finished_at <= t.started_at]
+    minutes = sorted((t.finished_at - t.started_at).total_seconds() / 60 for t in done
+                     if t.started_at is not None and t.finished_at is not None)
+    median = f", median {minutes[len(minutes) // 2]:.1f} min" if minutes else ""
+    return InvariantResult("service time > 0", f"{len(wrong)} of {len(done)} done{median}",
+                           "0", not wrong, _worst(wrong))
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateErrors:
+    """How the printed waits compared with the waits that followed."""
+
+    pairs: int
+    within: int
+    p50: float  # absolute error, minutes
+    p90: float
+    bias: float  # mean of predicted - actual: below 0 promises too short a wait
+
+    @property
+    def share_within(self) -> float:
+        return self.within / self.pairs if self.pairs else 1.0
+
+
+def estimate_errors(predicted: Sequence[float], actual: Sequence[float]) -> EstimateErrors:
+    """The error of each estimate (minutes) and how many were within tolerance:
+    |predicted - actual| <= max(5 min, half the actual wait). One function so that
+    the hub's own rule (hub.domain, issue 16) can take its place."""
+    errors = [p - a for p, a in zip(predicted, actual, strict=True)]
+    within = sum(1 for error, a in zip(errors, actual, strict=True)
+                 if abs(error) <= max(ESTIMATE_TOLERANCE_MINUTES, ESTIMATE_TOLERANCE_SHARE * a))
+    absolute = sorted(abs(e) for e in errors)
+    return EstimateErrors(pairs=len(errors), within=within,
+                          p50=_percentile(absolute, 0.5), p90=_percentile(absolute, 0.9),
+                          bias=sum(errors) / len(errors) if errors else 0.0)
+
+
+def check_estimates(facts: DayFacts, presses: Sequence[TicketPress]) -> InvariantResult:
+    """The wait printed on a slip against the wait that followed (issued to called)."""
+    called = {t.id: t for t in facts.tickets if t.called_at is not None}
+    predicted: list[float] = []
+    actual: list[float] = []
+    for press in presses:
+        ticket = called.get(press.ticket_id) if press.ticket_id is not None else None
+        if ticket is None or press.wait_minutes is None or ticket.called_at is None:
+            continue
+        predicted.append(press.wait_minutes)
+        actual.append((ticket.called_at - ticket.issued_at).total_seconds() / 60)
+    errors = estimate_errors(predicted, actual)
+    measured = (f"{errors.within}/{errors.pairs} within ({errors.share_within:.0%}), "
+                f"|error| p50 {errors.p50:.1f} p90 {errors.p90:.1f} min, "
+                f"bias {errors.bias:+.1f}")
+    enough = errors.pairs >= ESTIMATE_MIN_PAIRS
+    ok = not enough or errors.share_within >= ESTIMATE_WITHIN_SHARE
+    return InvariantResult("wait estimate", measured,
+                           f">= {ESTIMATE_WITHIN_SHARE:.0%} within "
+                           f"max({ESTIMATE_TOLERANCE_MINUTES:g} min, "
+                           f"{ESTIMATE_TOLERANCE_SHARE:.0%})", ok,
+                           "" if enough else f"only {errors.pairs} pairs: not judged")
+
+
+def _worked(presses: Iterable[DeskPress]) -> list[DeskPress]:
+    """Presses the hub answered without a refusal: the desk was being worked."""
+    return [p for p in presses if p.answers >= 1 and p.problem is None]
+
+
+def _unstaffed_at(facts: DayFacts, moment: datetime) -> dict[str, UnstaffedDesk]:
+    """The staffing service's view at `moment`, computed from the stored shifts."""
+    assert facts.database is not None and facts.centers is not None
+    service = StaffingService(facts.database, facts.centers, ManualClock(moment), EventBus())
+    return {u.desk: u for u in service.unstaffed()}
+
+
+def check_panels_staffed(facts: DayFacts, presses: Sequence[DeskPress]) -> InvariantResult:
+    """A desk whose buttons worked in an hour shows as staffed in that hour: the
+    staffing service, asked just after the hour's last worked press, does not list
+    it as unstaffed."""
+    last: dict[tuple[str, int], datetime] = {}
+    for press in _worked(presses):
+        key = (press.desk, facts.calendar.local(press.pressed_at).hour)
+        last[key] = max(last.get(key, press.pressed_at), press.pressed_at)
+    wrong = [f"{desk} {hour:02d}:00 (last press {facts.calendar.local(moment):%H:%M})"
+             for (desk, hour), moment in sorted(last.items())
+             if desk in _unstaffed_at(facts, moment + PRESS_REACHES_HUB)]
+    return InvariantResult("desks worked are staffed",
+                           f"{len(last) - len(wrong)}/{len(last)} desk-hours", "all",
+                           not wrong, _worst(wrong))
+
+
+def check_unattended_alert(facts: DayFacts, presses: Sequence[DeskPress]) -> InvariantResult:
+    """The 000 §6 alert (a desk unstaffed over `unstaffed_alert_hours` working hours)
+    is raised for a desk nobody touched that long, and only for it. Sampled every 15
+    minutes of the open hours: a desk is touched by a worked press or a sign-in
+    covering the moment; an alerted desk must have been untouched the limit's working
+    hours, and a desk untouched the limit and one sample more must be alerted."""
+    limit = facts.config.policy.unstaffed_alert_hours * 3600
+    slack = STAFFING_SAMPLE.total_seconds()
+    worked: dict[str, list[datetime]] = defaultdict(list)
+    for press in _worked(presses):
+        worked[press.desk].append(press.pressed_at)
+    false_alerts: list[str] = []
+    missed: list[str] = []
+    moments = _open_moments(facts)
+    for moment in moments:
+        unstaffed = _unstaffed_at(facts, moment)
+        for desk in facts.config.desks:
+            if not desk.active:
+                continue
+            idle = facts.calendar.working_seconds_between(
+                _last_touch(facts, worked[desk.code], desk.code, moment), moment)
+            entry = unstaffed.get(desk.code)
+            alert = entry is not None and entry.alert
+            local = f"{facts.calendar.local(moment):%H:%M}"
+            if alert and idle < limit:
+                false_alerts.append(f"{desk.code} at {local}: touched {idle / 3600:.1f} h before")
+            elif not alert and idle > limit + slack:
+                missed.append(f"{desk.code} at {local}: untouched {idle / 3600:.1f} h, no alert")
+    problems = false_alerts + missed
+    return InvariantResult("3-hour alert only when unattended",
+                           f"{len(false_alerts)} false, {len(missed)} missed "
+                           f"in {len(moments)} samples", "0", not problems, _worst(problems))
+
+
+def _last_touch(facts: DayFacts, presses: Sequence[datetime], desk: str,
+                moment: datetime) -> datetime:
+    """The last moment up to `moment` the desk was worked or signed in to; the start
+    of the day (so: its opening, in working time) when never."""
+    touches = [p for p in presses if p <= moment]
+    for shift in facts.shifts:
+        if shift.desk == desk and shift.started_at <= moment:
+            touches.append(moment if shift.ended_at is None else min(shift.ended_at, moment))
+    return max(touches, default=facts.day_start)
+
+
+def _open_moments(facts: DayFacts) -> list[datetime]:
+    """Every STAFFING_SAMPLE of the day's open hours."""
+    moment, moments = facts.day_start, []
+    while moment < facts.day_end:
+        if facts.calendar.status_at(moment).state is OpeningState.OPEN:
+            moments.append(moment)
+        moment += STAFFING_SAMPLE
+    return moments
+
+
+def check_staffing_api(facts: DayFacts, api: ApiGet) -> InvariantResult:
+    """The hub's API shows the same unstaffed desks as the staffing read here at the
+    same moment: else the checks above judged a staffing the hub does not show (it
+    would keep some of it in memory, out of the database's reach)."""
+    at = datetime.fromisoformat(str(api("/api/v1/queue")["at"]))
+    shown = {str(entry["desk"]): bool(entry["alert"]) for entry in api("/api/v1/staffing")}
+    here = {code: entry.alert for code, entry in _unstaffed_at(facts, at).items()}
+    differ = sorted(set(shown.items()) ^ set(here.items()))
+    return InvariantResult("staffing API = database", f"{len(differ)} differences", "0",
+                           not differ, _worst([f"{d} alert={a}" for d, a in differ]))
+
+
+def check_audit_per_ticket(facts: DayFacts) -> InvariantResult:
+    counts = facts.audit_per_ticket
+    over = [f"ticket {ticket}: {count} rows" for ticket, count in
+            sorted(counts.items(), key=lambda item: -item[1]) if count > AUDIT_ROWS_PER_TICKET]
+    most = max(counts.values(), default=0)
+    mean = sum(counts.values()) / len(counts) if counts else 0.0
+    return InvariantResult("audit rows per ticket", f"max {most}, mean {mean:.1f}",
+                           f"<= {AUDIT_ROWS_PER_TICKET}", not over, _worst(over))
+
+
+def check_lease_audit(facts: DayFacts) -> InvariantResult:
+    """A lease is audited once, as the block it made, not once per request."""
+    wrong = [f"lease {lease}: {count} rows" for lease, count in
+             sorted(facts.lease_audit_rows.items()) if count != 1]
+    rows = sum(facts.lease_audit_rows.values())
+    return InvariantResult("lease audit rows = blocks",
+                           f"{rows} rows / {len(facts.leases)} blocks", "1 per block",
+                           not wrong, _worst(wrong))
+
+
+def check_database_growth(facts: DayFacts, before: int, after: int) -> InvariantResult:
+    tickets = len(facts.tickets)
+    allowed = DATABASE_FIXED_BYTES + DATABASE_BYTES_PER_TICKET * tickets
+    grown = after - before
+    per = f", {grown / tickets / 1000:.1f} KB/ticket" if tickets else ""
+    return InvariantResult("database growth", f"{grown / 1e6:.2f} MB{per}",
+                           f"< {allowed / 1e6:.2f} MB ({tickets} tickets)", grown < allowed)
+
+
+def check_node_topics(messages: Sequence[Message], personal_data: Sequence[str], *,
+                      dropped: int = 0) -> InvariantResult:
+    """Nothing personal on a node topic: none of the day's names, IINs and phones of
+    bookings, and nothing shaped like an IIN or a phone number. Messages the sniffer
+    dropped were not looked at, which breaks the row too."""
+    needles = [p.casefold() for p in personal_data if len(p.strip()) >= PERSONAL_MIN_CHARS]
+    found: list[str] = []
+    seen = 0
+    for topic, payload in messages:
+        if not NODE_TOPIC.match(topic):
+            continue
+        seen += 1
+        body = _readable(payload)
+        folded = body.casefold()
+        hits = [f"personal {needle!r}" for needle in needles if needle in folded]
+        hits += [f"IIN-like {m.group()}" for m in IIN.finditer(body)]
+        hits += [f"phone-like {m.group().strip()}" for m in PHONE.finditer(body)]
+        if hits:
+            found.append(f"{topic}: {', '.join(hits[:3])}")
+    problems = found + ([f"{dropped} messages dropped unread"] if dropped else [])
+    return InvariantResult("nothing personal on node topics",
+                           f"{len(found)} of {seen} messages", "0", not problems,
+                           _worst(problems))
+
+
+def _readable(payload: bytes) -> str:
+    """The payload as text, JSON escapes (\\u0410...) undone so Cyrillic names match."""
+    raw = payload.decode("utf-8", errors="replace")
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return raw
+    return raw + "\n" + json.dumps(decoded, ensure_ascii=False)
+
+
+# Small helpers -----------------------------------------------------------------------
+
+
+def _percentile(ordered: Sequence[float], share: float) -> float:
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def _clock(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{moment:%H:%M:%S}"
+
+
+def _worst(problems: Sequence[str], shown: int = 3) -> str:
+    if not problems:
+        return ""
+    more = f" (+{len(problems) - shown} more)" if len(problems) > shown else ""
+    return "; ".join(problems[:shown]) + more
+
+
