@@ -7,8 +7,9 @@ node topics (`TopicSniffer`) against the rules a real center lives by. Each rule
 one row of `format_table`: what was measured, the limit and why (a comment at each
 limit), and the worst cases. The run fails when any row is not ok.
 
-The facts of the day are read once (`DayFacts.load`); every check is a plain
-function of them, so a test builds a small day by hand and breaks one rule at a time.
+The facts of the day are read once (`simulation.day.day_facts.DayFacts.load`);
+every check is a plain function of them, so a test builds a small day by hand and
+breaks one rule at a time.
 """
 
 from __future__ import annotations
@@ -19,24 +20,21 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-
-from hub.domain.calendar import OpeningState, WorkCalendar
-from hub.domain.center import CenterConfig, NumberRange
+from hub.domain.calendar import OpeningState
 from hub.domain.numbering import number_for
-from hub.domain.staffing import DeskShift, UnstaffedDesk
-from hub.domain.tickets import FINAL_STATES, TicketState
-from hub.services.center_store import CenterStore
+from hub.domain.staffing import UnstaffedDesk
+from hub.domain.tickets import TicketState
 from hub.services.clock import ManualClock
 from hub.services.events import EventBus
 from hub.services.staffing import StaffingService
-from hub.storage.db import Database, make_engine, normalise_url
-from hub.storage.lease_models import LeasedNumberRow, NumberLeaseRow
-from hub.storage.models import AuditRow, DeskShiftRow, TicketCounterRow, TicketRow
+from hub.storage.db import Database, make_engine
+from simulation.day.day_facts import DayFacts, DayTicket
+
+# The runner measures the database before and after a day with it.
+from simulation.day.day_facts import database_bytes as database_bytes
 from simulation.day.records import DayRecords, DeskPress, TicketPress
 
 # A GET of the hub's API: a path such as "/api/v1/staffing" -> the decoded JSON.
@@ -99,6 +97,9 @@ PRESS_REACHES_HUB = timedelta(seconds=30)
 # a ticket finished a second after the refusal freed its number too late.
 REFUSAL_MARGIN = timedelta(minutes=1)
 
+# Answers to a desk press that show the operator at work (None: done as asked).
+WORKING_ANSWERS = frozenset({None, "queue_empty", "desk_busy"})
+
 # A press made this long before the hub went down may have lost its answer with it.
 ANSWER_LOST_BEFORE_DOWN = timedelta(minutes=2)
 
@@ -120,132 +121,6 @@ class InvariantResult:
     limit: str
     ok: bool
     detail: str = ""
-
-
-# The facts of one day ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DayTicket:
-    id: int
-    issued_zone: str
-    zone: str
-    sequence: int
-    number: int
-    state: str
-    source: str | None
-    issued_at: datetime
-    called_at: datetime | None
-    started_at: datetime | None
-    finished_at: datetime | None
-
-    def holds(self, start: datetime, end: datetime) -> bool:
-        """Whether the ticket held its number at some moment of [start, end]."""
-        released = self.finished_at if self.state in FINAL_STATES else None
-        return self.issued_at <= end and (released is None or released >= start)
-
-
-@dataclass(frozen=True, slots=True)
-class DayLease:
-    id: int
-    node_id: str
-    zone: str
-    created_at: datetime
-    replaced_at: datetime | None
-    numbers: tuple[tuple[int, int, int | None], ...]  # (sequence, number, ticket id)
-
-
-@dataclass
-class DayFacts:
-    """What the database holds of one service day, plus the center's configuration."""
-
-    service_day: date
-    config: CenterConfig
-    calendar: WorkCalendar
-    tickets: list[DayTicket]
-    counters: dict[str, int]  # zone -> the day's last sequence
-    leases: list[DayLease]
-    audit_per_ticket: dict[int, int]
-    lease_audit_rows: dict[int, int]  # lease id -> its audit rows
-    shifts: list[DeskShift]  # sign-ins that touched the day
-    database: Database | None = None  # for the staffing service; None in pure tests
-    centers: CenterStore | None = None
-
-    @property
-    def day_start(self) -> datetime:
-        return datetime.combine(self.service_day, time(0), tzinfo=self.calendar.tz)
-
-    @property
-    def day_end(self) -> datetime:
-        return self.day_start + timedelta(days=1)
-
-    def number_range(self, zone: str) -> NumberRange | None:
-        for candidate in self.config.zones:
-            if candidate.code == zone:
-                return candidate.number_range
-        return None
-
-    @classmethod
-    def load(cls, database: Database, service_day: date) -> DayFacts:
-        centers = CenterStore(database, ManualClock(datetime.now(UTC)), EventBus())
-        snap = centers.snapshot()
-        start = datetime.combine(service_day, time(0), tzinfo=snap.calendar.tz)
-        with database.read() as session:
-            tickets = [DayTicket(id=r.id, issued_zone=r.issued_zone, zone=r.zone,
-                                 sequence=r.sequence, number=r.number, state=r.state,
-                                 source=r.source, issued_at=r.issued_at,
-                                 called_at=r.called_at, started_at=r.started_at,
-                                 finished_at=r.finished_at)
-                       for r in session.scalars(select(TicketRow).where(
-                           TicketRow.service_day == service_day).order_by(TicketRow.id))]
-            counters = {str(zone): int(last) for zone, last in session.execute(
-                select(TicketCounterRow.zone, TicketCounterRow.last_sequence).where(
-                    TicketCounterRow.service_day == service_day))}
-            numbers: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
-            for lease_id, sequence, number, ticket_id in session.execute(
-                    select(LeasedNumberRow.lease_id, LeasedNumberRow.sequence,
-                           LeasedNumberRow.number, LeasedNumberRow.ticket_id)
-                    .join(NumberLeaseRow, NumberLeaseRow.id == LeasedNumberRow.lease_id)
-                    .where(NumberLeaseRow.service_day == service_day)
-                    .order_by(LeasedNumberRow.lease_id, LeasedNumberRow.position)):
-                numbers[lease_id].append((sequence, number, ticket_id))
-            leases = [DayLease(id=r.id, node_id=r.node_id, zone=r.zone,
-                               created_at=r.created_at, replaced_at=r.replaced_at,
-                               numbers=tuple(numbers[r.id]))
-                      for r in session.scalars(select(NumberLeaseRow).where(
-                          NumberLeaseRow.service_day == service_day)
-                          .order_by(NumberLeaseRow.id))]
-            # A ticket's rows are written on its day, or the next morning (a stale
-            # close); audit `at` is indexed with nothing, so the day's rows are taken
-            # by entity and filtered by the ids of the day.
-            ticket_ids = {t.id for t in tickets}
-            audit_per_ticket: dict[int, int] = dict.fromkeys(ticket_ids, 0)
-            for entity_id, count in session.execute(
-                    select(AuditRow.entity_id, func.count()).where(
-                        AuditRow.entity == "ticket", AuditRow.at >= start,
-                        AuditRow.at < start + timedelta(days=2))
-                    .group_by(AuditRow.entity_id)):
-                if entity_id.isdigit() and int(entity_id) in ticket_ids:
-                    audit_per_ticket[int(entity_id)] = int(count)
-            lease_ids = {lease.id for lease in leases}
-            lease_audit: dict[int, int] = dict.fromkeys(lease_ids, 0)
-            for entity_id, count in session.execute(
-                    select(AuditRow.entity_id, func.count()).where(
-                        AuditRow.entity == "number_lease", AuditRow.at >= start,
-                        AuditRow.at < start + timedelta(days=1))
-                    .group_by(AuditRow.entity_id)):
-                if entity_id.isdigit() and int(entity_id) in lease_ids:
-                    lease_audit[int(entity_id)] = int(count)
-            shifts = [DeskShift(desk=r.desk, operator=r.operator, started_at=r.started_at,
-                                ended_at=r.ended_at)
-                      for r in session.scalars(select(DeskShiftRow).where(
-                          DeskShiftRow.started_at < start + timedelta(days=1),
-                          DeskShiftRow.ended_at.is_(None) | (DeskShiftRow.ended_at >= start)))]
-        return cls(service_day=service_day, config=snap.config, calendar=snap.calendar,
-                   tickets=tickets, counters=counters, leases=leases,
-                   audit_per_ticket=audit_per_ticket, lease_audit_rows=lease_audit,
-                   shifts=shifts,
-                   database=database, centers=centers)
 
 
 # The entry point ---------------------------------------------------------------------
@@ -288,21 +163,6 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
         return results
     finally:
         database.dispose()
-
-
-def database_bytes(database_url: str) -> int:
-    """The size of the database: SQLite's pages (as committed, WAL included, so the
-    moment of a checkpoint does not count), or PostgreSQL's `pg_database_size`."""
-    url = make_url(normalise_url(database_url))
-    query = ("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-             if url.get_backend_name() == "sqlite"
-             else "SELECT pg_database_size(current_database())")
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text(query)).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def failed(results: Iterable[InvariantResult]) -> list[InvariantResult]:
@@ -531,13 +391,19 @@ def estimate_errors(predicted: Sequence[float], actual: Sequence[float]) -> Esti
 
 
 def check_estimates(facts: DayFacts, presses: Sequence[TicketPress]) -> InvariantResult:
-    """The wait printed on a slip against the wait that followed (issued to called)."""
+    """The wait the hub printed on a slip against the wait that followed (issued to
+    called). Left out: slips printed from a lease (the terminal's estimate, not the
+    hub's) and transferred visitors (their row keeps only the last call)."""
     called = {t.id: t for t in facts.tickets if t.called_at is not None}
     predicted: list[float] = []
     actual: list[float] = []
+    left_out = 0
     for press in presses:
         ticket = called.get(press.ticket_id) if press.ticket_id is not None else None
         if ticket is None or press.wait_minutes is None or ticket.called_at is None:
+            continue
+        if press.offline or ticket.transfers:
+            left_out += 1
             continue
         predicted.append(press.wait_minutes)
         actual.append((ticket.called_at - ticket.issued_at).total_seconds() / 60)
@@ -547,16 +413,19 @@ def check_estimates(facts: DayFacts, presses: Sequence[TicketPress]) -> Invarian
                 f"bias {errors.bias:+.1f}")
     enough = errors.pairs >= ESTIMATE_MIN_PAIRS
     ok = not enough or errors.share_within >= ESTIMATE_WITHIN_SHARE
+    detail = [f"only {errors.pairs} pairs: not judged"] if not enough else []
+    detail += [f"{left_out} offline or transferred left out"] if left_out else []
     return InvariantResult("wait estimate", measured,
                            f">= {ESTIMATE_WITHIN_SHARE:.0%} within "
                            f"max({ESTIMATE_TOLERANCE_MINUTES:g} min, "
-                           f"{ESTIMATE_TOLERANCE_SHARE:.0%})", ok,
-                           "" if enough else f"only {errors.pairs} pairs: not judged")
+                           f"{ESTIMATE_TOLERANCE_SHARE:.0%})", ok, "; ".join(detail))
 
 
 def _worked(presses: Iterable[DeskPress]) -> list[DeskPress]:
-    """Presses the hub answered without a refusal: the desk was being worked."""
-    return [p for p in presses if p.answers >= 1 and p.problem is None]
+    """Presses the hub answered, with the desk's work done or nothing to do: the
+    operator was there. (A press refused as on a break, or the desk as unstaffed, is
+    no sign of work: the latter is the very fault the staffing row looks for.)"""
+    return [p for p in presses if p.answers >= 1 and p.problem in WORKING_ANSWERS]
 
 
 def _unstaffed_at(facts: DayFacts, moment: datetime) -> dict[str, UnstaffedDesk]:

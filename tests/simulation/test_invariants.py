@@ -19,12 +19,12 @@ from hub.domain.roles import Role
 from hub.services.clock import ManualClock
 from hub.settings import HubSettings
 from hub.wiring import Hub, build_hub
+from simulation.day.day_facts import database_bytes
 from simulation.day.invariants import (
     DATABASE_BYTES_PER_TICKET,
     DATABASE_FIXED_BYTES,
     InvariantResult,
     check_day,
-    database_bytes,
     estimate_errors,
     format_table,
 )
