@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from hub.domain.calendar import OpeningState
@@ -144,7 +144,7 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
         facts = DayFacts.load(database, service_day)
         day = records.of_day(facts.day_start, facts.day_end)
         results = [
-            *check_answers(day, hub_down),
+            *check_answers(day, hub_down, facts.calendar.tz),
             check_numbers_unique(facts),
             check_refusals(facts, day.tickets),
             check_leases_per_hour(facts),
@@ -193,8 +193,8 @@ def _in_windows(moment: datetime, windows: Sequence[tuple[datetime, datetime]]) 
     return any(start - ANSWER_LOST_BEFORE_DOWN <= moment <= end for start, end in windows)
 
 
-def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]] = ()
-                  ) -> list[InvariantResult]:
+def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]] = (),
+                  tz: tzinfo = UTC) -> list[InvariantResult]:
     """Every press gets exactly one answer (a second one printed a second ticket or
     moved a second visitor); a press made while the hub was down, never answered,
     is counted apart: nothing could answer it, and the terminal printed from its
@@ -209,10 +209,10 @@ def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]]
             continue
         offline = isinstance(press, TicketPress) and press.offline
         if press.answers == 0 and (offline or _in_windows(press.pressed_at, hub_down)):
-            unanswered.append(f"{label} at {press.pressed_at:%H:%M:%S}"
+            unanswered.append(f"{label} at {_clock(press.pressed_at, tz)}"
                               + (" (printed from its lease)" if offline else ""))
             continue
-        wrong.append(f"{label} {press.request_id} at {press.pressed_at:%H:%M:%S}: "
+        wrong.append(f"{label} {press.request_id} at {_clock(press.pressed_at, tz)}: "
                      f"{press.answers} answers")
     counted = len(presses) - len(unanswered)
     return [
@@ -254,7 +254,7 @@ def check_numbers_unique(facts: DayFacts) -> InvariantResult:
                 later = max(first.issued_at, second.issued_at)
                 if first.holds(later, later) and second.holds(later, later):
                     problems.append(f"{zone} {number} held by tickets {first.id} and "
-                                    f"{second.id} at once ({later:%H:%M:%S})")
+                                    f"{second.id} at once ({_clock(later, facts.calendar.tz)})")
     return InvariantResult("no number given twice", f"{len(problems)} broken, "
                            f"{repeated} reused after a wrap", "0 broken", not problems,
                            _worst(problems))
@@ -272,7 +272,7 @@ def check_refusals(facts: DayFacts, presses: Sequence[TicketPress]) -> Invariant
                  else [z.code for z in facts.config.zones if z.number_range is not None])
         free = {zone: _free_numbers(facts, zone, press.pressed_at) for zone in zones}
         if all(count > 0 for count in free.values()):
-            wrong.append(f"{press.terminal} at {press.pressed_at:%H:%M:%S}: "
+            wrong.append(f"{press.terminal} at {_clock(press.pressed_at, facts.calendar.tz)}: "
                          + ", ".join(f"{zone} had {count} free" for zone, count in free.items()))
     return InvariantResult("no refusal with free numbers",
                            f"{len(wrong)} of {len(refused)} refusals", "0", not wrong,
@@ -352,7 +352,8 @@ def check_service_times(facts: DayFacts) -> InvariantResult:
     its finish (a panel without a Start button must still start the service)."""
     done = [t for t in facts.tickets if t.state == TicketState.DONE.value]
     wrong = [f"ticket {t.id} ({t.issued_zone} {t.number}): started "
-             f"{_clock(t.started_at)}, finished {_clock(t.finished_at)}"
+             f"{_clock(t.started_at, facts.calendar.tz)}, finished "
+             f"{_clock(t.finished_at, facts.calendar.tz)}"
              for t in done if t.started_at is None or t.finished_at is None
              or t.finished_at <= t.started_at]
     minutes = sorted((t.finished_at - t.started_at).total_seconds() / 60 for t in done
@@ -552,7 +553,8 @@ def check_node_topics(messages: Sequence[Message], personal_data: Sequence[str],
     """Nothing personal on a node topic: none of the day's names, IINs and phones of
     bookings, and nothing shaped like an IIN or a phone number. Messages the sniffer
     dropped were not looked at, which breaks the row too."""
-    needles = [p.casefold() for p in personal_data if len(p.strip()) >= PERSONAL_MIN_CHARS]
+    needles = [(i, p.strip().casefold()) for i, p in enumerate(personal_data)
+               if len(p.strip()) >= PERSONAL_MIN_CHARS]
     found: list[str] = []
     seen = 0
     for topic, payload in messages:
@@ -561,9 +563,10 @@ def check_node_topics(messages: Sequence[Message], personal_data: Sequence[str],
         seen += 1
         body = _readable(payload)
         folded = body.casefold()
-        hits = [f"personal {needle!r}" for needle in needles if needle in folded]
-        hits += [f"IIN-like {m.group()}" for m in IIN.finditer(body)]
-        hits += [f"phone-like {m.group().strip()}" for m in PHONE.finditer(body)]
+        # The table goes to logs: it names what was found without repeating it.
+        hits = [f"records.personal_data[{i}]" for i, needle in needles if needle in folded]
+        hits += [f"IIN-like {_masked(m.group())}" for m in IIN.finditer(body)]
+        hits += [f"phone-like {_masked(m.group())}" for m in PHONE.finditer(body)]
         if hits:
             found.append(f"{topic}: {', '.join(hits[:3])}")
     problems = found + ([f"{dropped} messages dropped unread"] if dropped else [])
@@ -585,14 +588,21 @@ def _readable(payload: bytes) -> str:
 # Small helpers -----------------------------------------------------------------------
 
 
+def _masked(found: str) -> str:
+    """Enough of a number to find it in the payload, not enough to be personal."""
+    digits = re.sub(r"\D", "", found)
+    return f"{digits[:2]}{'*' * (len(digits) - 4)}{digits[-2:]}"
+
+
 def _percentile(ordered: Sequence[float], share: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def _clock(moment: datetime | None) -> str:
-    return "never" if moment is None else f"{moment:%H:%M:%S}"
+def _clock(moment: datetime | None, tz: tzinfo) -> str:
+    """A moment as the center's wall clock shows it."""
+    return "never" if moment is None else f"{moment.astimezone(tz):%H:%M:%S}"
 
 
 def _worst(problems: Sequence[str], shown: int = 3) -> str:
