@@ -18,10 +18,10 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from hub.domain.calendar import OpeningState
 from hub.domain.numbering import number_for
@@ -37,8 +37,14 @@ from simulation.day.day_facts import DayFacts, DayTicket
 from simulation.day.day_facts import database_bytes as database_bytes
 from simulation.day.records import DayRecords, DeskPress, TicketPress
 
-# A GET of the hub's API: a path such as "/api/v1/staffing" -> the decoded JSON.
-ApiGet = Callable[[str], Any]
+
+class ApiReader(Protocol):
+    """The running hub's API, signed in (simulation.day.hub_api.HubApi is one): a GET
+    of a path such as "/api/v1/staffing" gives its decoded JSON."""
+
+    def get(self, path: str) -> Any: ...
+
+
 Message = tuple[str, bytes]
 
 # Limits ------------------------------------------------------------------------------
@@ -130,7 +136,7 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
               topics: Sequence[Message], database_bytes_before: int,
               database_bytes_after: int, topics_dropped: int = 0,
               hub_down: Sequence[tuple[datetime, datetime]] = (),
-              api: ApiGet | None = None) -> list[InvariantResult]:
+              api: ApiReader | None = None) -> list[InvariantResult]:
     """Every invariant of `service_day`, one result each.
 
     `records`: the load driver's presses (only those of the day are judged);
@@ -507,12 +513,12 @@ def _open_moments(facts: DayFacts) -> list[datetime]:
     return moments
 
 
-def check_staffing_api(facts: DayFacts, api: ApiGet) -> InvariantResult:
+def check_staffing_api(facts: DayFacts, api: ApiReader) -> InvariantResult:
     """The hub's API shows the same unstaffed desks as the staffing read here at the
     same moment: else the checks above judged a staffing the hub does not show (it
     would keep some of it in memory, out of the database's reach)."""
-    at = datetime.fromisoformat(str(api("/api/v1/queue")["at"]))
-    shown = {str(entry["desk"]): bool(entry["alert"]) for entry in api("/api/v1/staffing")}
+    at = datetime.fromisoformat(str(api.get("/api/v1/queue")["at"]))
+    shown = {str(entry["desk"]): bool(entry["alert"]) for entry in api.get("/api/v1/staffing")}
     here = {code: entry.alert for code, entry in _unstaffed_at(facts, at).items()}
     differ = sorted(set(shown.items()) ^ set(here.items()))
     return InvariantResult("staffing API = database", f"{len(differ)} differences", "0",

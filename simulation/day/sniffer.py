@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from contract.broker import broker_address
+from contract.mqtt import Topics
 
 log = logging.getLogger("kezek.simulation.sniffer")
 
@@ -28,10 +29,11 @@ MAX_BYTES = 200 * 1024 * 1024
 
 class TopicSniffer:
     def __init__(self, broker_url: str, username: str | None = None,
-                 password: str | None = None, *, subscription: str = "#",
+                 password: str | None = None, *, center: str | None = None,
                  max_bytes: int = MAX_BYTES) -> None:
+        """With `center`, only its topics (`kezek/<center>/#`); else everything."""
         self._address = broker_address(broker_url)
-        self._subscription = subscription
+        self._subscription = "#" if center is None else f"{Topics(center).root}/#"
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._messages: list[tuple[str, bytes]] = []

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -175,8 +176,20 @@ def test_the_api_shows_the_staffing_read_from_the_database(served: Day) -> None:
                                           actor="test")
     app = create_app(served.hub.settings, served.hub)
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-        results = served.check(api=lambda path: client.get(path).json())
+        results = served.check(api=JsonApi(client))
     assert results["staffing API = database"].ok, results["staffing API = database"]
+
+
+@dataclass
+class JsonApi:
+    """The API as the day runner's client reads it: a path -> its JSON."""
+
+    client: TestClient
+
+    def get(self, path: str) -> Any:
+        response = self.client.get(path)
+        response.raise_for_status()
+        return response.json()
 
 
 # Each fault breaks its row -------------------------------------------------------------

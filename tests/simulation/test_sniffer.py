@@ -41,7 +41,7 @@ def publish(broker: PrivateMosquitto, messages: list[tuple[str, bytes]]) -> None
 
 
 def test_the_sniffer_keeps_every_message_the_hub_may_read(broker: PrivateMosquitto) -> None:
-    sniffer = TopicSniffer(broker.url, "hub", "hub-secret")
+    sniffer = TopicSniffer(broker.url, "hub", "hub-secret", center="test-center")
     sniffer.start()
     try:
         sent = [(TOPICS.up("display-1", channel), f"payload {i}".encode())
