@@ -287,11 +287,13 @@ def test_a_wrong_wait_estimate_is_caught(served: Day) -> None:
 
 
 def test_estimate_errors_within_tolerance() -> None:
-    errors = estimate_errors([10, 20, 30, 0], [12, 35, 30, 40])
-    # Within: 2 min off; 15 min off a 35-min wait (half is 17.5); exact. Not: 40 min off.
-    assert (errors.pairs, errors.within) == (4, 3)
+    errors = estimate_errors([10, 20, 30, 0, 0], [19, 35, 30, 40, 11])
+    # Within: 9 min off; 15 min off a 35-min wait (half is 17.5); exact.
+    # Not: 40 min off a 40-min wait, 11 min off an 11-min wait.
+    assert (errors.pairs, errors.within) == (5, 3)
+    assert errors.p50 == 11
     assert errors.p90 == 40
-    assert errors.bias == pytest.approx((-2 - 15 + 0 - 40) / 4)
+    assert errors.bias == pytest.approx((-9 - 15 + 0 - 40 - 11) / 5)
 
 
 def test_a_desk_worked_from_its_buttons_but_not_staffed_is_caught(served: Day) -> None:
