@@ -18,34 +18,30 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Protocol
 
-from hub.domain.calendar import OpeningState
 from hub.domain.numbering import number_for
-from hub.domain.staffing import UnstaffedDesk
 from hub.domain.tickets import TicketState
-from hub.services.clock import ManualClock
-from hub.services.events import EventBus
-from hub.services.staffing import StaffingService
 from hub.storage.db import Database, make_engine
 from simulation.day.day_facts import DayFacts, DayTicket
 
 # The runner measures the database before and after a day with it.
 from simulation.day.day_facts import database_bytes as database_bytes
+from simulation.day.invariant_table import InvariantResult as InvariantResult
+from simulation.day.invariant_table import format_table as format_table
+from simulation.day.invariant_table import wall_clock, worst
 from simulation.day.records import DayRecords, DeskPress, TicketPress
+from simulation.day.staffing_invariants import (
+    check_panels_staffed,
+    check_staffing_api,
+    check_unattended_alert,
+    staffing_views,
+)
+from simulation.day.staffing_watch import ApiReader, StaffingSample
 
-
-class ApiReader(Protocol):
-    """The running hub's API, signed in (simulation.day.hub_api.HubApi is one): a GET
-    of a path such as "/api/v1/staffing" gives its decoded JSON."""
-
-    def get(self, path: str) -> Any: ...
-
-
-Message = tuple[str, bytes]
+Message = tuple[str, bytes]  # (topic, payload) as the sniffer kept it
 
 # Limits ------------------------------------------------------------------------------
 
@@ -93,18 +89,9 @@ ESTIMATE_MIN_PAIRS = 10
 DATABASE_FIXED_BYTES = 500_000
 DATABASE_BYTES_PER_TICKET = 5_000
 
-# The staffing service is asked this often during the open hours when looking for
-# an alert on a desk that was worked.
-STAFFING_SAMPLE = timedelta(minutes=15)
-# The hub hears a press a moment after it is made; the desk is asked that much later.
-PRESS_REACHES_HUB = timedelta(seconds=30)
-
 # A refused press is judged against the numbers held a little before and after it:
 # a ticket finished a second after the refusal freed its number too late.
 REFUSAL_MARGIN = timedelta(minutes=1)
-
-# Answers to a desk press that show the operator at work (None: done as asked).
-WORKING_ANSWERS = frozenset({None, "queue_empty", "desk_busy"})
 
 # A press made this long before the hub went down may have lost its answer with it.
 ANSWER_LOST_BEFORE_DOWN = timedelta(minutes=2)
@@ -120,15 +107,6 @@ NODE_TOPIC = re.compile(r"^kezek/[^/]+/node/")
 PERSONAL_MIN_CHARS = 4
 
 
-@dataclass(frozen=True, slots=True)
-class InvariantResult:
-    name: str
-    measured: str
-    limit: str
-    ok: bool
-    detail: str = ""
-
-
 # The entry point ---------------------------------------------------------------------
 
 
@@ -136,6 +114,7 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
               topics: Sequence[Message], database_bytes_before: int,
               database_bytes_after: int, topics_dropped: int = 0,
               hub_down: Sequence[tuple[datetime, datetime]] = (),
+              staffing: Sequence[StaffingSample] | None = None,
               api: ApiReader | None = None) -> list[InvariantResult]:
     """Every invariant of `service_day`, one result each.
 
@@ -143,12 +122,15 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
     `topics`: (topic, payload) of every message seen on the broker that day, and how
     many the sniffer had to drop; `database_bytes_*`: `database_bytes(url)` before
     the day's opening and after its closing; `hub_down`: when the hub was killed and
-    back (a press then may stay unanswered); `api`: a GET of the running hub's API,
-    to check that the staffing it shows agrees with the one read here."""
+    back (a press then may stay unanswered); `staffing`: what a `StaffingWatch` saw
+    during the day (without it the staffing is reconstructed from the database);
+    `api`: the running hub's API, to check that the staffing it shows now agrees
+    with the one read from the database."""
     database = Database(make_engine(database_url))
     try:
         facts = DayFacts.load(database, service_day)
         day = records.of_day(facts.day_start, facts.day_end)
+        views, source = staffing_views(facts, day.desk_presses, staffing)
         results = [
             *check_answers(day, hub_down, facts.calendar.tz),
             check_numbers_unique(facts),
@@ -157,8 +139,8 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
             check_counter_advance(facts),
             check_service_times(facts),
             check_estimates(facts, day.tickets),
-            check_panels_staffed(facts, day.desk_presses),
-            check_unattended_alert(facts, day.desk_presses),
+            check_panels_staffed(facts, day.desk_presses, views, source),
+            check_unattended_alert(facts, day.desk_presses, views, source),
             check_audit_per_ticket(facts),
             check_lease_audit(facts),
             check_database_growth(facts, database_bytes_before, database_bytes_after),
@@ -169,27 +151,6 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
         return results
     finally:
         database.dispose()
-
-
-def failed(results: Iterable[InvariantResult]) -> list[InvariantResult]:
-    return [r for r in results if not r.ok]
-
-
-def format_table(results: Sequence[InvariantResult]) -> str:
-    """A plain-text table: one invariant a row, the detail of a broken one below it."""
-    header = ("invariant", "measured", "limit", "")
-    rows = [(r.name, r.measured, r.limit, "ok" if r.ok else "BROKEN") for r in results]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-
-    def line(row: tuple[str, str, str, str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-
-    out = [line(header), "  ".join("-" * w for w in widths)]
-    for result, row in zip(results, rows, strict=True):
-        out.append(line(row).rstrip())
-        if result.detail and not result.ok:
-            out.append(f"    {result.detail}")
-    return "\n".join(out)
 
 
 # The checks --------------------------------------------------------------------------
@@ -215,19 +176,19 @@ def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]]
             continue
         offline = isinstance(press, TicketPress) and press.offline
         if press.answers == 0 and (offline or _in_windows(press.pressed_at, hub_down)):
-            unanswered.append(f"{label} at {_clock(press.pressed_at, tz)}"
+            unanswered.append(f"{label} at {wall_clock(press.pressed_at, tz)}"
                               + (" (printed from its lease)" if offline else ""))
             continue
-        wrong.append(f"{label} {press.request_id} at {_clock(press.pressed_at, tz)}: "
+        wrong.append(f"{label} {press.request_id} at {wall_clock(press.pressed_at, tz)}: "
                      f"{press.answers} answers")
     counted = len(presses) - len(unanswered)
     return [
         InvariantResult("every press answered once",
                         f"{counted - len(wrong)}/{counted}", "all", not wrong,
-                        _worst(wrong)),
+                        worst(wrong)),
         # Informational: these cannot be answered; the row shows how many there were.
         InvariantResult("  unanswered, hub down", str(len(unanswered)),
-                        "only while down", True, _worst(unanswered)),
+                        "only while down", True, worst(unanswered)),
     ]
 
 
@@ -260,10 +221,10 @@ def check_numbers_unique(facts: DayFacts) -> InvariantResult:
                 later = max(first.issued_at, second.issued_at)
                 if first.holds(later, later) and second.holds(later, later):
                     problems.append(f"{zone} {number} held by tickets {first.id} and "
-                                    f"{second.id} at once ({_clock(later, facts.calendar.tz)})")
+                                    f"{second.id} at once ({wall_clock(later, facts.calendar.tz)})")
     return InvariantResult("no number given twice", f"{len(problems)} broken, "
                            f"{repeated} reused after a wrap", "0 broken", not problems,
-                           _worst(problems))
+                           worst(problems))
 
 
 def check_refusals(facts: DayFacts, presses: Sequence[TicketPress]) -> InvariantResult:
@@ -278,11 +239,11 @@ def check_refusals(facts: DayFacts, presses: Sequence[TicketPress]) -> Invariant
                  else [z.code for z in facts.config.zones if z.number_range is not None])
         free = {zone: _free_numbers(facts, zone, press.pressed_at) for zone in zones}
         if all(count > 0 for count in free.values()):
-            wrong.append(f"{press.terminal} at {_clock(press.pressed_at, facts.calendar.tz)}: "
+            wrong.append(f"{press.terminal} at {wall_clock(press.pressed_at, facts.calendar.tz)}: "
                          + ", ".join(f"{zone} had {count} free" for zone, count in free.items()))
     return InvariantResult("no refusal with free numbers",
                            f"{len(wrong)} of {len(refused)} refusals", "0", not wrong,
-                           _worst(wrong))
+                           worst(wrong))
 
 
 def _free_numbers(facts: DayFacts, zone: str, moment: datetime) -> int:
@@ -309,14 +270,14 @@ def check_leases_per_hour(facts: DayFacts) -> InvariantResult:
     counts: Counter[tuple[str, str, int]] = Counter(
         (lease.node_id, lease.zone, facts.calendar.local(lease.created_at).hour)
         for lease in facts.leases)
-    worst = counts.most_common(1)
-    most = worst[0][1] if worst else 0
+    busiest = counts.most_common(1)
+    most = busiest[0][1] if busiest else 0
     over = [f"{node} {zone} {hour:02d}:00: {count}"
             for (node, zone, hour), count in counts.most_common() if
             count > LEASES_PER_TERMINAL_ZONE_HOUR]
     return InvariantResult("leases per terminal, zone and hour",
                            f"max {most} ({len(facts.leases)} in the day)",
-                           f"<= {LEASES_PER_TERMINAL_ZONE_HOUR}", not over, _worst(over))
+                           f"<= {LEASES_PER_TERMINAL_ZONE_HOUR}", not over, worst(over))
 
 
 def check_counter_advance(facts: DayFacts) -> InvariantResult:
@@ -350,7 +311,7 @@ def check_counter_advance(facts: DayFacts) -> InvariantResult:
             problems.append(f"{zone}: sequences {sorted(beyond)[:5]} past the counter "
                             f"{advance}")
     return InvariantResult("counter = tickets + leased", "; ".join(ratios) or "no tickets",
-                           "no unexplained advance", not problems, _worst(problems))
+                           "no unexplained advance", not problems, worst(problems))
 
 
 def check_service_times(facts: DayFacts) -> InvariantResult:
@@ -358,15 +319,15 @@ def check_service_times(facts: DayFacts) -> InvariantResult:
     its finish (a panel without a Start button must still start the service)."""
     done = [t for t in facts.tickets if t.state == TicketState.DONE.value]
     wrong = [f"ticket {t.id} ({t.issued_zone} {t.number}): started "
-             f"{_clock(t.started_at, facts.calendar.tz)}, finished "
-             f"{_clock(t.finished_at, facts.calendar.tz)}"
+             f"{wall_clock(t.started_at, facts.calendar.tz)}, finished "
+             f"{wall_clock(t.finished_at, facts.calendar.tz)}"
              for t in done if t.started_at is None or t.finished_at is None
              or t.finished_at <= t.started_at]
     minutes = sorted((t.finished_at - t.started_at).total_seconds() / 60 for t in done
                      if t.started_at is not None and t.finished_at is not None)
     median = f", median {minutes[len(minutes) // 2]:.1f} min" if minutes else ""
     return InvariantResult("service time > 0", f"{len(wrong)} of {len(done)} done{median}",
-                           "0", not wrong, _worst(wrong))
+                           "0", not wrong, worst(wrong))
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,103 +393,6 @@ def check_estimates(facts: DayFacts, presses: Sequence[TicketPress]) -> Invarian
                            f"{ESTIMATE_TOLERANCE_SHARE:.0%})", ok, "; ".join(detail))
 
 
-def _worked(presses: Iterable[DeskPress]) -> list[DeskPress]:
-    """Presses the hub answered, with the desk's work done or nothing to do: the
-    operator was there. (A press refused as on a break, or the desk as unstaffed, is
-    no sign of work: the latter is the very fault the staffing row looks for.)"""
-    return [p for p in presses if p.answers >= 1 and p.problem in WORKING_ANSWERS]
-
-
-def _unstaffed_at(facts: DayFacts, moment: datetime) -> dict[str, UnstaffedDesk]:
-    """The staffing service's view at `moment`, computed from the stored shifts."""
-    assert facts.database is not None and facts.centers is not None
-    service = StaffingService(facts.database, facts.centers, ManualClock(moment), EventBus())
-    return {u.desk: u for u in service.unstaffed()}
-
-
-def check_panels_staffed(facts: DayFacts, presses: Sequence[DeskPress]) -> InvariantResult:
-    """A desk whose buttons worked in an hour shows as staffed in that hour: the
-    staffing service, asked just after the hour's last worked press, does not list
-    it as unstaffed."""
-    last: dict[tuple[str, int], datetime] = {}
-    for press in _worked(presses):
-        key = (press.desk, facts.calendar.local(press.pressed_at).hour)
-        last[key] = max(last.get(key, press.pressed_at), press.pressed_at)
-    wrong = [f"{desk} {hour:02d}:00 (last press {facts.calendar.local(moment):%H:%M})"
-             for (desk, hour), moment in sorted(last.items())
-             if desk in _unstaffed_at(facts, moment + PRESS_REACHES_HUB)]
-    return InvariantResult("desks worked are staffed",
-                           f"{len(last) - len(wrong)}/{len(last)} desk-hours", "all",
-                           not wrong, _worst(wrong))
-
-
-def check_unattended_alert(facts: DayFacts, presses: Sequence[DeskPress]) -> InvariantResult:
-    """The 000 §6 alert (a desk unstaffed over `unstaffed_alert_hours` working hours)
-    is raised for a desk nobody touched that long, and only for it. Sampled every 15
-    minutes of the open hours: a desk is touched by a worked press or a sign-in
-    covering the moment; an alerted desk must have been untouched the limit's working
-    hours, and a desk untouched the limit and one sample more must be alerted."""
-    limit = facts.config.policy.unstaffed_alert_hours * 3600
-    slack = STAFFING_SAMPLE.total_seconds()
-    worked: dict[str, list[datetime]] = defaultdict(list)
-    for press in _worked(presses):
-        worked[press.desk].append(press.pressed_at)
-    false_alerts: list[str] = []
-    missed: list[str] = []
-    moments = _open_moments(facts)
-    for moment in moments:
-        unstaffed = _unstaffed_at(facts, moment)
-        for desk in facts.config.desks:
-            if not desk.active:
-                continue
-            idle = facts.calendar.working_seconds_between(
-                _last_touch(facts, worked[desk.code], desk.code, moment), moment)
-            entry = unstaffed.get(desk.code)
-            alert = entry is not None and entry.alert
-            local = f"{facts.calendar.local(moment):%H:%M}"
-            if alert and idle < limit:
-                false_alerts.append(f"{desk.code} at {local}: touched {idle / 3600:.1f} h before")
-            elif not alert and idle > limit + slack:
-                missed.append(f"{desk.code} at {local}: untouched {idle / 3600:.1f} h, no alert")
-    problems = false_alerts + missed
-    return InvariantResult("3-hour alert only when unattended",
-                           f"{len(false_alerts)} false, {len(missed)} missed "
-                           f"in {len(moments)} samples", "0", not problems, _worst(problems))
-
-
-def _last_touch(facts: DayFacts, presses: Sequence[datetime], desk: str,
-                moment: datetime) -> datetime:
-    """The last moment up to `moment` the desk was worked or signed in to; the start
-    of the day (so: its opening, in working time) when never."""
-    touches = [p for p in presses if p <= moment]
-    for shift in facts.shifts:
-        if shift.desk == desk and shift.started_at <= moment:
-            touches.append(moment if shift.ended_at is None else min(shift.ended_at, moment))
-    return max(touches, default=facts.day_start)
-
-
-def _open_moments(facts: DayFacts) -> list[datetime]:
-    """Every STAFFING_SAMPLE of the day's open hours."""
-    moment, moments = facts.day_start, []
-    while moment < facts.day_end:
-        if facts.calendar.status_at(moment).state is OpeningState.OPEN:
-            moments.append(moment)
-        moment += STAFFING_SAMPLE
-    return moments
-
-
-def check_staffing_api(facts: DayFacts, api: ApiReader) -> InvariantResult:
-    """The hub's API shows the same unstaffed desks as the staffing read here at the
-    same moment: else the checks above judged a staffing the hub does not show (it
-    would keep some of it in memory, out of the database's reach)."""
-    at = datetime.fromisoformat(str(api.get("/api/v1/queue")["at"]))
-    shown = {str(entry["desk"]): bool(entry["alert"]) for entry in api.get("/api/v1/staffing")}
-    here = {code: entry.alert for code, entry in _unstaffed_at(facts, at).items()}
-    differ = sorted(set(shown.items()) ^ set(here.items()))
-    return InvariantResult("staffing API = database", f"{len(differ)} differences", "0",
-                           not differ, _worst([f"{d} alert={a}" for d, a in differ]))
-
-
 def check_audit_per_ticket(facts: DayFacts) -> InvariantResult:
     counts = facts.audit_per_ticket
     over = [f"ticket {ticket}: {count} rows" for ticket, count in
@@ -536,7 +400,7 @@ def check_audit_per_ticket(facts: DayFacts) -> InvariantResult:
     most = max(counts.values(), default=0)
     mean = sum(counts.values()) / len(counts) if counts else 0.0
     return InvariantResult("audit rows per ticket", f"max {most}, mean {mean:.1f}",
-                           f"<= {AUDIT_ROWS_PER_TICKET}", not over, _worst(over))
+                           f"<= {AUDIT_ROWS_PER_TICKET}", not over, worst(over))
 
 
 def check_lease_audit(facts: DayFacts) -> InvariantResult:
@@ -546,7 +410,7 @@ def check_lease_audit(facts: DayFacts) -> InvariantResult:
     rows = sum(facts.lease_audit_rows.values())
     return InvariantResult("lease audit rows = blocks",
                            f"{rows} rows / {len(facts.leases)} blocks", "1 per block",
-                           not wrong, _worst(wrong))
+                           not wrong, worst(wrong))
 
 
 def check_database_growth(facts: DayFacts, before: int, after: int) -> InvariantResult:
@@ -582,7 +446,7 @@ def check_node_topics(messages: Sequence[Message], personal_data: Sequence[str],
     problems = found + ([f"{dropped} messages dropped unread"] if dropped else [])
     return InvariantResult("nothing personal on node topics",
                            f"{len(found)} of {seen} messages", "0", not problems,
-                           _worst(problems))
+                           worst(problems))
 
 
 def _readable(payload: bytes) -> str:
@@ -608,17 +472,3 @@ def _percentile(ordered: Sequence[float], share: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
-
-
-def _clock(moment: datetime | None, tz: tzinfo) -> str:
-    """A moment as the center's wall clock shows it."""
-    return "never" if moment is None else f"{moment.astimezone(tz):%H:%M:%S}"
-
-
-def _worst(problems: Sequence[str], shown: int = 3) -> str:
-    if not problems:
-        return ""
-    more = f" (+{len(problems) - shown} more)" if len(problems) > shown else ""
-    return "; ".join(problems[:shown]) + more
-
-

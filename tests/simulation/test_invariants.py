@@ -5,6 +5,7 @@ fault of issue 16 breaks its own row."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,8 @@ from simulation.day.invariants import (
     format_table,
 )
 from simulation.day.records import DayRecords, DeskPress, TicketPress
+from simulation.day.staffing_watch import StaffingSample, StaffingWatch
+from tests.brokers import wait_until
 
 # Monday 23 November 2026 in Almaty (UTC+5): opens 09:00 (04:00 UTC).
 DAY = date(2026, 11, 23)
@@ -303,9 +306,70 @@ def test_a_desk_worked_from_its_buttons_but_not_staffed_is_caught(served: Day) -
     results = served.check()
     assert "desks worked are staffed" in broken(results)
     assert "window-3 10:00" in results["desks worked are staffed"].detail
-    # Unstaffed since 09:00 and worked at 12:00: the alert at 12:15 is false.
+    assert "reconstructed from the database" in results["desks worked are staffed"].detail
+    # Unstaffed since 09:00 and worked at 12:00: the alert it raises then is false.
     assert "3-hour alert only when unattended" in broken(results)
-    assert "window-3 at 12:15" in results["3-hour alert only when unattended"].detail
+    assert "window-3 at 12:00" in results["3-hour alert only when unattended"].detail
+
+
+def test_the_staffing_sampled_through_the_api_during_the_day(served: Day) -> None:
+    token = served.hub.users.create_token(name="watch", role=Role.ADMINISTRATOR, actor="t")
+    app = create_app(served.hub.settings, served.hub)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+        watch = StaffingWatch(JsonApi(client), timeline=NoSleep())
+        for minutes in range(0, 9 * 60, 20):
+            served.clock.set(TEN - timedelta(hours=1) + timedelta(minutes=minutes))
+            watch.sample()
+    samples = watch.samples
+    assert len(samples) == 27 and watch.failures == 0
+    # 12:20: window-1 signed in, window-2 never touched since 09:00.
+    noon = next(s for s in samples if s.at == TEN + timedelta(hours=2, minutes=20))
+    assert "window-1" not in noon.unstaffed and noon.unstaffed["window-2"] is True
+    results = served.check(staffing=samples)
+    assert not broken(results), format_table(list(results.values()))
+    # Views in the open hours: 09:00-12:40 and 14:40-17:40.
+    assert results["3-hour alert only when unattended"].measured.endswith("in 22 views")
+
+    # The hub showing window-1 empty while its buttons worked, and alerting on it.
+    lied = [StaffingSample(at=s.at, unstaffed={**s.unstaffed, "window-1": True})
+            for s in samples]
+    results = served.check(staffing=lied)
+    assert {"desks worked are staffed", "3-hour alert only when unattended"} <= broken(results)
+    assert results["desks worked are staffed"].detail.startswith("sampled through the API")
+    assert "window-1 at 09:00: alert after 0.0 h unattended" in (
+        results["3-hour alert only when unattended"].detail)
+
+
+@dataclass
+class NoSleep:
+    """A timeline for a watch sampled by hand: its thread never waits."""
+
+    def sleep(self, simulated_seconds: float, stop: threading.Event) -> bool:
+        return not stop.is_set()
+
+
+def test_the_watch_samples_until_stopped_and_counts_what_failed() -> None:
+    answers = iter([{"at": "2026-11-23T10:00:00+05:00"}, [{"desk": "window-2", "alert": False}],
+                    ConnectionError("hub down")] + [{"at": "2026-11-23T10:05:00+05:00"}, []] * 999)
+
+    class Api:
+        def get(self, path: str) -> Any:
+            answer = next(answers)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    class Tick:
+        def sleep(self, simulated_seconds: float, stop: threading.Event) -> bool:
+            return not stop.wait(0.001)
+
+    watch = StaffingWatch(Api(), timeline=Tick())
+    watch.start()
+    wait_until(lambda: len(watch.samples) >= 3, what="three samples")
+    watch.stop()
+    assert watch.failures == 1
+    assert watch.samples[0].unstaffed == {"window-2": False}
+    assert watch.samples[1].unstaffed == {}
 
 
 def test_too_many_audit_rows_for_a_ticket_or_a_lease_are_caught(served: Day) -> None:
