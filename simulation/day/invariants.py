@@ -77,15 +77,16 @@ ESTIMATE_WITHIN_SHARE = 0.70
 # Fewer pairs than this say nothing about the estimate either way.
 ESTIMATE_MIN_PAIRS = 10
 
-# The database's growth in a day: a fixed part (SQLite's WAL and freelist pages,
-# PostgreSQL's extension of a table by whole pages) plus a part per ticket (its row,
-# its audit rows with the before/after JSON, the node requests and replies it took,
-# its print record, the indexes). Measured on SQLite by
+# The database's growth in a day: a fixed part (SQLite's freelist pages, PostgreSQL's
+# extension of a table by whole pages) plus a part per ticket (its row, its audit
+# rows with the before/after JSON, the node requests and replies it took, its print
+# record, the indexes). Measured by
 # tests/simulation/test_invariants.py::test_database_growth_of_a_busy_day: 300 tickets
-# through issue, call, start and finish (services only) grow it by 0.52 MB, 1.75 KB a
-# ticket. Through MQTT each of a ticket's ~4 presses also keeps its node request
-# with the reply (~0.6 KB each): ~4.2 KB a ticket. 5 KB a ticket and 0.5 MB fixed
-# give 2 MB for a day of 300 tickets. The fault of issue 16 grew 32 MB for 567.
+# through issue, call, start and finish (services only) grow SQLite by 0.52 MB, 1.75
+# KB a ticket (the same day on PostgreSQL: 0.75 MB, 2.5 KB a ticket). Through MQTT
+# each of a ticket's ~4 presses also keeps its node request with the reply (~0.6 KB
+# each): ~4.2 KB a ticket. 5 KB a ticket and 0.5 MB fixed give 2 MB for a day of 300
+# tickets. The fault of issue 16 grew 32 MB for 567.
 DATABASE_FIXED_BYTES = 500_000
 DATABASE_BYTES_PER_TICKET = 5_000
 
@@ -292,17 +293,19 @@ def check_counter_advance(facts: DayFacts) -> InvariantResult:
         advance = facts.counters.get(zone, 0)
         tickets = [t for t in facts.tickets if t.issued_zone == zone]
         used = {t.sequence for t in tickets}
-        leased = 0
+        leased = printed = 0
         for lease in facts.leases:
             if lease.zone == zone:
                 used.update(sequence for sequence, _, _ in lease.numbers)
                 leased += len(lease.numbers)
+                printed += sum(1 for _, _, ticket in lease.numbers if ticket is not None)
         rng = facts.number_range(zone)
         skippable = max(0, advance - rng.size) if rng is not None else 0
         unexplained = advance - len({s for s in used if s <= advance})
         beyond = [s for s in used if s > advance]
         ratios.append(f"{zone} {advance}/{len(tickets)}"
-                      + (f"={advance / len(tickets):.2f}" if tickets else ""))
+                      + (f"={advance / len(tickets):.2f}" if tickets else "")
+                      + (f" ({leased} leased, {printed} printed)" if leased else ""))
         if unexplained > skippable:
             problems.append(f"{zone}: counter {advance}, {len(tickets)} tickets, {leased} "
                             f"leased; {unexplained} sequences unexplained "

@@ -160,7 +160,8 @@ def test_a_healthy_day_keeps_every_invariant(served: Day) -> None:
     assert results["every press answered once"].measured.startswith("49/49")
     assert results["lease audit rows = blocks"].measured == "1 rows / 1 blocks"
     # The counter went through the 20 leased numbers and the 12 tickets.
-    assert "consultation 32/12" in results["counter = tickets + leased"].measured
+    assert results["counter = tickets + leased"].measured == (
+        "consultation 32/12=2.67 (20 leased, 0 printed)")
 
 
 def test_the_same_day_holds_on_postgresql(tmp_path: Path,
