@@ -25,6 +25,7 @@ from simulation.day.staffing_watch import ApiReader, StaffingSample
 
 # Answers to a desk press that show the operator at work (None: done as asked).
 WORKING_ANSWERS = frozenset({None, "queue_empty", "desk_busy"})
+SIGN_OUT = "sign_out"
 # A desk pressed this recently is being worked, whatever rule of panel presence the
 # hub keeps: an operator between two presses is serving one visitor, and a visit
 # takes 8-20 minutes, the call itself a minute.
@@ -41,8 +42,19 @@ View = tuple[datetime, dict[str, bool]]
 def worked(presses: Iterable[DeskPress]) -> list[DeskPress]:
     """Presses the hub answered, with the desk's work done or nothing to do: the
     operator was there. (A press refused as on a break, or the desk as unstaffed, is
-    no sign of work: the latter is the very fault the staffing row looks for.)"""
-    return [p for p in presses if p.answers >= 1 and p.problem in WORKING_ANSWERS]
+    no sign of work: the latter is the very fault the staffing row looks for; a
+    sign-out is the operator leaving.)"""
+    return [p for p in presses if p.answers >= 1 and p.problem in WORKING_ANSWERS
+            and p.action != SIGN_OUT]
+
+
+def _left(presses: Iterable[DeskPress]) -> dict[str, list[datetime]]:
+    """Desk -> when its operator signed out (the desk is empty after, rightly)."""
+    left: dict[str, list[datetime]] = defaultdict(list)
+    for press in presses:
+        if press.action == SIGN_OUT and press.answers >= 1 and press.problem is None:
+            left[press.desk].append(press.pressed_at)
+    return left
 
 
 def staffing_views(facts: DayFacts, presses: Sequence[DeskPress],
@@ -67,16 +79,18 @@ def unstaffed_at(facts: DayFacts, moment: datetime) -> dict[str, bool]:
 
 def check_panels_staffed(facts: DayFacts, presses: Sequence[DeskPress],
                          views: Sequence[View], source: str) -> InvariantResult:
-    """At every view, a desk pressed (and answered) within the last RECENT_PRESS
-    shows as staffed; counted by desk and hour."""
+    """At every view, a desk pressed (and answered) within the last RECENT_PRESS,
+    and not signed out since, shows as staffed; counted by desk and hour."""
     worked_at: dict[str, list[datetime]] = defaultdict(list)
     for press in worked(presses):
         worked_at[press.desk].append(press.pressed_at)
+    left = _left(presses)
     judged: set[tuple[str, int]] = set()
     wrong: dict[tuple[str, int], datetime] = {}
     for moment, unstaffed in views:
         for desk, pressed in worked_at.items():
             if not any(moment - RECENT_PRESS <= p <= moment - PRESS_REACHES_HUB
+                       and not any(p < out <= moment for out in left[desk])
                        for p in pressed):
                 continue
             key = (desk, facts.calendar.local(moment).hour)

@@ -313,6 +313,16 @@ def test_a_desk_worked_from_its_buttons_but_not_staffed_is_caught(served: Day) -
     assert "window-3 at 12:00" in results["3-hour alert only when unattended"].detail
 
 
+def test_a_desk_signed_out_after_its_last_press_is_rightly_empty(served: Day) -> None:
+    served.clock.set(TEN + timedelta(hours=3, minutes=5))
+    served.hub.staffing.sign_out("operator-1")
+    press(served, "window-1", "sign_out", served.clock.now())
+    assert not broken(served.check())
+    # Taken for a press of work, the sign-out would leave a worked desk empty.
+    served.records.desk_presses[-1].action = "next"
+    assert "desks worked are staffed" in broken(served.check())
+
+
 def test_the_staffing_sampled_through_the_api_during_the_day(served: Day) -> None:
     token = served.hub.users.create_token(name="watch", role=Role.ADMINISTRATOR, actor="t")
     app = create_app(served.hub.settings, served.hub)
