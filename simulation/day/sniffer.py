@@ -40,8 +40,12 @@ class TopicSniffer:
         self._bytes = 0
         self._dropped = 0
         self.subscribed = threading.Event()
+        # A persistent session: while the broker restarts (a fault of the day) the
+        # messages queued for the nodes are queued for the sniffer too, and it sees
+        # them when it is back, as they do.
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                   client_id=f"kezek-sniffer-{uuid.uuid4().hex[:8]}")
+                                   client_id=f"kezek-sniffer-{uuid.uuid4().hex[:8]}",
+                                   clean_session=False)
         if username is not None:
             self._client.username_pw_set(username, password)
         if self._address.tls:

@@ -22,8 +22,7 @@ TOPICS = Topics("test-center")
 def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     if mosquitto_binary() is None:
         unavailable("the mosquitto binary is missing")
-    broker = PrivateMosquitto(tmp_path, TOPICS, {"hub": "hub-secret", "display-1": "node"},
-                              persistence=False)
+    broker = PrivateMosquitto(tmp_path, TOPICS, {"hub": "hub-secret", "display-1": "node"})
     broker.start()
     yield broker
     broker.stop()
@@ -70,3 +69,18 @@ def test_a_wrong_password_is_refused_in_time(broker: PrivateMosquitto) -> None:
     sniffer = TopicSniffer(broker.url, "hub", "wrong")
     with pytest.raises(TimeoutError):
         sniffer.start(timeout=1.0)
+
+
+def test_the_sniffer_misses_nothing_across_a_broker_restart(broker: PrivateMosquitto) -> None:
+    sniffer = TopicSniffer(broker.url, "hub", "hub-secret", center="test-center")
+    sniffer.start()
+    try:
+        publish(broker, [(TOPICS.down("display-1", DownChannel.DISPLAY), b"before")])
+        wait_until(lambda: len(sniffer.messages) == 1, what="the first message")
+        broker.restart()
+        # Published at once, maybe before the sniffer is back: its session keeps it.
+        publish(broker, [(TOPICS.down("display-1", DownChannel.ANNOUNCE), b"after")])
+        wait_until(lambda: len(sniffer.messages) == 2, 15, "the message after the restart")
+        assert [payload for _, payload in sniffer.messages] == [b"before", b"after"]
+    finally:
+        sniffer.stop()
