@@ -28,12 +28,10 @@ from hub.storage.models import AuditRow, DeskShiftRow, TicketCounterRow, TicketR
 @dataclass(frozen=True, slots=True)
 class DayTicket:
     id: int
-    issued_zone: str
-    zone: str
+    issued_zone: str  # the zone whose number it holds, wherever it was transferred
     sequence: int
     number: int
     state: str
-    source: str | None
     transfers: int
     issued_at: datetime
     called_at: datetime | None
@@ -92,9 +90,9 @@ class DayFacts:
         snap = centers.snapshot()
         start = datetime.combine(service_day, time(0), tzinfo=snap.calendar.tz)
         with database.read() as session:
-            tickets = [DayTicket(id=r.id, issued_zone=r.issued_zone, zone=r.zone,
+            tickets = [DayTicket(id=r.id, issued_zone=r.issued_zone,
                                  sequence=r.sequence, number=r.number, state=r.state,
-                                 source=r.source, transfers=r.transfers, issued_at=r.issued_at,
+                                 transfers=r.transfers, issued_at=r.issued_at,
                                  called_at=r.called_at, started_at=r.started_at,
                                  finished_at=r.finished_at)
                        for r in session.scalars(select(TicketRow).where(
