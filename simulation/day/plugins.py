@@ -1,0 +1,113 @@
+"""Where the runner meets the day's other pieces, each call in this one place: the
+visitors and operators (simulation/day/visitors.py), the invariants
+(simulation/day/invariants.py), the node-topic sniffer (simulation/day/sniffer.py) and
+the hub's API client (simulation/day/hub_api.py).
+
+Until those modules are in the tree the runner stands in with what exists: the virtual
+center's LoadDriver for the visitors (it fills no DayRecords), no sniffer, no API
+client, and only the runner's own checks (simulation/day/checks.py). Each stand-in is
+reported when used; nothing here pretends an invariant was checked."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from firmware.virtual.load import LoadDriver, LoadProfile
+from firmware.virtual.nodes import SimulatedButtons, SimulatedTerminal
+from simulation.day.records import DayRecords
+from simulation.timeline import Timeline
+
+log = logging.getLogger("kezek.day")
+
+STAND_IN_ARRIVALS_PER_HOUR = 60.0
+
+
+class Startable(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def _module(name: str) -> Any | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            raise  # the module is there and something it imports is not
+        return None
+
+
+def hub_api(base_url: str, admin: str, password: str) -> Any | None:
+    """The hub's API client, logged in as the administrator; None until it exists."""
+    module = _module("simulation.day.hub_api")
+    if module is None:
+        log.warning("simulation/day/hub_api.py is not here: no API client")
+        return None
+    api = module.HubApi(base_url)
+    api.login(admin, password)
+    return api
+
+
+def visitors(timeline: Timeline, terminals: Sequence[SimulatedTerminal],
+             buttons: Sequence[SimulatedButtons], api: Any | None, records: DayRecords,
+             seed: int | None) -> Startable:
+    module = _module("simulation.day.visitors")
+    if module is None:
+        log.warning("simulation/day/visitors.py is not here: the LoadDriver stands in "
+                    "(no day curve, no console operators, no day records)")
+        records.note("visitors: LoadDriver stand-in (simulation/day/visitors.py absent)")
+        return _LoadDriverStandIn(LoadDriver(list(terminals), list(buttons), LoadProfile(
+            arrivals_per_hour=STAND_IN_ARRIVALS_PER_HOUR, speed=timeline.speed, seed=seed)))
+    profile_module = _module("simulation.day.profile")
+    profile = profile_module.DayProfile() if profile_module is not None else None
+    started: Startable = module.DayVisitors(timeline, terminals, buttons, api, profile,
+                                            records, seed)
+    return started
+
+
+@dataclass
+class _LoadDriverStandIn:
+    driver: LoadDriver
+
+    def start(self) -> None:
+        self.driver.start()
+
+    def stop(self) -> None:
+        self.driver.stop()
+
+
+def sniffer(broker_url: str, username: str, password: str, center: str) -> Startable | None:
+    module = _module("simulation.day.sniffer")
+    if module is None:
+        log.warning("simulation/day/sniffer.py is not here: node topics are not recorded")
+        return None
+    started: Startable = module.Sniffer(broker_url, username=username, password=password,
+                                        center=center)
+    return started
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantRow:
+    """One line of the day's table, whatever shape the invariants give it."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_day(*, day: date, api: Any | None, database_url: str, records: DayRecords,
+              sniffer: Startable | None, timeline: Timeline) -> list[InvariantRow] | None:
+    """The invariants of `day`; None while simulation/day/invariants.py is absent."""
+    module = _module("simulation.day.invariants")
+    if module is None:
+        return None
+    rows = module.check_day(day=day, api=api, database_url=database_url, records=records,
+                            sniffer=sniffer, timeline=timeline)
+    return [InvariantRow(name=str(getattr(row, "name", row)), ok=bool(row.ok),
+                         detail=str(getattr(row, "detail", getattr(row, "value", ""))))
+            for row in rows]
