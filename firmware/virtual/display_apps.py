@@ -6,7 +6,11 @@ given by language; without them the node shows calls and says nothing."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
+from typing import Any
+
+import serial
 
 from firmware.display_node.app import DisplayNode
 from firmware.display_node.settings import DisplayNodeSettings
@@ -36,6 +40,23 @@ def display_app_settings(*, node_id: str, zones: list[str], center: str, broker_
         voice=voice if voice_models else None)
 
 
+def draining_opener(url: str, **options: Any) -> Any:
+    """pyserial's port for `url`; a loop:// one is read out as a board would, else its
+    queue fills after a few hundred frames and its write raises queue.Full (not a
+    SerialException), which ends the board's thread."""
+    port = serial.serial_for_url(url, **options)
+    if url.startswith("loop://"):
+        def drain() -> None:
+            try:
+                while port.is_open:
+                    port.read(max(1, port.in_waiting))
+            except Exception:
+                return  # closed under us: the board let go of the port
+
+        threading.Thread(target=drain, name="kezek-virtual-board", daemon=True).start()
+    return port
+
+
 def display_app(*, node_id: str, zones: list[str], center: str, broker_url: str,
                 data_dir: Path, voice_models: dict[str, Path], password: str | None = None,
                 clocks: NodeClocks = MACHINE_CLOCKS) -> DisplayNode:
@@ -43,7 +64,7 @@ def display_app(*, node_id: str, zones: list[str], center: str, broker_url: str,
         node_id=node_id, zones=zones, center=center, broker_url=broker_url,
         data_dir=data_dir, voice_models=voice_models, password=password,
         heartbeat_seconds=clocks.heartbeat_seconds),
-        wall_clock=clocks.wall, monotonic=clocks.monotonic)
+        serial_opener=draining_opener, wall_clock=clocks.wall, monotonic=clocks.monotonic)
 
 
 def announce_tv_pages(nodes: list[DisplayNode]) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 import psutil
 
+from firmware.common.logs import JsonLinesFormatter
 from firmware.virtual.center import VirtualCenter, VirtualCenterSettings
 from firmware.virtual.real_terminal import RealTerminal
 from hub.settings import DEFAULT_CENTER_FILE
@@ -313,6 +314,32 @@ class DayRun:
         return terminal
 
 
+# Loggers whose every line goes to run.log only: the nodes' and the load's chatter
+# (each refused press, each reconnect) would bury the runner's own lines.
+NODE_LOGGERS = ("firmware", "kezek.node", "kezek.call_button", "kezek.virtual", "escpos",
+                "httpx")
+
+
+class _NotNodes(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(record.name == name or record.name.startswith(name + ".")
+                       for name in NODE_LOGGERS)
+
+
+def configure_logging(log_file: Path) -> None:
+    """Everything to `log_file` as JSON lines with the records' fields (a refusal's
+    code), the runner's own lines and others' errors to stderr."""
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    to_file = logging.FileHandler(log_file)
+    to_file.setFormatter(JsonLinesFormatter("day-run"))
+    to_console = logging.StreamHandler()
+    to_console.setFormatter(formatter)
+    to_console.addFilter(_NotNodes())
+    to_console.setLevel(logging.INFO)
+    # force: python-escpos configures the root logger when imported.
+    logging.basicConfig(level=logging.INFO, handlers=[to_file, to_console], force=True)
+
+
 def read_desks(center_file: Path) -> list[str]:
     from hub.center_schema import read_center_file
 
@@ -356,11 +383,8 @@ def parse(argv: list[str]) -> DayRunOptions:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
-                        force=True)
-    for chatty in ("kezek.node", "firmware", "kezek.virtual", "escpos"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     run = DayRun(options)
+    configure_logging(run.data_dir / "run.log")
     print(f"day run: {len(run.plans)} day(s) from {run.plans[0].day} at speed "
           f"{options.speed:g}; data in {run.data_dir}", flush=True)
     results = run.run(on_day=print_day)
