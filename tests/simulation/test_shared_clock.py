@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from hub.settings import HubSettings
-from hub.wiring import build_hub
 from firmware.virtual.center import VirtualCenter, VirtualCenterSettings
 from firmware.virtual.clocks import HEARTBEAT_FLOOR_SECONDS, NodeClocks
+from hub.settings import HubSettings
+from hub.wiring import build_hub
 from simulation.timeline import Timeline
 
 OPENS = datetime(2026, 12, 8, 3, 30, tzinfo=UTC)  # 08:30 in Almaty
