@@ -113,7 +113,7 @@ class VirtualCenter:
                                                 for node_id in settings.display_apps]
         self.load = LoadDriver(self.terminals, self.buttons, LoadProfile(
             arrivals_per_hour=settings.arrivals_per_hour,
-            speed=timeline.speed if timeline is not None else settings.speed,
+            speed=settings.speed,
             seed=settings.seed), visitors=settings.visitors) if settings.load else None
 
     def clocks(self, node_id: str) -> NodeClocks:

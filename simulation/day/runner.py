@@ -66,6 +66,7 @@ OFFLINE_TERMINAL = "terminal-real-3"
 REAL_TERMINALS = 3
 SIMULATED_DISPLAYS: dict[str, list[str]] = {"display-hall": []}
 DISPLAY_APP = "display-board"
+REST_SECONDS_AT_LEAST = 3.0
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,9 @@ class DayRun:
         self.visitors: plugins.Startable | None = None
         self.faults: FaultSchedule | None = None
         self.checks: RunChecks | None = None
+        # The hub's CPU seconds per real second at rest (None: start-up left no time to
+        # measure it).
+        self.rest_cpu_share: float | None = None
 
     # The whole run ------------------------------------------------------------------
 
@@ -212,6 +216,7 @@ class DayRun:
                   for event in day_events(plan, self, options.faults)]
         self.faults = FaultSchedule(timeline, events, self.records)
         self.checks = RunChecks(self.hub, self.center, self.faults, self.database_url)
+        self._measure_rest(timeline)
         late = time.time() - timeline.origin
         if late > 0:
             log.warning("start-up took %.1f s more than the %.0f s given: the first %.0f "
@@ -219,6 +224,22 @@ class DayRun:
                         options.start_seconds, late * options.speed / 60)
         self.visitors.start()
         self.faults.start()
+
+    def _measure_rest(self, timeline: Timeline) -> None:
+        """The hub's CPU while every node is connected and the timeline still stands
+        before its first window (no visitors yet): the baseline of the run."""
+        assert self.hub is not None and self.center is not None
+        nodes = [node.runtime.connected for node in self.center.nodes]
+        nodes += [app.runtime.connected for app in self.center.display_apps]
+        deadline = timeline.origin - REST_SECONDS_AT_LEAST
+        while time.time() < deadline and not all(event.is_set() for event in nodes):
+            time.sleep(0.1)
+        started, cpu = time.time(), self._hub_cpu()
+        wall = timeline.origin - started
+        if wall < REST_SECONDS_AT_LEAST:
+            return
+        time.sleep(wall)
+        self.rest_cpu_share = (self._hub_cpu() - cpu) / wall
 
     def _play_day(self, plan: DayPlan) -> DayResult:
         assert self.timeline is not None and self.hub is not None
