@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.day.faults import ALL_FAULTS, CLOCK_OFF
+from simulation.day.faults import ALL_FAULTS
 from simulation.day.processes import mosquitto_binary
 from simulation.day.records import DayRecords
 from simulation.day.runner import RECORDS_FILE, DayRun, DayRunOptions
@@ -35,5 +35,4 @@ def test_a_day_with_every_fault_keeps_its_invariants(tmp_path: Path) -> None:
     assert sum(day.tickets.values()) > 0, table
     records = DayRecords.load(tmp_path / RECORDS_FILE)
     noted = {note.split(" ", 2)[1].rstrip(":") for note in records.notes}
-    assert ALL_FAULTS <= noted | {CLOCK_OFF}, records.notes
-    assert any(note.split(" ", 2)[1] == f"{CLOCK_OFF}:" for note in records.notes)
+    assert noted >= ALL_FAULTS, records.notes  # each fault, the clock off one included
