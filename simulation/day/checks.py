@@ -1,8 +1,8 @@
 """The runner's own checks of a day, beside the invariants of the queue
 (simulation/day/invariants.py): that the run itself went as planned, or the invariants
 would judge a day that did not happen. The hub answers, every fault of the day was
-played, every node is connected and has nothing left unanswered in its outbox, and the
-day had tickets."""
+played, the visitors' and operators' threads live, every node is connected and has
+nothing left unanswered in its outbox, and the day had tickets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from firmware.virtual.center import VirtualCenter
 from simulation.day.faults import FaultSchedule
 from simulation.day.measure import tickets_of_day
-from simulation.day.plugins import InvariantRow
+from simulation.day.plugins import InvariantRow, Visitors
 from simulation.day.processes import HubProcess
 from simulation.day.schedule import DayPlan
 
@@ -20,15 +20,21 @@ DRAIN_SECONDS = 15.0
 
 class RunChecks:
     def __init__(self, hub: HubProcess, center: VirtualCenter, faults: FaultSchedule,
-                 database_url: str) -> None:
+                 database_url: str, visitors: Visitors) -> None:
+        self.visitors = visitors
         self.hub = hub
         self.center = center
         self.faults = faults
         self.database_url = database_url
 
     def day_rows(self, plan: DayPlan) -> list[InvariantRow]:
-        return [self._hub_answers(), self._faults_played(plan), self._nodes_connected(),
-                self._outboxes_empty(), self._tickets_issued(plan)]
+        return [self._hub_answers(), self._faults_played(plan), self._load_alive(),
+                self._nodes_connected(), self._outboxes_empty(), self._tickets_issued(plan)]
+
+    def _load_alive(self) -> InvariantRow:
+        errors = list(self.visitors.errors)
+        return InvariantRow("run: every visitor and operator thread alive", not errors,
+                            "; ".join(errors) or "none died")
 
     def _hub_answers(self) -> InvariantRow:
         try:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
 
+from contract.mqtt import Topics
 from firmware.virtual.load import LoadDriver, LoadProfile
 from firmware.virtual.nodes import SimulatedButtons, SimulatedTerminal
 from simulation.day.records import DayRecords
@@ -43,36 +44,38 @@ def _module(name: str) -> Any | None:
 
 
 def hub_api(base_url: str, admin: str, password: str) -> Any | None:
-    """The hub's API client, logged in as the administrator; None until it exists."""
+    """The hub's API client, signed in as the administrator; None until it exists."""
     module = _module("simulation.day.hub_api")
     if module is None:
         log.warning("simulation/day/hub_api.py is not here: no API client")
         return None
-    api = module.HubApi(base_url)
-    api.login(admin, password)
-    return api
+    return module.HubApi.signed_in(base_url, admin, password)
 
 
 def visitors(timeline: Timeline, terminals: Sequence[SimulatedTerminal],
              buttons: Sequence[SimulatedButtons], api: Any | None, records: DayRecords,
-             seed: int | None) -> Startable:
+             seed: int) -> Visitors:
     module = _module("simulation.day.visitors")
-    if module is None:
+    if module is None or api is None:
         log.warning("simulation/day/visitors.py is not here: the LoadDriver stands in "
                     "(no day curve, no console operators, no day records)")
         records.note("visitors: LoadDriver stand-in (simulation/day/visitors.py absent)")
         return _LoadDriverStandIn(LoadDriver(list(terminals), list(buttons), LoadProfile(
             arrivals_per_hour=STAND_IN_ARRIVALS_PER_HOUR, speed=timeline.speed, seed=seed)))
-    profile_module = _module("simulation.day.profile")
-    profile = profile_module.DayProfile() if profile_module is not None else None
-    started: Startable = module.DayVisitors(timeline, terminals, buttons, api, profile,
-                                            records, seed)
+    profile = importlib.import_module("simulation.day.profile").DayProfile.default()
+    started: Visitors = module.DayVisitors(timeline, terminals, buttons, api, profile,
+                                           records, seed=seed)
     return started
+
+
+class Visitors(Startable, Protocol):
+    errors: list[str]  # threads of the load that died
 
 
 @dataclass
 class _LoadDriverStandIn:
     driver: LoadDriver
+    errors: list[str] = field(default_factory=list)
 
     def start(self) -> None:
         self.driver.start()
@@ -81,19 +84,23 @@ class _LoadDriverStandIn:
         self.driver.stop()
 
 
-def sniffer(broker_url: str, username: str, password: str, center: str) -> Startable | None:
+class Sniffer(Startable, Protocol):
+    def take(self) -> tuple[list[tuple[str, bytes]], int]: ...
+
+
+def sniffer(broker_url: str, username: str, password: str, center: str) -> Sniffer | None:
     module = _module("simulation.day.sniffer")
     if module is None:
         log.warning("simulation/day/sniffer.py is not here: node topics are not recorded")
         return None
-    started: Startable = module.Sniffer(broker_url, username=username, password=password,
-                                        center=center)
+    started: Sniffer = module.TopicSniffer(broker_url, username, password,
+                                           subscription=f"{Topics(center).root}/#")
     return started
 
 
 @dataclass(frozen=True, slots=True)
 class InvariantRow:
-    """One line of the day's table, whatever shape the invariants give it."""
+    """One line of the day's table."""
 
     name: str
     ok: bool
@@ -101,13 +108,21 @@ class InvariantRow:
 
 
 def check_day(*, day: date, api: Any | None, database_url: str, records: DayRecords,
-              sniffer: Startable | None, timeline: Timeline) -> list[InvariantRow] | None:
+              topics: list[tuple[str, bytes]] | None, topics_dropped: int,
+              database_bytes_before: int, database_bytes_after: int,
+              hub_down: Sequence[tuple[datetime, datetime]]) -> list[InvariantRow] | None:
     """The invariants of `day`; None while simulation/day/invariants.py is absent."""
     module = _module("simulation.day.invariants")
     if module is None:
         return None
-    rows = module.check_day(day=day, api=api, database_url=database_url, records=records,
-                            sniffer=sniffer, timeline=timeline)
-    return [InvariantRow(name=str(getattr(row, "name", row)), ok=bool(row.ok),
-                         detail=str(getattr(row, "detail", getattr(row, "value", ""))))
-            for row in rows]
+    if topics is None:
+        raise RuntimeError("the invariants need the node topics: simulation/day/sniffer.py")
+    results = module.check_day(database_url, day, records, topics=topics,
+                               database_bytes_before=database_bytes_before,
+                               database_bytes_after=database_bytes_after,
+                               topics_dropped=topics_dropped, hub_down=hub_down,
+                               api=api.get if api is not None else None)
+    return [InvariantRow(name=result.name, ok=result.ok,
+                         detail=f"{result.measured} (limit {result.limit})"
+                         + (f": {result.detail}" if result.detail else ""))
+            for result in results]

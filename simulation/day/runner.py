@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,11 @@ class DayRun:
         self.center: VirtualCenter | None = None
         self.cable: Cable | None = None
         self.api: Any | None = None
-        self.sniffer: plugins.Startable | None = None
-        self.visitors: plugins.Startable | None = None
+        self.sniffer: plugins.Sniffer | None = None
+        self.visitors: plugins.Visitors | None = None
+        # When the hub was killed and when it answered again (simulated): a press then
+        # may go unanswered.
+        self.hub_down: list[tuple[datetime, datetime]] = []
         self.faults: FaultSchedule | None = None
         self.checks: RunChecks | None = None
         # The hub's CPU seconds per real second at rest (None: start-up left no time to
@@ -211,11 +214,12 @@ class DayRun:
                                     broker_urls={OFFLINE_TERMINAL: self.cable.url})
         self.center.start()
         self.visitors = plugins.visitors(timeline, self.center.terminals, self.center.buttons,
-                                         self.api, self.records, options.seed)
+                                         self.api, self.records, options.seed or 0)
         events = [event for plan in self.plans
                   for event in day_events(plan, self, options.faults)]
         self.faults = FaultSchedule(timeline, events, self.records)
-        self.checks = RunChecks(self.hub, self.center, self.faults, self.database_url)
+        self.checks = RunChecks(self.hub, self.center, self.faults, self.database_url,
+                                self.visitors)
         self._measure_rest(timeline)
         late = time.time() - timeline.origin
         if late > 0:
@@ -248,23 +252,26 @@ class DayRun:
         window_start, _ = plan.window
         started = max(time.time(), timeline.real_at(window_start))
         cpu_before = self._hub_cpu()
-        check_at = plan.closes + self.options.settle
-        if not timeline.wait_until(check_at, threading.Event()):
-            raise RuntimeError("the day was stopped")
+        never = threading.Event()
+        timeline.wait_until(plan.opens, never)
+        bytes_at_opening = database_bytes(self.database_url)
+        timeline.wait_until(plan.closes + self.options.settle, never)
         wall = time.time() - started
         cpu_after = self._hub_cpu()
         _, rss = HubUsage.of(self.hub.pid)
+        bytes_after = database_bytes(self.database_url)
         rows = self.checks.day_rows(plan)
-        day_records = self.records.of_day(*plan.window)
-        invariants = plugins.check_day(day=plan.day, api=self.api,
-                                       database_url=self.database_url, records=day_records,
-                                       sniffer=self.sniffer, timeline=timeline)
+        topics, dropped = self.sniffer.take() if self.sniffer is not None else (None, 0)
+        invariants = plugins.check_day(
+            day=plan.day, api=self.api, database_url=self.database_url, records=self.records,
+            topics=topics, topics_dropped=dropped, database_bytes_before=bytes_at_opening,
+            database_bytes_after=bytes_after, hub_down=list(self.hub_down))
         if invariants is not None:
             rows = [*invariants, *rows]
         return DayResult(day=plan.day, rows=rows, invariants_checked=invariants is not None,
                          tickets=tickets_of_day(self.database_url, plan.day),
                          wall_seconds=wall, hub_cpu_seconds=cpu_after - cpu_before,
-                         hub_rss_bytes=rss, database_bytes=database_bytes(self.database_url))
+                         hub_rss_bytes=rss, database_bytes=bytes_after)
 
     def _hub_cpu(self) -> float:
         assert self.hub is not None
@@ -293,11 +300,15 @@ class DayRun:
 
     def kill_hub(self) -> str:
         assert self.hub is not None
+        assert self.timeline is not None
         with self.usage.lock:
             self.usage.earlier += HubUsage.of(self.hub.pid)[0]
             self.hub.kill()
-        down = time.monotonic()
-        self.hub.start()
+        down, killed_at = time.monotonic(), self.timeline.now()
+        try:
+            self.hub.start()
+        finally:
+            self.hub_down.append((killed_at, self.timeline.now()))
         return f"pid {self.hub.pid} answering after {time.monotonic() - down:.1f} real s"
 
     def restart_broker(self) -> str:
