@@ -177,11 +177,14 @@ class DayRun:
                  + [*SIMULATED_DISPLAYS, DISPLAY_APP])
         self.broker = Broker(self.data_dir / "broker", CENTER, nodes)
         self.broker.start()
-        timeline = Timeline.starting_now(options.speed, windows(self.plans),
-                                         delay=options.start_seconds)
-        self.timeline = timeline
+        # The database is made (migrations, the center, the administrator) before the
+        # timeline starts, on the time standing at the first window's start: the slow
+        # part of starting does not eat into the day.
+        windows_played = windows(self.plans)
+        standing = Timeline(origin=time.time() + 365 * 86400, speed=options.speed,
+                            windows=tuple(windows_played))
         self.hub = HubProcess(data_dir=self.data_dir / "hub", broker=self.broker,
-                              center=CENTER, timeline=timeline.to_env(),
+                              center=CENTER, timeline=standing.to_env(),
                               database_url=options.database_url,
                               log_file=self.data_dir / "hub.log")
         (self.data_dir / "hub").mkdir(exist_ok=True)
@@ -189,6 +192,10 @@ class DayRun:
         (self.data_dir / "admin-password").write_text(password + "\n")
         self.hub.cli("create-admin", "--username", ADMIN, "--if-none",
                      env={"KEZEK_ADMIN_PASSWORD": password})
+        timeline = Timeline.starting_now(options.speed, windows_played,
+                                         delay=options.start_seconds)
+        self.timeline = timeline
+        self.hub.env["KEZEK_HUB_TIMELINE"] = timeline.to_env()
         self.hub.start()
         log.info("hub on %s (pid %s), broker on %s, data in %s", self.hub.base_url,
                  self.hub.pid, self.broker.url, self.data_dir)
@@ -349,7 +356,7 @@ class DayRun:
 # Loggers whose every line goes to run.log only: the nodes' and the load's chatter
 # (each refused press, each reconnect) would bury the runner's own lines.
 NODE_LOGGERS = ("firmware", "kezek.node", "kezek.call_button", "kezek.virtual", "escpos",
-                "httpx")
+                "httpx", "kezek.simulation")
 
 
 class _NotNodes(logging.Filter):
