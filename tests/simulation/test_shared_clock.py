@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from firmware.virtual.center import VirtualCenter, VirtualCenterSettings
 from firmware.virtual.clocks import HEARTBEAT_FLOOR_SECONDS, NodeClocks
-from hub.settings import HubSettings
+from hub.settings import DEFAULT_CENTER_FILE, HubSettings
 from hub.wiring import build_hub
+from simulation.demo_timeline import demo_timeline
 from simulation.timeline import Timeline
 
 OPENS = datetime(2026, 12, 8, 3, 30, tzinfo=UTC)  # 08:30 in Almaty
@@ -84,3 +85,12 @@ def test_every_virtual_node_learns_the_hub_time_on_the_simulated_clock(tmp_path:
         node.runtime.outbox.close()
     for app in center.display_apps:
         app.runtime.outbox.close()
+
+
+def test_the_demonstration_time_starts_at_the_next_opening_when_closed() -> None:
+    saturday_night = datetime(2026, 12, 12, 18, 0, tzinfo=UTC)  # 23:00 in Almaty
+    closed = demo_timeline(DEFAULT_CENTER_FILE, saturday_night)
+    assert closed.windows[0][0] == datetime(2026, 12, 14, 4, 0, tzinfo=UTC)  # Monday 09:00
+    assert closed.speed == 1.0 and closed.origin == saturday_night.timestamp()
+    tuesday_ten = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)
+    assert demo_timeline(DEFAULT_CENTER_FILE, tuesday_ten).windows[0][0] == tuesday_ten
