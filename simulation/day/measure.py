@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -29,17 +28,15 @@ def tickets_of_day(database_url: str, day: date) -> Counter[str]:
 
 
 def database_bytes(database_url: str) -> int:
-    """The database's size on disk: the SQLite file with its WAL, or PostgreSQL's
+    """The database's size: SQLite's pages as committed (the WAL's pages included, the
+    WAL file's leftover length not: it keeps its largest size), or PostgreSQL's
     pg_database_size."""
     url = normalise_url(database_url)
-    if url.startswith("sqlite"):
-        path = Path(url.split(":///", 1)[1])
-        return sum(candidate.stat().st_size for candidate in
-                   (path, path.with_name(path.name + "-wal")) if candidate.exists())
+    query = ("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+             if url.startswith("sqlite") else "SELECT pg_database_size(current_database())")
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            size = connection.execute(text("SELECT pg_database_size(current_database())"))
-            return int(size.scalar_one())
+            return int(connection.execute(text(query)).scalar_one())
     finally:
         engine.dispose()
