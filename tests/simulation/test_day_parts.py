@@ -8,6 +8,9 @@ import socket
 import threading
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from firmware.virtual.center import main as virtual_center_main
 from hub.settings import DEFAULT_CENTER_FILE
 from simulation.day.cable import Cable
 from simulation.day.faults import (
@@ -131,3 +134,13 @@ def test_an_unplugged_cable_drops_the_connection_and_refuses_new_ones() -> None:
     finally:
         cable.close()
         server.close()
+
+
+def test_the_virtual_center_hands_a_day_to_the_runner(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        virtual_center_main(["--day", "2026-12-08", "--days", "0"])
+    assert exit_.value.code == 2
+    assert "--days must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        virtual_center_main(["--day=2026-12-08", "--faults", "hub_kill,meteor"])
+    assert "unknown faults: meteor" in capsys.readouterr().err
