@@ -233,7 +233,7 @@ class DayRun:
                                 self.visitors)
         self._measure_rest(timeline)
         late = time.time() - timeline.origin
-        if late > 0:
+        if late > 1.0:
             log.warning("start-up took %.1f s more than the %.0f s given: the first %.0f "
                         "simulated minutes before opening ran without visitors", late,
                         options.start_seconds, late * options.speed / 60)
