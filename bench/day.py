@@ -42,7 +42,8 @@ ESTIMATE_WORD = "estimate"  # the invariant rows about the wait estimate
 
 def estimate_rows(result: DayResult) -> str:
     rows = [row for row in result.rows if ESTIMATE_WORD in row.name.lower()]
-    return "; ".join(f"{row.detail}" for row in rows) if rows else "(no invariant)"
+    return ("; ".join(row.detail.split(" (limit", 1)[0] for row in rows) if rows
+            else "(no invariant)")
 
 
 def summary(results: list[DayResult], rest_cpu_share: float | None, speed: float) -> str:
@@ -65,6 +66,15 @@ def summary(results: list[DayResult], rest_cpu_share: float | None, speed: float
             f"{estimate_rows(result)} |")
         previous = result.database_bytes
     return "\n".join(lines)
+
+
+def day_json(result: DayResult) -> dict[str, object]:
+    # Not dataclasses.asdict: it rebuilds the Counter from (key, value) pairs as keys.
+    return {"day": result.day.isoformat(), "tickets": dict(result.tickets),
+            "wall_seconds": result.wall_seconds, "hub_cpu_seconds": result.hub_cpu_seconds,
+            "hub_rss_bytes": result.hub_rss_bytes, "database_bytes": result.database_bytes,
+            "invariants_checked": result.invariants_checked,
+            "rows": [asdict(row) for row in result.rows]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps({
             "speed": args.speed, "rest_cpu_share": run.rest_cpu_share,
-            "days": [asdict(result) for result in results]}, default=str, indent=1))
+            "days": [day_json(result) for result in results]}, default=str, indent=1))
     return 1 if any(result.broken for result in results) else 0
 
 
