@@ -103,6 +103,10 @@ class HubSettings(BaseSettings):
     clock_start: AwareDatetime | None = Field(
         None, description="demonstrations and tests only: the hub's clock starts at this "
                           "moment (e.g. 2026-11-23T10:00:00+05:00) and runs on")
+    timeline: str | None = Field(
+        None, description="demonstrations and tests only: the day runner's simulated time "
+                          "(simulation/timeline.py, the KEZEK_TIMELINE string) as the hub's "
+                          "clock, shared with the virtual center's nodes")
     reception_profile: str = Field(
         DEFAULT_PROFILE.name, description="regulation profile of personal reception: "
         "model_2023 (default), almaty_2025 or karaganda_2021")
@@ -152,6 +156,16 @@ class HubSettings(BaseSettings):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return value
 
+    @field_validator("timeline")
+    @classmethod
+    def _a_timeline(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        from simulation.timeline import Timeline
+
+        Timeline.from_env(value)  # raises ValueError naming what is wrong
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
@@ -171,10 +185,13 @@ class HubSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secret(self) -> HubSettings:
-        if self.environment is Environment.PRODUCTION and (self.clock_start is not None
-                                                           or self.demo_clock):
-            raise ValueError("clock_start and demo_clock are for demonstrations and tests, "
-                             "not production")
+        if self.environment is Environment.PRODUCTION and (
+                self.clock_start is not None or self.demo_clock or self.timeline is not None):
+            raise ValueError("clock_start, demo_clock and timeline are for demonstrations and "
+                             "tests, not production")
+        if self.timeline is not None and (self.clock_start is not None or self.demo_clock):
+            raise ValueError("timeline is a clock of its own: not with clock_start or "
+                             "demo_clock")
         if self.environment is Environment.PRODUCTION and self.secret_key is None:
             raise ValueError("secret_key must be set in production (KEZEK_HUB_SECRET_KEY)")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:

@@ -32,6 +32,7 @@ from hub.services.users import LoginLimiter, UserService
 from hub.settings import HubSettings
 from hub.storage.db import Database, make_engine
 from hub.storage.migrate import upgrade
+from simulation.timeline import Timeline
 
 # Threads issuing tickets on PostgreSQL: one batch commits while the next is built.
 # More threads make smaller batches that wait on each other's counter rows
@@ -93,7 +94,9 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
         upgrade(engine)
     db = Database(engine)
     if clock is None:
-        if settings.clock_start is not None or settings.demo_clock:
+        if settings.timeline is not None:
+            clock = Timeline.from_env(settings.timeline)
+        elif settings.clock_start is not None or settings.demo_clock:
             clock = ShiftedClock(settings.clock_start or datetime.now(UTC))
         else:
             clock = SystemClock()

@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from types import FrameType
 
@@ -44,7 +45,11 @@ AnswerListener = Callable[[ButtonPress, Answer], None]
 
 class CallButtonApp:
     def __init__(self, settings: CallButtonSettings, *, factory: object | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None,
+                 wall_clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        """`wall_clock` and `monotonic` are the node's clocks (simulated ones in a day
+        run, see NodeRuntime)."""
         self.settings = settings
         self.model = DeskModel(settings.bound_desk)
         self.panel = DeskPanel(settings, self._pressed, factory)
@@ -52,7 +57,8 @@ class CallButtonApp:
                         if settings.serial_display.type != "none" else None)
         self.runtime = NodeRuntime(settings, drivers=self._drivers, on_reply=self._replied,
                                    on_error=self._refused, on_desk=self._desk_pushed,
-                                   on_command=self._command, environ=environ)
+                                   on_command=self._command, environ=environ,
+                                   wall_clock=wall_clock, monotonic=monotonic)
         self.ignored_presses = 0
         self.answer_listeners: list[AnswerListener] = []
         self.state_listeners: list[Callable[[DeskState], None]] = []

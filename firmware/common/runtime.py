@@ -70,7 +70,10 @@ ErrorCallback = Callable[[OutboxRequest | None, ErrorMessage], None]
 class NodeRuntime:
     """Everything a node shares. Callbacks run on one callback thread, in arrival order;
     `drivers` is called from several threads and must be a quick, thread-safe read.
-    `wall_clock` is the node's own clock (a test sets it hours off)."""
+    `wall_clock` is the node's own clock (a test sets it hours off), `monotonic` the
+    one the hub's time is anchored to: a simulated node (the day runner) passes the
+    simulated time's (`simulation/timeline.py`), else the hub's time it learns would run
+    `speed` times slower than the hub's."""
 
     def __init__(self, settings: NodeSettings, *,
                  drivers: DriverStates | None = None,
@@ -86,6 +89,7 @@ class NodeRuntime:
                  environ: Mapping[str, str] | None = None,
                  thermal_path: Path = CPU_THERMAL_ZONE,
                  wall_clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic,
                  voice_warm: Callable[[], float | None] | None = None) -> None:
         self.settings = settings
         self._drivers = drivers
@@ -98,7 +102,8 @@ class NodeRuntime:
         self._environ = environ
         self._thermal_path = thermal_path
         self.outbox = Outbox(settings.data_dir / OUTBOX_FILE)
-        self.hub_clock = HubClock(wall=wall_clock, state_file=settings.data_dir / HUB_CLOCK_FILE)
+        self.hub_clock = HubClock(wall=wall_clock, monotonic=monotonic,
+                                  state_file=settings.data_dir / HUB_CLOCK_FILE)
         # Requests made by this process -> monotonic time of their first sending (None:
         # not sent yet). A request kept from before a restart is not timed: the hub may
         # have answered it before this process sent it, and replays that answer.

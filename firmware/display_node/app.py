@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import time as clock_time
 from pathlib import Path
@@ -55,13 +56,16 @@ def default_sink(voice: VoiceSettings, data_dir: Path) -> AudioSink:
 class DisplayNode:
     """The node's parts wired to its runtime. `sink` and `serial_opener` replace the
     configured audio sink and pyserial's opener, `device_model` the device tree's model
-    file that says this is a Raspberry Pi (tests, benchmarks)."""
+    file that says this is a Raspberry Pi (tests, benchmarks); `wall_clock` and
+    `monotonic` the node's clocks (simulated ones in a day run, see NodeRuntime)."""
 
     def __init__(self, settings: DisplayNodeSettings, *, sink: AudioSink | None = None,
                  serial_opener: SerialOpener | None = None,
                  local_time: Callable[[], clock_time] | None = None,
                  environ: dict[str, str] | None = None,
-                 device_model: Path | None = None) -> None:
+                 device_model: Path | None = None,
+                 wall_clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.state = DisplayState(settings.zones, blink_seconds=settings.blink_seconds,
                                   link_grace_seconds=settings.link_grace_seconds)
@@ -99,7 +103,8 @@ class DisplayNode:
                 voice_problems=voices.problems)
         self.runtime = NodeRuntime(settings, drivers=self.drivers, on_display=self.show,
                                    on_announce=self.say, on_config=self.configured,
-                                   environ=environ, voice_warm=self.voice_warm)
+                                   environ=environ, voice_warm=self.voice_warm,
+                                   wall_clock=wall_clock, monotonic=monotonic)
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch_link, name="kezek-link-watch",
                                          daemon=True)

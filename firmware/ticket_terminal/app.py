@@ -57,21 +57,24 @@ class TicketTerminalApp:
                  timezone: str = TIMEZONE,
                  on_answer: Callable[[OutboxRequest, Reply | ErrorMessage], None] | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self._on_answer = on_answer
         self.store = TerminalStore(settings.data_dir)
         self.printer = TicketPrinter(settings.printer, timezone, printer_factory)
         self.runtime = NodeRuntime(settings, drivers=self._drivers, on_reply=self._reply,
                                    on_error=self._error, on_print=self._print,
-                                   on_config=self._config, wall_clock=wall_clock)
+                                   on_config=self._config, wall_clock=wall_clock,
+                                   monotonic=monotonic)
         self.spooler = Spooler(self.printer, self.store, settings.node_id,
                                report=self._report, on_health=self._health)
         # gpiozero's choice unless one is passed in; one that cannot work is reported.
         self.pins = open_pin_factory(pin_factory)
         self.lamps = Lamps(settings.lamps, self.pins.factory)
         # The hub's time (the node's own clock only until the hub was heard from):
-        # `clock` replaces it in a test, `wall_clock` is the node's own clock.
+        # `clock` replaces it in a test, `wall_clock` is the node's own clock and
+        # `monotonic` the one the hub's time is anchored to (simulated in a day run).
         self.terminal = TicketTerminal(settings, self.runtime, self.store, self.spooler,
                                        show=self.lamps.show,
                                        clock=clock or self.runtime.hub_clock.now)

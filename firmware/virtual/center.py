@@ -1,14 +1,21 @@
 """`kezek-virtual-center`: simulated terminals and displays on the real node runtime,
 the real ticket terminal, display node and call-button applications on fake drivers
 (one call-button node per desk, its buttons MockFactory pins), with the load driver
-pressing them, against a running hub's broker."""
+pressing them, against a running hub's broker. With `--day` it is the day runner
+(simulation/day/runner.py): broker, hub and this center through whole simulated days.
+
+Given a Timeline (simulation/timeline.py), or KEZEK_TIMELINE in the environment, every
+node runs on that simulated time, the hub's (KEZEK_HUB_TIMELINE)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -17,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from contract.mqtt import ID_PATTERN, NodeRole
 from firmware.common.settings import NodeSettings
 from firmware.display_node.app import DisplayNode
+from firmware.virtual.clocks import MACHINE_CLOCKS, NodeClocks
 from firmware.virtual.display_apps import announce_tv_pages, display_app
 from firmware.virtual.load import LoadDriver, LoadProfile
 from firmware.virtual.nodes import (
@@ -27,6 +35,8 @@ from firmware.virtual.nodes import (
 )
 from firmware.virtual.real_buttons import RealButtons
 from firmware.virtual.real_terminal import RealTerminal
+from simulation.timeline import ENV as TIMELINE_ENV
+from simulation.timeline import Timeline
 
 log = logging.getLogger("kezek.virtual")
 
@@ -62,30 +72,76 @@ class VirtualCenterSettings(BaseSettings):
 
 
 class VirtualCenter:
-    def __init__(self, settings: VirtualCenterSettings) -> None:
+    """`timeline`: the simulated time every node runs on (None: the machine's clock);
+    `clock_off_hours`: node id -> how many hours that node's own clock is wrong;
+    `passwords`: node id -> its broker password; `broker_urls`: node id -> another way
+    to the broker than settings.broker_url (the day runner's cable it can unplug)."""
+
+    def __init__(self, settings: VirtualCenterSettings, *, timeline: Timeline | None = None,
+                 clock_off_hours: Mapping[str, float] | None = None,
+                 passwords: Mapping[str, str] | None = None,
+                 broker_urls: Mapping[str, str] | None = None) -> None:
         self.settings = settings
+        self.timeline = timeline
+        self._clock_off = dict(clock_off_hours or {})
+        self._passwords = dict(passwords or {})
+        self._broker_urls = dict(broker_urls or {})
+
         def node(node_id: str, role: NodeRole, *, desk: str | None = None,
                  zones: list[str] | None = None) -> NodeSettings:
             return node_settings(node_id=node_id, role=role, center=settings.center,
-                                 broker_url=settings.broker_url, data_dir=settings.data_dir,
-                                 desk=desk, zones=zones)
+                                 broker_url=self.broker_url(node_id),
+                                 data_dir=settings.data_dir, desk=desk, zones=zones,
+                                 password=self._passwords.get(node_id),
+                                 heartbeat_seconds=self.clocks(node_id).heartbeat_seconds)
 
-        self.terminals = [SimulatedTerminal(node(f"terminal-{i + 1}", NodeRole.TICKET_TERMINAL))
-                          for i in range(settings.terminals)]
-        self.terminals += [RealTerminal(node(f"terminal-real-{i + 1}", NodeRole.TICKET_TERMINAL))
-                           for i in range(settings.real_terminals)]
-        self.buttons = [RealButtons(node(f"buttons-{desk}", NodeRole.CALL_BUTTON, desk=desk))
+        def terminal(node_id: str) -> NodeSettings:
+            return node(node_id, NodeRole.TICKET_TERMINAL)
+
+        self.terminals = [SimulatedTerminal(terminal(node_id), self.clocks(node_id))
+                          for node_id in (f"terminal-{i + 1}" for i in range(settings.terminals))]
+        self.terminals += [RealTerminal(terminal(node_id), self.clocks(node_id))
+                           for node_id in (f"terminal-real-{i + 1}"
+                                           for i in range(settings.real_terminals))]
+        self.buttons = [RealButtons(node(f"buttons-{desk}", NodeRole.CALL_BUTTON, desk=desk),
+                                    self.clocks(f"buttons-{desk}"))
                         for desk in settings.desks]
-        self.displays = [SimulatedDisplay(node(node_id, NodeRole.DISPLAY, zones=zones))
+        self.displays = [SimulatedDisplay(node(node_id, NodeRole.DISPLAY, zones=zones),
+                                          self.clocks(node_id))
                          for node_id, zones in settings.displays.items()]
-        self.display_apps: list[DisplayNode] = [
-            display_app(node_id=node_id, zones=zones, center=settings.center,
-                        broker_url=settings.broker_url, data_dir=settings.data_dir,
-                        voice_models=settings.voice_models)
-            for node_id, zones in settings.display_apps.items()]
+        self.display_apps: list[DisplayNode] = [self._display_app(node_id)
+                                                for node_id in settings.display_apps]
         self.load = LoadDriver(self.terminals, self.buttons, LoadProfile(
-            arrivals_per_hour=settings.arrivals_per_hour, speed=settings.speed,
+            arrivals_per_hour=settings.arrivals_per_hour,
+            speed=settings.speed,
             seed=settings.seed), visitors=settings.visitors) if settings.load else None
+
+    def clocks(self, node_id: str) -> NodeClocks:
+        if self.timeline is None:
+            return MACHINE_CLOCKS
+        return NodeClocks.simulated(self.timeline, off_hours=self._clock_off.get(node_id, 0.0))
+
+    def broker_url(self, node_id: str) -> str:
+        return self._broker_urls.get(node_id, self.settings.broker_url)
+
+    def _display_app(self, node_id: str) -> DisplayNode:
+        settings = self.settings
+        return display_app(node_id=node_id, zones=settings.display_apps[node_id],
+                           center=settings.center, broker_url=self.broker_url(node_id),
+                           data_dir=settings.data_dir, voice_models=settings.voice_models,
+                           password=self._passwords.get(node_id),
+                           clocks=self.clocks(node_id))
+
+    def reboot_display_app(self, node_id: str) -> DisplayNode:
+        """Stop the display node application and start a new one on the same data
+        directory, as a node that lost power and booted again."""
+        index = next(i for i, app in enumerate(self.display_apps)
+                     if app.settings.node_id == node_id)
+        self.display_apps[index].stop()
+        app = self._display_app(node_id)
+        self.display_apps[index] = app
+        app.start()
+        return app
 
     @property
     def nodes(self) -> list[SimulatedNode]:
@@ -122,9 +178,16 @@ class VirtualCenter:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if any(arg == "--day" or arg.startswith("--day=") for arg in arguments):
+        from simulation.day.runner import main as run_days
+
+        return run_days(arguments)
     parser = argparse.ArgumentParser(prog="kezek-virtual-center", description=__doc__)
     parser.add_argument("--report-seconds", type=float, default=15.0)
-    args = parser.parse_args(argv)
+    parser.add_argument("--day", help="run the day runner from this day (see "
+                                      "`kezek-virtual-center --day D --help`)")
+    args = parser.parse_args(arguments)
     # force: python-escpos configures the root logger when imported, which would leave
     # the summaries below unprinted.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
@@ -135,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = VirtualCenterSettings()
     except ValidationError as error:
         parser.error(str(error))
-    center = VirtualCenter(settings)
+    shared = os.environ.get(TIMELINE_ENV)
+    center = VirtualCenter(settings, timeline=Timeline.from_env(shared) if shared else None)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())

@@ -27,6 +27,7 @@ from contract.mqtt import (
 from firmware.common.outbox import OutboxRequest
 from firmware.common.runtime import NodeRuntime
 from firmware.common.settings import NodeSettings
+from firmware.virtual.clocks import MACHINE_CLOCKS, NodeClocks
 
 log = logging.getLogger("kezek.virtual")
 
@@ -34,7 +35,8 @@ Answer = Reply | ErrorMessage
 
 
 class SimulatedNode:
-    def __init__(self, settings: NodeSettings, *, drivers: dict[str, Driver]) -> None:
+    def __init__(self, settings: NodeSettings, *, drivers: dict[str, Driver],
+                 clocks: NodeClocks = MACHINE_CLOCKS) -> None:
         self.settings = settings
         self.node_id = settings.node_id
         self._drivers = drivers
@@ -44,7 +46,8 @@ class SimulatedNode:
         self.runtime = NodeRuntime(settings, drivers=lambda: dict(self._drivers),
                                    on_reply=self._replied, on_error=self._refused,
                                    on_config=self._configured, on_display=self._show,
-                                   on_announce=self._say)
+                                   on_announce=self._say, wall_clock=clocks.wall,
+                                   monotonic=clocks.monotonic)
 
     def start(self) -> None:
         self.runtime.start()
@@ -88,9 +91,10 @@ class SimulatedNode:
 class SimulatedTerminal(SimulatedNode):
     """A ticket terminal whose printer is a list of printed ticket numbers."""
 
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(self, settings: NodeSettings, clocks: NodeClocks = MACHINE_CLOCKS) -> None:
         super().__init__(settings, drivers={"printer": Driver(state=DriverState.OK),
-                                            "buttons": Driver(state=DriverState.OK)})
+                                            "buttons": Driver(state=DriverState.OK)},
+                         clocks=clocks)
         self.printed: list[int] = []
 
     def press(self, language: Language, purpose: str, *, out_of_turn: str | None = None,
@@ -108,11 +112,12 @@ class SimulatedTerminal(SimulatedNode):
 class SimulatedDisplay(SimulatedNode):
     """A board and a speaker that remember the last snapshot and what was said."""
 
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(self, settings: NodeSettings, clocks: NodeClocks = MACHINE_CLOCKS) -> None:
         self.snapshot: DisplaySnapshot | None = None
         self.said: deque[Announcement] = deque(maxlen=200)
         super().__init__(settings, drivers={"tv": Driver(state=DriverState.OK),
-                                            "speaker": Driver(state=DriverState.OK)})
+                                            "speaker": Driver(state=DriverState.OK)},
+                         clocks=clocks)
 
     def _show(self, snapshot: DisplaySnapshot) -> None:
         self.snapshot = snapshot
@@ -124,11 +129,12 @@ class SimulatedDisplay(SimulatedNode):
 class SimulatedButtons(SimulatedNode):
     """The call buttons of one desk."""
 
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(self, settings: NodeSettings, clocks: NodeClocks = MACHINE_CLOCKS) -> None:
         if settings.desk is None:
             raise ValueError(f"call-button node {settings.node_id} needs a desk")
         self.desk: str = settings.desk
-        super().__init__(settings, drivers={"buttons": Driver(state=DriverState.OK)})
+        super().__init__(settings, drivers={"buttons": Driver(state=DriverState.OK)},
+                         clocks=clocks)
 
     def press(self, action: ButtonAction) -> Future[Answer]:
         return self.send(ButtonPress(node=self.node_id, desk=self.desk, action=action))

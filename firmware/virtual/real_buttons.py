@@ -15,6 +15,7 @@ from contract.mqtt import ButtonAction, ButtonPress, NodeConfig
 from firmware.call_button.app import Answer, CallButtonApp
 from firmware.call_button.settings import CallButtonSettings
 from firmware.common.settings import NodeSettings
+from firmware.virtual.clocks import MACHINE_CLOCKS, NodeClocks
 from firmware.virtual.nodes import SimulatedButtons
 
 # A full desk panel (BCM numbers), as the call-button node's sample configuration wires it.
@@ -42,7 +43,7 @@ class RealButtons(SimulatedButtons):
     wired with Next, Recall, Done and No-show."""
 
     # No super().__init__(): the application makes its own runtime.
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(self, settings: NodeSettings, clocks: NodeClocks = MACHINE_CLOCKS) -> None:
         if settings.desk is None:
             raise ValueError(f"call-button node {settings.node_id} needs a desk")
         self.settings = settings
@@ -51,7 +52,8 @@ class RealButtons(SimulatedButtons):
         self.pins = MockFactory()
         self._lock = threading.Lock()
         self._presses: defaultdict[ButtonAction, deque[Future[Answer]]] = defaultdict(deque)
-        self.app = CallButtonApp(call_button_settings(settings), factory=self.pins)
+        self.app = CallButtonApp(call_button_settings(settings), factory=self.pins,
+                                 wall_clock=clocks.wall, monotonic=clocks.monotonic)
         self.app.answer_listeners.append(self._answered)
         self.runtime = self.app.runtime
         self.config: NodeConfig | None = None  # a call-button node takes no node config

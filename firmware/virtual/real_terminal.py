@@ -15,6 +15,7 @@ from firmware.common.outbox import OutboxRequest
 from firmware.common.settings import NodeSettings
 from firmware.ticket_terminal.app import TicketTerminalApp
 from firmware.ticket_terminal.settings import PURPOSES_000_8, TerminalSettings
+from firmware.virtual.clocks import MACHINE_CLOCKS, NodeClocks
 from firmware.virtual.nodes import Answer, SimulatedTerminal
 
 KAZAKH_PIN, RUSSIAN_PIN = 5, 6
@@ -35,7 +36,7 @@ class RealTerminal(SimulatedTerminal):
     those): a press gives an ordinary ticket."""
 
     # No super().__init__(): the application makes its own runtime.
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(self, settings: NodeSettings, clocks: NodeClocks = MACHINE_CLOCKS) -> None:
         self.settings = settings
         self.node_id = settings.node_id
         self.printed: list[int] = []
@@ -43,7 +44,8 @@ class RealTerminal(SimulatedTerminal):
         self._presses: deque[Future[Answer]] = deque()
         self._lock = threading.Lock()
         self.app = TicketTerminalApp(terminal_settings(settings), pin_factory=self.pins,
-                                     on_answer=self._answered)
+                                     on_answer=self._answered, wall_clock=clocks.wall,
+                                     monotonic=clocks.monotonic)
         self.runtime = self.app.runtime
 
     @property

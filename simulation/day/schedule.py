@@ -1,0 +1,70 @@
+"""Which stretches of simulated time a day run plays: each working day of the center's
+calendar (its opening hours, lunch, days off and holidays: hub/domain/calendar.py) from
+a little before opening to a little after closing; the nights and days off between
+them are jumped over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from hub.center_schema import read_center_file
+from hub.domain.calendar import WorkCalendar
+
+MARGIN = timedelta(minutes=30)
+# Working days searched for after the first day asked for (a run from a holiday week).
+SEARCH_DAYS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """One working day of the run: the window played and the center's hours."""
+
+    day: date
+    opens: datetime
+    closes: datetime
+    lunch: tuple[datetime, datetime] | None
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        return self.opens - MARGIN, self.closes + MARGIN
+
+
+def center_calendar(center_file: Path) -> WorkCalendar:
+    """The calendar the hub builds from the same center file (CenterStore)."""
+    document = read_center_file(center_file)
+    return WorkCalendar(document.hours.to_domain(), timezone=document.timezone,
+                        closed_days=document.calendar.closed_days,
+                        working_days=document.calendar.working_days)
+
+
+def working_days(calendar: WorkCalendar, first: date, count: int) -> list[date]:
+    """The first `count` working days on or after `first`."""
+    days: list[date] = []
+    day = first
+    for _ in range(count + SEARCH_DAYS):
+        if len(days) == count:
+            return days
+        if calendar.is_working_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    raise ValueError(f"fewer than {count} working days within {SEARCH_DAYS} days "
+                     f"after {first}")
+
+
+def plan_days(calendar: WorkCalendar, first: date, count: int) -> list[DayPlan]:
+    hours = calendar.hours
+    plans = []
+    for day in working_days(calendar, first, count):
+        def at(moment: time, day: date = day) -> datetime:
+            return datetime.combine(day, moment, tzinfo=calendar.tz)
+        lunch = ((at(hours.lunch_starts), at(hours.lunch_ends))
+                 if hours.lunch_starts is not None and hours.lunch_ends is not None else None)
+        plans.append(DayPlan(day=day, opens=at(hours.opens), closes=at(hours.closes),
+                             lunch=lunch))
+    return plans
+
+
+def windows(plans: list[DayPlan]) -> list[tuple[datetime, datetime]]:
+    return [plan.window for plan in plans]
