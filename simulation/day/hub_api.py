@@ -43,6 +43,14 @@ class HubUnavailable(RuntimeError):
     """The hub did not answer for longer than the client waits."""
 
 
+class BookingRefused(RuntimeError):
+    """The hub refused a step of booking a reception (`code` says why)."""
+
+    def __init__(self, step: str, outcome: Outcome) -> None:
+        super().__init__(f"{step}: {outcome.status} {outcome.problem}")
+        self.code = outcome.problem or f"http_{outcome.status}"
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """The hub's answer to one action: ok, or the problem code it refused with."""
@@ -248,6 +256,9 @@ class HubApi:
         return self._act("POST", f"/api/v1/tickets/{ticket_id}/{step}", json=json,
                          settled=settled)
 
+    def start(self, ticket_id: int) -> Outcome:
+        return self._ticket_step(ticket_id, "start", lambda t: t["state"] == "serving")
+
     def finish(self, ticket_id: int) -> Outcome:
         return self._ticket_step(ticket_id, "finish", lambda t: t["state"] == "done")
 
@@ -290,22 +301,22 @@ class HubApi:
             raise RuntimeError(f"official {code}: {put.status} {put.body}")
 
     def ensure_schedule(self, code: str, *, valid_from: date, weekdays: list[int],
-                        hours: list[tuple[str, str]], slot_minutes: int) -> None:
-        """The official's approved schedule has these hours (added when missing)."""
+                        hours: tuple[str, str], slot_minutes: int) -> None:
+        """The official's approved schedule has these hours (added when missing: the
+        hub applies the latest approved schedule, so it replaces another)."""
         have = self.get(f"{RECEPTION}/officials/{code}/schedules")["schedules"]
-        present = {(s["starts"][:5], s["ends"][:5]) for s in have}
-        for starts, ends in hours:
-            if (starts, ends) in present:
-                continue
-            added = self._act("POST", f"{RECEPTION}/officials/{code}/schedules",
-                              idempotent=True, json={
-                                  "approved_by": "Аудан әкімі", "approved_on":
-                                      valid_from.isoformat(),
-                                  "valid_from": valid_from.isoformat(), "weekdays": weekdays,
-                                  "starts": starts, "ends": ends,
-                                  "slot_minutes": slot_minutes})
-            if not added.ok:
-                raise RuntimeError(f"schedule of {code}: {added.status} {added.body}")
+        latest = max(have, key=lambda s: (s["approved_on"], s["id"]), default=None)
+        if latest is not None and (latest["starts"][:5], latest["ends"][:5]) == hours \
+                and latest["slot_minutes"] == slot_minutes:
+            return
+        added = self._act("POST", f"{RECEPTION}/officials/{code}/schedules",
+                          idempotent=True, json={
+                              "approved_by": "Аудан әкімі", "approved_on": valid_from.isoformat(),
+                              "valid_from": valid_from.isoformat(), "weekdays": weekdays,
+                              "starts": hours[0], "ends": hours[1],
+                              "slot_minutes": slot_minutes})
+        if not added.ok:
+            raise RuntimeError(f"schedule of {code}: {added.status} {added.body}")
 
     def book(self, *, official: str, starts_at: datetime, iin: str, full_name: str,
              phone: str, language: str, received_at: datetime) -> tuple[str, str]:
@@ -317,7 +328,7 @@ class HubApi:
             "essence": "Жер учаскесі туралы / О земельном участке",
             "official_asked": official})
         if not registered.ok:
-            raise RuntimeError(f"booking request: {registered.status} {registered.body}")
+            raise BookingRefused("register", registered)
         number = registered.body["number"]
         steps: list[tuple[str, dict[str, Any]]] = [
             ("start-review", {}),
@@ -328,7 +339,7 @@ class HubApi:
             done = self._act("POST", f"{RECEPTION}/requests/{number}/{step}",
                              idempotent=True, json=payload)
             if not done.ok:
-                raise RuntimeError(f"booking {number} {step}: {done.status} {done.body}")
+                raise BookingRefused(step, done)
             body = done.body
         return number, body["booking"]["code"]
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from contract.mqtt import Language
 from hub.center_schema import CenterDocument, read_center_file
 from hub.domain.calendar import OpeningState, WorkCalendar
+from hub.domain.reception.deadlines import reference_note_due
+from hub.domain.reception.profiles import get_profile
 
 CENTER_FILE = Path(__file__).resolve().parents[2] / "hub" / "centers" / "borodulikha.toml"
 
@@ -131,10 +133,11 @@ class DayProfile:
     break_minutes: float = 10.0
     morning_break: tuple[str, str] = ("10:30", "12:00")
     afternoon_break: tuple[str, str] = ("15:30", "17:00")
-    # Personal reception (002, 004): the akim receives in office 105, twice a day, a
-    # booked applicant every 20 minutes; ~5 % of the booked do not come.
+    # Personal reception (002, 004): the akim receives in office 105 in the morning, a
+    # booked applicant every 20 minutes; ~5 % of the booked do not come. One range of
+    # hours a day: the hub applies an official's latest approved schedule to a day.
     officials: tuple[tuple[str, str], ...] = (("akim", "office-105"),)
-    reception_hours: tuple[tuple[str, str], ...] = (("10:00", "12:00"), ("15:00", "17:00"))
+    reception_hours: tuple[str, str] = ("10:00", "12:00")
     slot_minutes: int = 20
     booking_no_show_share: float = 0.05
     arrive_before_slot_minutes: tuple[float, float] = (5.0, 25.0)
@@ -288,13 +291,20 @@ class DayProfile:
         if not self.is_working_day(day):
             return []
         slots = []
+        start, end = self.reception_hours
         for official, _desk in self.officials:
-            for start, end in self.reception_hours:
-                moment, stop = self.local(day, start), self.local(day, end)
-                while moment + timedelta(minutes=self.slot_minutes) <= stop:
-                    slots.append((official, moment))
-                    moment += timedelta(minutes=self.slot_minutes)
+            moment, stop = self.local(day, start), self.local(day, end)
+            while moment + timedelta(minutes=self.slot_minutes) <= stop:
+                slots.append((official, moment))
+                moment += timedelta(minutes=self.slot_minutes)
         return slots
+
+    def can_book(self, reception_day: date, today: date) -> bool:
+        """Whether reception can still book a reception of `reception_day` on `today`:
+        the reference note proposing the day is due 5 working days before it (002 §22,
+        the hub's regulation profile), so a day is booked a week or more ahead."""
+        due = reference_note_due(reception_day, get_profile(), self.calendar)
+        return self.is_working_day(reception_day) and today <= due
 
     def bookings(self, day: date, rng: random.Random) -> list[Booking]:
         """A booked applicant for every slot of the day, with made-up but valid personal

@@ -42,7 +42,7 @@ from contract.mqtt import ButtonAction, ErrorMessage, Reply
 from firmware.virtual.nodes import Answer, Pressed, SimulatedButtons, SimulatedTerminal
 from firmware.virtual.real_buttons import PressNotSent
 from firmware.virtual.real_terminal import RealTerminal
-from simulation.day.hub_api import HubApi, HubUnavailable, Outcome
+from simulation.day.hub_api import BookingRefused, HubApi, HubUnavailable, Outcome
 from simulation.day.profile import Booking, DayProfile, Visitor
 from simulation.day.records import DayRecords, DeskPress, TicketPress
 from simulation.timeline import Timeline
@@ -54,6 +54,19 @@ RECEPTION_USER = "reception.day"
 NOT_SENT = "not_sent"  # the node sent nothing for the press (a problem of the node)
 # After closing, operators still call whoever got a ticket before it, this long at most.
 OVERTIME = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Pressing:
+    """What a desk action came to: accepted or refused (with the problem code), and
+    the ticket the desk serves after it when the answer says."""
+
+    ok: bool
+    current: dict[str, Any] | None = None
+    problem: str | None = None
+
+
+Press = Callable[[str], Pressing]
 
 
 def operator_user(desk: str) -> str:
@@ -103,6 +116,7 @@ class DayVisitors:
         # Answers heard before their press was recorded (a quick hub), by request id.
         self._early: dict[str, list[Answer]] = {}
         self.errors: list[str] = []  # threads that died, for the runner to report
+        self._staff: dict[str, HubApi] = {}  # user name -> their signed-in session
         for node in [*self.terminals, *self.buttons]:
             node.answer_listeners.append(self._answered)
         self._threads = [self._thread("arrivals", self._arrivals),
@@ -133,8 +147,8 @@ class DayVisitors:
     # Life --------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Make the day's staff accounts and the official's schedule, then let the day
-        play."""
+        """Make the day's staff accounts and the official's schedule, sign the staff
+        in, then let the day play: when this returns everyone is ready."""
         self._prepare()
         for thread in self._threads:
             thread.start()
@@ -158,13 +172,15 @@ class DayVisitors:
             self.api.ensure_user(operator_user(desk), f"Оператор {desk}", "operator",
                                  STAFF_PASSWORD)
         self.api.ensure_user(RECEPTION_USER, "Ресепшн", "reception", STAFF_PASSWORD)
+        for user in [RECEPTION_USER, *(operator_user(desk) for desk in self.worked_desks)]:
+            self._staff[user] = self.api.as_user(user, STAFF_PASSWORD)
         first = self.timeline.windows[0][0]
         for official, desk in self.profile.officials:
             self.api.ensure_official(official, desk, "Әлиев Бақыт Серікұлы")
             self.api.ensure_schedule(
                 official, valid_from=self.profile.calendar.local(first).date()
                 - timedelta(days=30), weekdays=sorted(self.profile.calendar.hours.weekdays),
-                hours=list(self.profile.reception_hours),
+                hours=self.profile.reception_hours,
                 slot_minutes=self.profile.slot_minutes)
 
     def _days(self) -> list[tuple[date, datetime, datetime]]:
@@ -224,8 +240,10 @@ class DayVisitors:
 
     def _arrivals(self) -> None:
         for day, start, end in self._days():
+            if self._now() >= end:
+                continue  # a window already played (a restarted driver)
             rng = self._rng("arrivals", day)
-            for visitor in self.profile.arrivals_between(start, end, rng):
+            for visitor in self.profile.arrivals_between(max(start, self._now()), end, rng):
                 if not self._wait(visitor.arrives_at):
                     return
                 self._press_terminal(visitor, rng)
@@ -267,32 +285,25 @@ class DayVisitors:
     # Reception and the booked applicants --------------------------------------------------
 
     def _reception(self) -> None:
-        reception = self.api.as_user(RECEPTION_USER, STAFF_PASSWORD)
+        """Reception books the official's slots of the run's later days as soon as the
+        regulation allows (the reference note is due 5 working days before the
+        reception, 002 §22: a day cannot be booked on the day itself); on each day the
+        applicants booked for it come and check in."""
+        reception = self._staff[RECEPTION_USER]
         scanners = [t for t in self.terminals if isinstance(t, RealTerminal)]
-        for day, start, _end in self._days():
-            if not self.profile.is_working_day(day):
+        days = self._days()
+        booked: dict[date, list[tuple[Booking, str]]] = {}
+        for day, start, end in days:
+            if self._now() >= end:
                 continue
-            rng = self._rng("bookings", day)
-            booked: list[tuple[Booking, str]] = []
-            for booking in self.profile.bookings(day, rng):
-                if booking.starts_at < start:
-                    continue  # the window starts too late for it
-                with self.records.lock:
-                    self.records.personal_data.extend(
-                        [booking.iin, booking.full_name, booking.phone])
-                try:
-                    _number, code = reception.book(
-                        official=booking.official, starts_at=booking.starts_at,
-                        iin=booking.iin, full_name=booking.full_name, phone=booking.phone,
-                        language=booking.language,
-                        received_at=self._now() - timedelta(minutes=1))
-                except RuntimeError as error:  # refused: the invariants see the note
-                    self.records.note(f"{self._now().isoformat()} booking of "
-                                      f"{booking.starts_at.isoformat()} refused: {error}")
-                    continue
-                booked.append((booking, code))
-            for booking, code in sorted(booked, key=lambda b: b[0].arrives_at):
-                if booking.no_show:
+            if not self._wait(start):
+                return
+            for later, _s, _e in days:
+                if later not in booked and self.profile.can_book(later, day):
+                    booked[later] = self._book_day(reception, later)
+            rng = self._rng("check-in", day)
+            for booking, code in sorted(booked.get(day, []), key=lambda b: b[0].arrives_at):
+                if booking.no_show or booking.arrives_at >= end:
                     continue
                 if not self._wait(max(booking.arrives_at, start)):
                     return
@@ -301,6 +312,27 @@ class DayVisitors:
                     self._record_ticket_press(terminal.scan(code), terminal.node_id, None)
                 else:
                     self._check_in_at_reception(reception, code)
+
+    def _book_day(self, reception: HubApi, day: date) -> list[tuple[Booking, str]]:
+        """Book every slot of `day`; nothing when it is too close to book."""
+        booked: list[tuple[Booking, str]] = []
+        for booking in self.profile.bookings(day, self._rng("bookings", day)):
+            try:
+                _number, code = reception.book(
+                    official=booking.official, starts_at=booking.starts_at, iin=booking.iin,
+                    full_name=booking.full_name, phone=booking.phone,
+                    language=booking.language, received_at=self._now())
+            except BookingRefused as refused:
+                self.records.note(f"{self._now().isoformat()} booking for "
+                                  f"{booking.starts_at.isoformat()} refused: {refused.code}")
+                if refused.code == "reception_deadline_passed":
+                    return booked  # too close: the whole day is
+                continue
+            with self.records.lock:
+                self.records.personal_data.extend(
+                    [booking.iin, booking.full_name, booking.phone])
+            booked.append((booking, code))
+        return booked
 
     def _check_in_at_reception(self, reception: HubApi, code: str) -> None:
         pressed_at = self._now()
@@ -321,28 +353,35 @@ class DayVisitors:
 
     def _button_operator(self, node: SimulatedButtons) -> None:
         desk = node.desk
-        me = self.api.as_user(operator_user(desk), STAFF_PASSWORD)
-        for day, _start, _end in self._days():
-            if not self.profile.is_working_day(day):
+        me = self._staff[operator_user(desk)]
+        for day, _start, end in self._days():
+            if not self.profile.is_working_day(day) or self._now() >= end:
                 continue
             rng = self._rng("operator", desk, day)
             plan = self.profile.operator_day(desk, day, rng)
             periods = self.profile.open_periods(day)
             on_break = [plan.break_at]
+            signed_in = False
             for index, (opens, closes) in enumerate(periods):
+                last = index == len(periods) - 1
+                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                    continue  # a part of the day the timeline does not play
                 if not self._wait(opens + timedelta(seconds=rng.uniform(0, 90))):
                     return
-                if index == 0:
+                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                    continue  # the timeline jumped over it (a night between windows)
+                if not signed_in:
+                    signed_in = True
                     self._console_step(me, desk, "sign_in", lambda: me.sign_in(desk))
-                last = index == len(periods) - 1
                 if not self._work(desk, closes, rng, on_break, me,
                                   press=partial(self._press, node),
                                   overtime=last):
                     return
-            self._console_step(me, desk, "sign_out", lambda: me.sign_out(desk))
+            if signed_in:
+                self._console_step(me, desk, "sign_out", lambda: me.sign_out(desk))
 
     def _work(self, desk: str, until: datetime, rng: random.Random, on_break: list[datetime],
-              me: HubApi, *, press: Callable[[str], tuple[bool, dict[str, Any] | None]],
+              me: HubApi, *, press: Press,
               overtime: bool) -> bool:
         """Call and serve visitors until `until` (and after closing while anyone is
         still waiting, up to OVERTIME); False when the day run is stopping."""
@@ -356,10 +395,12 @@ class DayVisitors:
             past = now >= until
             if past and (not overtime or now >= until + OVERTIME):
                 return True
-            called, current = press("next")
-            if called and current is not None:
-                if not self._serve(desk, current, rng, me, press):
+            called = press("next")
+            if called.ok and called.current is not None:
+                if not self._serve(desk, called.current, rng, me, press):
                     return False
+            elif called.problem == "desk_busy":
+                press("done")  # a visitor left over from before (a restart): finish them
             elif past:
                 return True  # nobody left after closing
             elif not self._sleep(min(self.profile.idle_seconds(rng),
@@ -368,7 +409,7 @@ class DayVisitors:
         return False
 
     def _serve(self, desk: str, current: dict[str, Any], rng: random.Random, me: HubApi,
-               press: Callable[[str], tuple[bool, dict[str, Any] | None]]) -> bool:
+               press: Press) -> bool:
         """One called visitor, from the call to Done, No-show or a transfer."""
         called = self._called(current)
         visitor = called.visitor
@@ -382,6 +423,7 @@ class DayVisitors:
             return True
         if not self._sleep(self.profile.walk_up_seconds):
             return False
+        press("start")  # the visitor sat down (the console's Start; a desk panel has none)
         if visitor is not None and visitor.transfer and called.ticket_id is not None:
             targets = [d for d in self.worked_desks if d != desk]
             if targets and self._sleep(self.profile.service_seconds(called.zone, rng) / 3):
@@ -401,10 +443,11 @@ class DayVisitors:
             ticket_id, visitor = self._visitors.get((day, number), (current.get("id"), None))
         return _Called(ticket_id=ticket_id, number=number, zone=zone, visitor=visitor)
 
-    def _press(self, node: SimulatedButtons, action_name: str
-               ) -> tuple[bool, dict[str, Any] | None]:
+    def _press(self, node: SimulatedButtons, action_name: str) -> Pressing:
         """Press a desk button and wait (real time, however long the hub is away) for
-        the hub's answer: (accepted, the desk's current ticket)."""
+        the hub's answer. A desk panel has no Start: Done starts and ends the visit."""
+        if action_name == "start":
+            return Pressing(ok=True)
         action = ButtonAction(action_name)
         while not self._stop.is_set():
             pressed = node.press(action)
@@ -426,10 +469,10 @@ class DayVisitors:
                     break
                 continue
             if isinstance(answer, ErrorMessage) or not answer.ok:
-                return False, None
+                return Pressing(ok=False, problem=_problem(answer))
             current = answer.desk.current if answer.desk else None
-            return True, current.model_dump() if current else None
-        return False, None
+            return Pressing(ok=True, current=current.model_dump() if current else None)
+        return Pressing(ok=False, problem="stopped")
 
     def _answer_of(self, pressed: Pressed, record: DeskPress) -> Answer | None:
         while not self._stop.is_set():
@@ -462,37 +505,50 @@ class DayVisitors:
     # The console desk -----------------------------------------------------------------------
 
     def _console_operator(self, desk: str) -> None:
-        me = self.api.as_user(operator_user(desk), STAFF_PASSWORD)
+        me = self._staff[operator_user(desk)]
         current: dict[str, Any] = {}
 
-        def press(action: str) -> tuple[bool, dict[str, Any] | None]:
+        def press(action: str) -> Pressing:
             if action == "next":
                 outcome = self._console_step(me, desk, "next", lambda: me.call_next(desk))
                 if outcome.ok:
                     current.clear()
                     current.update(outcome.body)
-                    return True, {"number": current["number"], "zone": current["zone"],
-                                  "id": current["id"]}
-                return False, None
-            steps = {"done": me.finish, "recall": me.recall, "no_show": me.no_show}
+                    return Pressing(ok=True, current={
+                        "number": current["number"], "zone": current["zone"],
+                        "id": current["id"]})
+                return Pressing(ok=False, problem=outcome.problem)
+            if not current:  # "done" after desk_busy: the desk's ticket from the hub
+                current.update(me.desk(desk).get("current") or {})
+                if not current:
+                    return Pressing(ok=False, problem="no_current")
+            steps = {"start": me.start, "done": me.finish, "recall": me.recall,
+                     "no_show": me.no_show}
             ticket_id = int(current["id"])
             outcome = self._console_step(me, desk, action, lambda: steps[action](ticket_id))
-            return outcome.ok, None
+            if action in ("done", "no_show") and outcome.ok:
+                current.clear()
+            return Pressing(ok=outcome.ok, problem=outcome.problem)
 
-        for day, _start, _end in self._days():
-            if not self.profile.is_working_day(day):
+        for day, _start, end in self._days():
+            if not self.profile.is_working_day(day) or self._now() >= end:
                 continue
             rng = self._rng("operator", desk, day)
             plan = self.profile.operator_day(desk, day, rng)
             on_break = [plan.break_at]
             periods = self.profile.open_periods(day)
             for index, (opens, closes) in enumerate(periods):
+                last = index == len(periods) - 1
+                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                    continue
                 if not self._wait(opens + timedelta(seconds=rng.uniform(0, 90))):
                     return
+                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                    continue  # the timeline jumped over it (a night between windows)
                 # Signed out over lunch: the desk shows nobody there, as it should.
                 self._console_step(me, desk, "sign_in", lambda: me.sign_in(desk))
                 if not self._work(desk, closes, rng, on_break, me, press=press,
-                                  overtime=index == len(periods) - 1):
+                                  overtime=last):
                     return
                 self._console_step(me, desk, "sign_out", lambda: me.sign_out(desk))
 
