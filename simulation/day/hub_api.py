@@ -85,13 +85,15 @@ class HubApi:
     token: str | None = None
     give_up_seconds: float = 180.0  # real seconds: longer than any restart of the hub
     stop: threading.Event = field(default_factory=threading.Event)
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)  # tests
+    pause_seconds: float = 0.5  # between tries while the hub is away
     _client: httpx.Client = field(init=False, repr=False)
     _csrf: str | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        self._client = httpx.Client(base_url=self.base_url, timeout=15, headers=headers)
+        self._client = httpx.Client(base_url=self.base_url, timeout=15, headers=headers,
+                                    transport=self.transport)
 
     @classmethod
     def signed_in(cls, base_url: str, username: str, password: str, *,
@@ -171,7 +173,7 @@ class HubApi:
             raise HubUnavailable(f"no answer to {path} for {self.give_up_seconds:.0f} s: "
                                  f"{error}") from error
         log.info("hub away (%s): %s again shortly", type(error).__name__, path)
-        if self.stop.wait(0.5):
+        if self.stop.wait(self.pause_seconds):
             raise HubUnavailable("stopped while the hub was away")
 
     def _wait_healthy(self, deadline: float) -> None:
@@ -276,15 +278,22 @@ class HubApi:
                                  json={"zone": zone, "desk": desk})
 
     def console_action(self, action: str) -> Outcome:
-        """A button of the console's desk page (`break`, `resume`): the same action a
-        signed-in operator clicks. Taking or ending a break twice changes nothing."""
+        """A break button of the console's desk page (`break`, `resume`), posted as the
+        page does. The console answers every action with a redirect to the page and
+        flashes a refusal there, so the page after it says whether the action held.
+        Taking or ending a break twice changes nothing: safe to send again."""
+        if action not in ("break", "resume"):
+            raise ValueError(f"no console break action {action!r}")
         page = self._send("GET", "/console/desk", idempotent=True, follow=True)
         self._csrf = _csrf_of(page.text)
-        outcome = self._act("POST", "/console/desk/action", idempotent=True,
-                            data={"action": action, "csrf_token": self._csrf})
-        # The console answers every action with a redirect to the desk page; a refusal
-        # is flashed there, so the page after it says whether the action held.
-        return outcome
+        posted = self._act("POST", "/console/desk/action", idempotent=True,
+                           data={"action": action, "csrf_token": self._csrf})
+        after = self._send("GET", "/console/desk", idempotent=True, follow=True).text
+        on_break = "data-break" in after
+        if posted.status == 303 and on_break == (action == "break"):
+            return Outcome(posted.request_id, 200, None)
+        return Outcome(posted.request_id, 409, {"code": "console_refused",
+                                                "status": posted.status})
 
     # Personal reception (as a reception worker) ----------------------------------------
 
