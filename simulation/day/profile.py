@@ -55,11 +55,12 @@ DEFAULT_PURPOSES: tuple[tuple[str, float], ...] = (
     ("appeal_paper", 0.45), ("complaint", 0.25), ("book_reception", 0.20),
     ("appeal_help", 0.10))
 
-# Minutes of service, by zone (mean of an exponential-like spread, clipped): a paper
-# appeal accepted with its documents checked takes ~12 min, a personal reception with
-# an official 20 (the slot the schedule gives), self-service help 8.
+# Mean minutes of service, by zone (an exponential spread, clipped to what a real visit
+# takes): a consultation (an appeal accepted, a complaint registered, a question
+# answered) ~8 min, help writing an appeal at self-service ~10, a personal reception with
+# an official 20 (the slot the schedule gives).
 DEFAULT_SERVICE_MINUTES: tuple[tuple[str, float], ...] = (
-    ("consultation", 12.0), ("personal", 20.0), ("self_service", 8.0))
+    ("consultation", 8.0), ("personal", 20.0), ("self_service", 10.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +75,8 @@ class Visitor:
     # What happens at the desk: does not come when called, sent on to another desk.
     no_show: bool
     transfer: bool
-    # A visitor at a closed terminal (lunch, before opening, after closing): the hub
-    # refuses them, and that refusal is right.
+    # Comes when the center is closed (before opening, after closing): the hub refuses
+    # the ticket (`center_closed`), and that refusal is right.
     expects_closed: bool
 
 
@@ -106,11 +107,17 @@ class OperatorDay:
 class DayProfile:
     center: CenterDocument
     calendar: WorkCalendar
-    # ~150-300 walk-ins a working day at a district center; 220 is an ordinary Tuesday.
-    visitors_per_day: float = 220.0
+    # ~150-300 walk-ins a working day at a district center. 180 is a full day for the
+    # three consultation windows of the virtual center: at ~9 minutes a visitor (the walk
+    # to the desk included) a window serves ~55 in its 8 hours, so ~160 to consultation
+    # plus the personal receptions end the day with the queue empty; a center with more
+    # windows takes more (`visitors_per_day=220` with a fourth).
+    visitors_per_day: float = 180.0
     intensity: tuple[tuple[str, str, float], ...] = DEFAULT_INTENSITY
-    # A few come while the terminals are closed (lunch, just before opening, just after
-    # closing) and are refused: about one an hour of closed time near the working hours.
+    # A few come when the center is not open: at lunch (the hub gives them a ticket with
+    # the lunch note, hub/domain/issuing.py: they wait for the afternoon), just before
+    # opening or just after closing (refused `center_closed`, rightly): about one an
+    # hour of that time.
     closed_tries_per_hour: float = 1.0
     closed_margin_minutes: float = 20.0  # how far before opening/after closing they come
     purposes: tuple[tuple[str, float], ...] = DEFAULT_PURPOSES
@@ -123,8 +130,8 @@ class DayProfile:
     # Borodulikha district: about half the population Kazakh-speaking, half Russian.
     kazakh_share: float = 0.5
     service_minutes: tuple[tuple[str, float], ...] = DEFAULT_SERVICE_MINUTES
-    min_service_minutes: float = 8.0
-    max_service_minutes: float = 20.0
+    min_service_minutes: float = 3.0
+    max_service_minutes: float = 30.0
     walk_up_seconds: float = 40.0  # from the call to the visitor at the desk
     recall_after_seconds: float = 60.0  # a called visitor not there: call again
     idle_next_minutes: tuple[float, float] = (1.0, 3.0)  # nobody waiting: look again
@@ -239,7 +246,7 @@ class DayProfile:
 
     def arrivals_between(self, t0: datetime, t1: datetime, rng: random.Random) -> list[Visitor]:
         """The walk-ins arriving in [t0, t1): a Poisson process whose rate follows the
-        intensity curve (thinning), plus the few who try while the terminals are closed."""
+        intensity curve (thinning), plus the few who come at lunch or while closed."""
         total = self._intensity_total()
         peak = max([self.closed_tries_per_hour] + [
             self.visitors_per_day * w / total for _, _, w in self.intensity if total > 0])
@@ -253,7 +260,8 @@ class DayProfile:
                 return visitors
             open_rate, closed_rate = self.open_rate(moment), self.closed_rate(moment)
             if rng.random() * peak < open_rate + closed_rate:
-                visitors.append(self.visitor_at(moment, rng, closed=open_rate == 0))
+                closed = self.calendar.status_at(moment).state is OpeningState.CLOSED
+                visitors.append(self.visitor_at(moment, rng, closed=closed))
 
     def visitor_at(self, moment: datetime, rng: random.Random, *,
                    closed: bool = False) -> Visitor:

@@ -427,9 +427,13 @@ class DayVisitors:
         if visitor is not None and visitor.transfer and called.ticket_id is not None:
             targets = [d for d in self.worked_desks if d != desk]
             if targets and self._sleep(self.profile.service_seconds(called.zone, rng) / 3):
-                target = rng.choice(targets)
+                ticket_id, target = called.ticket_id, rng.choice(targets)
+                if me.ticket(ticket_id)["state"] != "serving":
+                    # Sent on from a call-button desk: the operator uses the console,
+                    # which starts the visit before it can transfer it.
+                    self._console_step(me, desk, "start", lambda: me.start(ticket_id))
                 self._console_step(me, desk, "transfer",
-                                   lambda: me.transfer(called.ticket_id or 0, desk=target))
+                                   lambda: me.transfer(ticket_id, desk=target))
                 return True
         if not self._sleep(self.profile.service_seconds(called.zone, rng)):
             return False
