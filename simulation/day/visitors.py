@@ -117,6 +117,7 @@ class DayVisitors:
         self._early: dict[str, list[Answer]] = {}
         self.errors: list[str] = []  # threads that died, for the runner to report
         self._staff: dict[str, HubApi] = {}  # user name -> their signed-in session
+        self._transferred: set[int] = set()  # tickets already sent on to another desk
         for node in [*self.terminals, *self.buttons]:
             node.answer_listeners.append(self._answered)
         self._threads = [self._thread("arrivals", self._arrivals),
@@ -424,7 +425,8 @@ class DayVisitors:
         if not self._sleep(self.profile.walk_up_seconds):
             return False
         press("start")  # the visitor sat down (the console's Start; a desk panel has none)
-        if visitor is not None and visitor.transfer and called.ticket_id is not None:
+        if (visitor is not None and visitor.transfer and called.ticket_id is not None
+                and self._first_transfer(called.ticket_id)):
             targets = [d for d in self.worked_desks if d != desk]
             if targets and self._sleep(self.profile.service_seconds(called.zone, rng) / 3):
                 ticket_id, target = called.ticket_id, rng.choice(targets)
@@ -439,6 +441,14 @@ class DayVisitors:
             return False
         press("done")
         return True
+
+    def _first_transfer(self, ticket_id: int) -> bool:
+        """A visitor is sent on once: the desk they are sent to serves them."""
+        with self._lock:
+            if ticket_id in self._transferred:
+                return False
+            self._transferred.add(ticket_id)
+            return True
 
     def _called(self, current: dict[str, Any]) -> _Called:
         number, zone = int(current["number"]), str(current["zone"])

@@ -154,6 +154,7 @@ def test_an_hour_of_the_day_through_terminals_buttons_and_the_console(center: Ce
         assert press.ticket_id is not None
         ticket = admin.ticket(press.ticket_id)
         states[ticket["state"]] += 1
+        assert ticket["transfers"] <= 1  # a visitor is sent on once, not back and forth
         if ticket["state"] == "done":
             assert ticket["desk"] is not None and ticket["started_at"] is not None
     assert states["done"] >= 3, states
