@@ -107,12 +107,12 @@ class OperatorDay:
 class DayProfile:
     center: CenterDocument
     calendar: WorkCalendar
-    # ~150-300 walk-ins a working day at a district center. 180 is a full day for the
+    # ~150-300 walk-ins a working day at a district center. 170 is a full day for the
     # three consultation windows of the virtual center: at ~9 minutes a visitor (the walk
-    # to the desk included) a window serves ~55 in its 8 hours, so ~160 to consultation
-    # plus the personal receptions end the day with the queue empty; a center with more
-    # windows takes more (`visitors_per_day=220` with a fourth).
-    visitors_per_day: float = 180.0
+    # to the desk included) a window serves ~53 in its 8 hours, so the queue grows at the
+    # peaks (waits of an hour) and is served out by shortly after closing; a center with
+    # more windows takes more (`visitors_per_day=220` with a fourth).
+    visitors_per_day: float = 170.0
     intensity: tuple[tuple[str, str, float], ...] = DEFAULT_INTENSITY
     # A few come when the center is not open: at lunch (the hub gives them a ticket with
     # the lunch note, hub/domain/issuing.py: they wait for the afternoon), just before
@@ -135,6 +135,9 @@ class DayProfile:
     walk_up_seconds: float = 40.0  # from the call to the visitor at the desk
     recall_after_seconds: float = 60.0  # a called visitor not there: call again
     idle_next_minutes: tuple[float, float] = (1.0, 3.0)  # nobody waiting: look again
+    # After closing the operators still serve whoever got a ticket before it, this long
+    # at most (terminals refuse new tickets from closing on).
+    overtime_minutes: float = 45.0
     # One ten-minute break per operator, in the morning or the afternoon (labour code:
     # short breaks within working hours, besides lunch).
     break_minutes: float = 10.0

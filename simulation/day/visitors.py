@@ -52,8 +52,6 @@ log = logging.getLogger("kezek.simulation.visitors")
 STAFF_PASSWORD = "day-run staff password"
 RECEPTION_USER = "reception.day"
 NOT_SENT = "not_sent"  # the node sent nothing for the press (a problem of the node)
-# After closing, operators still call whoever got a ticket before it, this long at most.
-OVERTIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +116,7 @@ class DayVisitors:
         self.errors: list[str] = []  # threads that died, for the runner to report
         self._staff: dict[str, HubApi] = {}  # user name -> their signed-in session
         self._transferred: set[int] = set()  # tickets already sent on to another desk
+        self._overtime = timedelta(minutes=self.profile.overtime_minutes)
         for node in [*self.terminals, *self.buttons]:
             node.answer_listeners.append(self._answered)
         self._threads = [self._thread("arrivals", self._arrivals),
@@ -365,11 +364,11 @@ class DayVisitors:
             signed_in = False
             for index, (opens, closes) in enumerate(periods):
                 last = index == len(periods) - 1
-                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                if self._now() >= closes + (self._overtime if last else timedelta(0)):
                     continue  # a part of the day the timeline does not play
                 if not self._wait(opens + timedelta(seconds=rng.uniform(0, 90))):
                     return
-                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                if self._now() >= closes + (self._overtime if last else timedelta(0)):
                     continue  # the timeline jumped over it (a night between windows)
                 if not signed_in:
                     signed_in = True
@@ -385,7 +384,7 @@ class DayVisitors:
               me: HubApi, *, press: Press,
               overtime: bool) -> bool:
         """Call and serve visitors until `until` (and after closing while anyone is
-        still waiting, up to OVERTIME); False when the day run is stopping."""
+        still waiting, up to the profile's overtime); False when the day run is stopping."""
         while not self._stop.is_set():
             now = self._now()
             if on_break and now >= on_break[0] and now < until:
@@ -394,7 +393,7 @@ class DayVisitors:
                     return False
                 continue
             past = now >= until
-            if past and (not overtime or now >= until + OVERTIME):
+            if past and (not overtime or now >= until + self._overtime):
                 return True
             called = press("next")
             if called.ok and called.current is not None:
@@ -553,11 +552,11 @@ class DayVisitors:
             periods = self.profile.open_periods(day)
             for index, (opens, closes) in enumerate(periods):
                 last = index == len(periods) - 1
-                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                if self._now() >= closes + (self._overtime if last else timedelta(0)):
                     continue
                 if not self._wait(opens + timedelta(seconds=rng.uniform(0, 90))):
                     return
-                if self._now() >= closes + (OVERTIME if last else timedelta(0)):
+                if self._now() >= closes + (self._overtime if last else timedelta(0)):
                     continue  # the timeline jumped over it (a night between windows)
                 # Signed out over lunch: the desk shows nobody there, as it should.
                 self._console_step(me, desk, "sign_in", lambda: me.sign_in(desk))
