@@ -317,6 +317,10 @@ class DayVisitors:
         """Book every slot of `day`; nothing when it is too close to book."""
         booked: list[tuple[Booking, str]] = []
         for booking in self.profile.bookings(day, self._rng("bookings", day)):
+            # Sent to the hub from here on, whether the booking holds or not.
+            with self.records.lock:
+                self.records.personal_data.extend(
+                    [booking.iin, booking.full_name, booking.phone])
             try:
                 _number, code = reception.book(
                     official=booking.official, starts_at=booking.starts_at, iin=booking.iin,
@@ -328,9 +332,6 @@ class DayVisitors:
                 if refused.code == "reception_deadline_passed":
                     return booked  # too close: the whole day is
                 continue
-            with self.records.lock:
-                self.records.personal_data.extend(
-                    [booking.iin, booking.full_name, booking.phone])
             booked.append((booking, code))
         return booked
 
