@@ -14,7 +14,8 @@ Who does what:
   of turn and escorted visitors use a simulated terminal (the real terminal's buttons
   have no category: reception would issue theirs);
 * one operator per call-button desk: signs in to the desk at opening (a user account,
-  as the console asks), presses Next, and for the visitor called Done after the
+  as the console asks; `button_desks_sign_in=False` leaves the desk to its buttons
+  alone), presses Next, and for the visitor called Done after the
   service, or Recall then No-show when nobody comes; a transfer goes through the API
   (the desk panel has no Transfer button); a ten-minute break through the console's
   break action; no calls at lunch; signs out at closing;
@@ -85,12 +86,17 @@ class DayVisitors:
     def __init__(self, timeline: Timeline, terminals: Sequence[SimulatedTerminal],
                  buttons: Sequence[SimulatedButtons], api: HubApi, profile: DayProfile,
                  records: DayRecords, *, seed: int,
-                 console_desks: Sequence[str] = ("window-3",)) -> None:
+                 console_desks: Sequence[str] = ("window-3",),
+                 button_desks_sign_in: bool = True) -> None:
         if not terminals:
             raise ValueError("visitors need at least one terminal")
         self.timeline = timeline
         self.terminals = list(terminals)
         self.console_desks = list(console_desks)
+        # False: the call-button operators never sign in at the console (the desk is
+        # worked from its buttons alone, as in issue 16's runs): no console break, no
+        # transfer (both need the console), a break is ten minutes away from the desk.
+        self.button_desks_sign_in = button_desks_sign_in
         self.buttons = [b for b in buttons if b.desk not in self.console_desks]
         self.api = api
         self.records = records
@@ -354,7 +360,7 @@ class DayVisitors:
 
     def _button_operator(self, node: SimulatedButtons) -> None:
         desk = node.desk
-        me = self._staff[operator_user(desk)]
+        me = self._staff[operator_user(desk)] if self.button_desks_sign_in else None
         for day, _start, end in self._days():
             if not self.profile.is_working_day(day) or self._now() >= end:
                 continue
@@ -371,18 +377,18 @@ class DayVisitors:
                     return
                 if self._now() >= closes + (self._overtime if last else timedelta(0)):
                     continue  # the timeline jumped over it (a night between windows)
-                if not signed_in:
+                if not signed_in and me is not None:
                     signed_in = True
                     self._console_step(me, desk, "sign_in", lambda: me.sign_in(desk))
                 if not self._work(desk, closes, rng, on_break, me,
                                   press=partial(self._press, node),
                                   overtime=last):
                     return
-            if signed_in:
+            if signed_in and me is not None:
                 self._console_step(me, desk, "sign_out", lambda: me.sign_out(desk))
 
     def _work(self, desk: str, until: datetime, rng: random.Random, on_break: list[datetime],
-              me: HubApi, *, press: Press,
+              me: HubApi | None, *, press: Press,
               overtime: bool) -> bool:
         """Call and serve visitors until `until` (and after closing while anyone is
         still waiting, up to the profile's overtime); False when the day run is stopping."""
@@ -409,8 +415,8 @@ class DayVisitors:
                 return False
         return False
 
-    def _serve(self, desk: str, current: dict[str, Any], rng: random.Random, me: HubApi,
-               press: Press) -> bool:
+    def _serve(self, desk: str, current: dict[str, Any], rng: random.Random,
+               me: HubApi | None, press: Press) -> bool:
         """One called visitor, from the call to Done, No-show or a transfer."""
         called = self._called(current)
         visitor = called.visitor
@@ -426,7 +432,7 @@ class DayVisitors:
             return False
         press("start")  # the visitor sat down (the console's Start; a desk panel has none)
         if (visitor is not None and visitor.transfer and called.ticket_id is not None
-                and self._first_transfer(called.ticket_id)):
+                and me is not None and self._first_transfer(called.ticket_id)):
             targets = [d for d in self.worked_desks if d != desk]
             if targets and self._sleep(self.profile.service_seconds(called.zone, rng) / 3):
                 ticket_id, target = called.ticket_id, rng.choice(targets)
@@ -500,11 +506,13 @@ class DayVisitors:
                 return None
         return None
 
-    def _take_break(self, me: HubApi, desk: str) -> bool:
-        self._console_step(me, desk, "break", lambda: me.console_action("break"))
+    def _take_break(self, me: HubApi | None, desk: str) -> bool:
+        if me is not None:
+            self._console_step(me, desk, "break", lambda: me.console_action("break"))
         if not self._sleep(self.profile.break_minutes * 60):
             return False
-        self._console_step(me, desk, "resume", lambda: me.console_action("resume"))
+        if me is not None:
+            self._console_step(me, desk, "resume", lambda: me.console_action("resume"))
         return True
 
     def _console_step(self, me: HubApi, desk: str, action: str,
