@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -32,6 +33,19 @@ from firmware.virtual.clocks import MACHINE_CLOCKS, NodeClocks
 log = logging.getLogger("kezek.virtual")
 
 Answer = Reply | ErrorMessage
+# Told of every answer the application hears, with the id of the request it answers:
+# a day run counts them per press (one is right).
+AnswerListener = Callable[[str, Answer], None]
+
+
+class Pressed(Future[Answer]):
+    """The hub's answer to one press, and the id of the request the press sent (None
+    when the application sent none, or has not said yet)."""
+
+    def __init__(self, request_id: str | None = None) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.offline = False  # a terminal printed from its lease instead of asking
 
 
 class SimulatedNode:
@@ -42,6 +56,7 @@ class SimulatedNode:
         self._drivers = drivers
         self._waiting: dict[str, Future[Answer]] = {}
         self._lock = threading.Lock()
+        self.answer_listeners: list[AnswerListener] = []
         self.config: NodeConfig | None = None
         self.runtime = NodeRuntime(settings, drivers=lambda: dict(self._drivers),
                                    on_reply=self._replied, on_error=self._refused,
@@ -55,10 +70,10 @@ class SimulatedNode:
     def stop(self) -> None:
         self.runtime.stop()
 
-    def send(self, request: OutboxRequest) -> Future[Answer]:
+    def send(self, request: OutboxRequest) -> Pressed:
         """Queue a request in the outbox; the future completes with the hub's answer,
         however long the hub or the broker are away."""
-        answer: Future[Answer] = Future()
+        answer = Pressed(request.id)
         with self._lock:
             self._waiting[request.id] = answer
         self.runtime.submit(request)
@@ -73,6 +88,8 @@ class SimulatedNode:
             self._settle(request.id, error)
 
     def _settle(self, request_id: str, answer: Answer) -> None:
+        for listener in list(self.answer_listeners):
+            listener(request_id, answer)
         with self._lock:
             waiting = self._waiting.pop(request_id, None)
         if waiting is not None:
@@ -98,7 +115,7 @@ class SimulatedTerminal(SimulatedNode):
         self.printed: list[int] = []
 
     def press(self, language: Language, purpose: str, *, out_of_turn: str | None = None,
-              needs_escort: bool = False) -> Future[Answer]:
+              needs_escort: bool = False) -> Pressed:
         request = TicketRequest(node=self.node_id, language=language, purpose=purpose,
                                 out_of_turn=out_of_turn, needs_escort=needs_escort)
         return self.send(request)
@@ -136,7 +153,7 @@ class SimulatedButtons(SimulatedNode):
         super().__init__(settings, drivers={"buttons": Driver(state=DriverState.OK)},
                          clocks=clocks)
 
-    def press(self, action: ButtonAction) -> Future[Answer]:
+    def press(self, action: ButtonAction) -> Pressed:
         return self.send(ButtonPress(node=self.node_id, desk=self.desk, action=action))
 
 
