@@ -73,7 +73,6 @@ def day_json(result: DayResult) -> dict[str, object]:
     return {"day": result.day.isoformat(), "tickets": dict(result.tickets),
             "wall_seconds": result.wall_seconds, "hub_cpu_seconds": result.hub_cpu_seconds,
             "hub_rss_bytes": result.hub_rss_bytes, "database_bytes": result.database_bytes,
-            "invariants_checked": result.invariants_checked,
             "rows": [asdict(row) for row in result.rows]}
 
 

@@ -1,5 +1,5 @@
 """What a day left in the database, read directly (the hub may be busy with the next
-day): tickets by state for a service day, and the database's size."""
+day): tickets by state for a service day (its size: day_facts.database_bytes)."""
 
 from __future__ import annotations
 
@@ -25,18 +25,3 @@ def tickets_of_day(database_url: str, day: date) -> Counter[str]:
     finally:
         engine.dispose()
     return Counter({str(state): int(count) for state, count in rows})
-
-
-def database_bytes(database_url: str) -> int:
-    """The database's size: SQLite's pages as committed (the WAL's pages included, the
-    WAL file's leftover length not: it keeps its largest size), or PostgreSQL's
-    pg_database_size."""
-    url = normalise_url(database_url)
-    query = ("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-             if url.startswith("sqlite") else "SELECT pg_database_size(current_database())")
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text(query)).scalar_one())
-    finally:
-        engine.dispose()

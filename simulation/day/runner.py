@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import psutil
 
@@ -38,6 +37,7 @@ from hub.storage.db import sqlite_url
 from simulation.day import plugins
 from simulation.day.cable import Cable
 from simulation.day.checks import RunChecks
+from simulation.day.day_facts import database_bytes
 from simulation.day.faults import (
     ALL_FAULTS,
     CLOCK_OFF,
@@ -45,10 +45,12 @@ from simulation.day.faults import (
     FaultSchedule,
     day_events,
 )
-from simulation.day.measure import database_bytes, tickets_of_day
+from simulation.day.hub_api import HubApi
+from simulation.day.measure import tickets_of_day
 from simulation.day.processes import SNIFFER_USER, Broker, HubProcess
 from simulation.day.records import DayRecords
 from simulation.day.schedule import DayPlan, center_calendar, plan_days, windows
+from simulation.day.staffing_watch import StaffingWatch
 from simulation.day.table import print_day
 from simulation.timeline import Timeline
 
@@ -94,7 +96,6 @@ class DayRunOptions:
 class DayResult:
     day: date
     rows: list[plugins.InvariantRow]
-    invariants_checked: bool  # simulation/day/invariants.py answered
     tickets: Counter[str]
     wall_seconds: float  # real seconds the day's window took
     hub_cpu_seconds: float
@@ -142,8 +143,9 @@ class DayRun:
         self.hub: HubProcess | None = None
         self.center: VirtualCenter | None = None
         self.cable: Cable | None = None
-        self.api: Any | None = None
+        self.api: HubApi | None = None
         self.sniffer: plugins.Sniffer | None = None
+        self.staffing: StaffingWatch | None = None
         self.visitors: plugins.Visitors | None = None
         # When the hub was killed and when it answered again (simulated): a press then
         # may go unanswered.
@@ -206,8 +208,8 @@ class DayRun:
         self.api = plugins.hub_api(self.hub.base_url, ADMIN, password)
         self.sniffer = plugins.sniffer(self.broker.url, SNIFFER_USER,
                                        self.broker.passwords[SNIFFER_USER], CENTER)
-        if self.sniffer is not None:
-            self.sniffer.start()
+        self.sniffer.start()
+        self.staffing = plugins.staffing_watch(self.api, timeline)
         clock_off = {CLOCK_OFF_TERMINAL: CLOCK_OFF_HOURS} if CLOCK_OFF in options.faults else {}
         if clock_off:
             self.records.note(f"{timeline.now().isoformat(timespec='seconds')} clock_off: "
@@ -238,6 +240,7 @@ class DayRun:
                         "simulated minutes before opening ran without visitors", late,
                         options.start_seconds, late * options.speed / 60)
         self.visitors.start()
+        self.staffing.start()
         self.faults.start()
 
     def _measure_rest(self, timeline: Timeline) -> None:
@@ -272,14 +275,16 @@ class DayRun:
         _, rss = HubUsage.of(self.hub.pid)
         bytes_after = database_bytes(self.database_url)
         rows = self.checks.day_rows(plan)
-        topics, dropped = self.sniffer.take() if self.sniffer is not None else (None, 0)
+        assert self.sniffer is not None and self.api is not None
+        assert self.staffing is not None
+        topics, dropped = self.sniffer.take()
         invariants = plugins.check_day(
-            day=plan.day, api=self.api, database_url=self.database_url, records=self.records,
-            topics=topics, topics_dropped=dropped, database_bytes_before=bytes_at_opening,
+            day=plan.day, window=plan.window, api=self.api, database_url=self.database_url,
+            records=self.records, topics=topics, topics_dropped=dropped,
+            staffing=self.staffing, database_bytes_before=bytes_at_opening,
             database_bytes_after=bytes_after, hub_down=list(self.hub_down))
-        if invariants is not None:
-            rows = [*invariants, *rows]
-        return DayResult(day=plan.day, rows=rows, invariants_checked=invariants is not None,
+        rows = [*invariants, *rows]
+        return DayResult(day=plan.day, rows=rows,
                          tickets=tickets_of_day(self.database_url, plan.day),
                          wall_seconds=wall, hub_cpu_seconds=cpu_after - cpu_before,
                          hub_rss_bytes=rss, database_bytes=bytes_after)
@@ -290,7 +295,7 @@ class DayRun:
             return self.usage.earlier + HubUsage.of(self.hub.pid)[0]
 
     def _stop(self) -> None:
-        for part in (self.faults, self.visitors):
+        for part in (self.faults, self.visitors, self.staffing):
             if part is not None:
                 try:
                     part.stop()
@@ -432,10 +437,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{options.speed:g}; data in {run.data_dir}", flush=True)
     results = run.run(on_day=print_day)
     broken = sum(len(result.broken) for result in results)
-    unchecked = [result.day for result in results if not result.invariants_checked]
-    if unchecked:
-        print("!! simulation/day/invariants.py is absent: only the runner's own checks ran",
-              flush=True)
     print(f"day run done: {len(results)} day(s), {broken} broken check(s); records in "
           f"{run.data_dir / RECORDS_FILE}", flush=True)
     return 1 if broken else 0
