@@ -98,7 +98,10 @@ class SerialBoard:
             try:
                 self._port.write(self.protocol.frame(rows))
                 self._port.flush()
-            except (serial.SerialException, OSError) as error:
+            except Exception as error:
+                # Not only SerialException/OSError: a port's driver may raise anything
+                # (pyserial's loop:// raises queue.Full), and a writer thread that died of
+                # it would leave the board frozen on one frame for the rest of the day.
                 self._lost(error)
                 continue
             self._written = rows

@@ -26,7 +26,7 @@ from hub.api.routes import (
     tickets,
     users,
 )
-from hub.services.clock import Clock
+from hub.services.clock import Clock, real_seconds
 from hub.settings import HubSettings
 from hub.wiring import Hub, build_hub
 
@@ -48,7 +48,7 @@ Authenticate with a console session cookie (changes then need the
 async def _mark_absentees_every_minute(hub: Hub) -> None:
     """Bookings past their late window with no check-in become absent (issue 7)."""
     while True:
-        await asyncio.sleep(ABSENTEES_EVERY_SECONDS)
+        await asyncio.sleep(real_seconds(hub.clock, ABSENTEES_EVERY_SECONDS))
         try:
             await asyncio.to_thread(hub.check_in.mark_absentees)
         except Exception:

@@ -48,3 +48,11 @@ class ShiftedClock:
 
     def jump_to(self, moment: datetime) -> None:
         self._shift = moment - datetime.now(UTC)
+
+
+def real_seconds(clock: Clock, seconds: float) -> float:
+    """How long to sleep for `seconds` of the clock's time: a day run's timeline
+    (simulation/timeline.py) runs `speed` times faster than the machine's clock, and a
+    job "every minute" must run every simulated minute there."""
+    speed = getattr(clock, "speed", 1.0)
+    return seconds / speed if isinstance(speed, int | float) and speed > 0 else seconds

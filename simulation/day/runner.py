@@ -440,3 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"day run done: {len(results)} day(s), {broken} broken check(s); records in "
           f"{run.data_dir / RECORDS_FILE}", flush=True)
     return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

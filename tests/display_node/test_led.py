@@ -3,6 +3,7 @@ socket:// URLs: rows written, a vanished port reported as a fault and reopened."
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Iterator
 
 import pytest
@@ -66,6 +67,32 @@ def test_board_on_loop_writes_exact_bytes() -> None:
         wait_until(lambda: board.frames_written == 1, what="the frame written")
         assert ports[0].read(ports[0].in_waiting) == b"105 > 3\r\n104 > 1\r\n"
         assert board.state().state is DriverState.OK
+    finally:
+        board.close()
+
+
+def test_a_write_error_of_any_kind_does_not_end_the_writer() -> None:
+    """pyserial's loop:// raises queue.Full when nobody reads it: the writer reopens
+    the port and goes on, as after a lost port, instead of dying for the day."""
+    ports: list[serial.Serial] = []
+
+    def opener(url: str, **kwargs: object) -> serial.Serial:
+        port = serial.serial_for_url(url, **kwargs)
+        ports.append(port)
+        if len(ports) == 1:
+            def full(data: object) -> int:
+                raise queue.Full
+            port.write = full  # type: ignore[method-assign]
+        return port
+
+    board = SerialBoard("hall", "loop://", LinePerRow(), opener=opener, retry_seconds=0.05,
+                        refresh_seconds=0.05)
+    board.start()
+    try:
+        board.show(["105 > 3"])
+        wait_until(lambda: board.frames_written == 1, what="the frame on the reopened port")
+        assert len(ports) >= 2
+        assert ports[-1].read(ports[-1].in_waiting) == b"105 > 3\r\n"
     finally:
         board.close()
 

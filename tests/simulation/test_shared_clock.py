@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from firmware.virtual.center import VirtualCenter, VirtualCenterSettings
 from firmware.virtual.clocks import HEARTBEAT_FLOOR_SECONDS, NodeClocks
+from hub.services.clock import SystemClock, real_seconds
 from hub.settings import DEFAULT_CENTER_FILE, HubSettings
 from hub.wiring import build_hub
 from simulation.demo_timeline import demo_timeline
@@ -94,3 +95,10 @@ def test_the_demonstration_time_starts_at_the_next_opening_when_closed() -> None
     assert closed.speed == 1.0 and closed.origin == saturday_night.timestamp()
     tuesday_ten = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)
     assert demo_timeline(DEFAULT_CENTER_FILE, tuesday_ten).windows[0][0] == tuesday_ten
+
+
+def test_a_job_every_minute_of_the_hub_runs_every_simulated_minute() -> None:
+    timeline = Timeline(origin=0.0, speed=300.0, windows=((
+        datetime(2026, 12, 8, 9, tzinfo=UTC), datetime(2026, 12, 8, 18, tzinfo=UTC)),))
+    assert real_seconds(timeline, 60) == pytest.approx(0.2)
+    assert real_seconds(SystemClock(), 60) == 60
