@@ -8,6 +8,7 @@ will write, so writers queue on the lock (busy_timeout) instead of failing.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,17 +33,25 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json(value: Any) -> str:
+    """JSON columns (node replies kept for resends, the audit log) hold Kazakh and
+    Russian text: as UTF-8 a Cyrillic letter takes 2 bytes, as json's default \\uXXXX
+    escape 6 (a day run measured the node requests at 70 % of the database)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
                                                               "timeout": 30},
-                               pool_size=20, max_overflow=20, hide_parameters=True)
+                               pool_size=20, max_overflow=20, hide_parameters=True,
+                               json_serializer=_json)
         _configure_sqlite(engine)
         return engine
     # Parameters carry names and password hashes: keep them out of error logs.
     return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True,
-                         hide_parameters=True)
+                         hide_parameters=True, json_serializer=_json)
 
 
 def _configure_sqlite(engine: Engine) -> None:

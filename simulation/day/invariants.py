@@ -32,7 +32,7 @@ from simulation.day.day_facts import database_bytes as database_bytes
 from simulation.day.invariant_table import InvariantResult as InvariantResult
 from simulation.day.invariant_table import format_table as format_table
 from simulation.day.invariant_table import wall_clock, worst
-from simulation.day.records import DayRecords, DeskPress, TicketPress
+from simulation.day.records import NOT_SENT, DayRecords, DeskPress, TicketPress
 from simulation.day.staffing_invariants import (
     check_panels_staffed,
     check_staffing_api,
@@ -115,6 +115,7 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
               topics: Sequence[Message], database_bytes_before: int,
               database_bytes_after: int, topics_dropped: int = 0,
               hub_down: Sequence[tuple[datetime, datetime]] = (),
+              paper_out: Sequence[tuple[datetime, datetime]] = (),
               staffing: Sequence[StaffingSample] | None = None,
               api: ApiReader | None = None) -> list[InvariantResult]:
     """Every invariant of `service_day`, one result each.
@@ -133,7 +134,7 @@ def check_day(database_url: str, service_day: date, records: DayRecords, *,
         day = records.of_day(facts.day_start, facts.day_end)
         views, source = staffing_views(facts, day.desk_presses, staffing)
         results = [
-            *check_answers(day, hub_down, facts.calendar.tz),
+            *check_answers(day, hub_down, facts.calendar.tz, paper_out),
             check_numbers_unique(facts),
             check_refusals(facts, day.tickets),
             check_leases_per_hour(facts),
@@ -162,11 +163,14 @@ def _in_windows(moment: datetime, windows: Sequence[tuple[datetime, datetime]]) 
 
 
 def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]] = (),
-                  tz: tzinfo = UTC) -> list[InvariantResult]:
+                  tz: tzinfo = UTC, paper_out: Sequence[tuple[datetime, datetime]] = (),
+                  ) -> list[InvariantResult]:
     """Every press gets exactly one answer (a second one printed a second ticket or
     moved a second visitor); a press made while the hub was down, never answered,
     is counted apart: nothing could answer it, and the terminal printed from its
-    lease (TicketPress.offline) or the operator pressed again."""
+    lease (TicketPress.offline) or the operator pressed again. So is a terminal's
+    press it sent nothing for while its printer was out of paper (`paper_out`): the
+    terminal refuses it itself, its lamp says why, and nothing reaches the hub."""
     presses: list[tuple[str, TicketPress | DeskPress]] = (
         [(f"ticket {t.terminal}", t) for t in day.tickets]
         + [(f"desk {p.desk} {p.action}", p) for p in day.desk_presses])
@@ -176,6 +180,11 @@ def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]]
         if press.answers == 1:
             continue
         offline = isinstance(press, TicketPress) and press.offline
+        if (press.answers == 0 and isinstance(press, TicketPress)
+                and press.problem == NOT_SENT and _in_windows(press.pressed_at, paper_out)):
+            unanswered.append(f"{label} at {wall_clock(press.pressed_at, tz)} "
+                              "(refused by the terminal: no paper)")
+            continue
         if press.answers == 0 and (offline or _in_windows(press.pressed_at, hub_down)):
             unanswered.append(f"{label} at {wall_clock(press.pressed_at, tz)}"
                               + (" (printed from its lease)" if offline else ""))
@@ -188,8 +197,8 @@ def check_answers(day: DayRecords, hub_down: Sequence[tuple[datetime, datetime]]
                         f"{counted - len(wrong)}/{counted}", "all", not wrong,
                         worst(wrong)),
         # Informational: these cannot be answered; the row shows how many there were.
-        InvariantResult("  unanswered, hub down", str(len(unanswered)),
-                        "only while down", True, worst(unanswered)),
+        InvariantResult("  unanswered, hub down or no paper", str(len(unanswered)),
+                        "only then", True, worst(unanswered)),
     ]
 
 

@@ -59,12 +59,14 @@ def check_day(*, day: date, window: tuple[datetime, datetime], api: HubApi,
               database_url: str, records: DayRecords, topics: list[tuple[str, bytes]],
               topics_dropped: int, staffing: StaffingWatch, database_bytes_before: int,
               database_bytes_after: int,
-              hub_down: Sequence[tuple[datetime, datetime]]) -> list[InvariantRow]:
+              hub_down: Sequence[tuple[datetime, datetime]],
+              paper_out: Sequence[tuple[datetime, datetime]]) -> list[InvariantRow]:
     """The invariants of `day`, as rows of the run's table."""
     results = check_invariants(database_url, day, records, topics=topics,
                                database_bytes_before=database_bytes_before,
                                database_bytes_after=database_bytes_after,
                                topics_dropped=topics_dropped, hub_down=hub_down,
+                               paper_out=paper_out,
                                staffing=staffing.of_day(*window), api=api)
     return [InvariantRow(name=result.name, ok=result.ok,
                          detail=f"{result.measured} (limit {result.limit})"

@@ -12,6 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# The problem recorded for a press its node sent nothing for (a terminal out of paper
+# refuses the visitor itself; its request id is then made up, prefixed with this).
+NOT_SENT = "not_sent"
+
 
 @dataclass(slots=True)
 class TicketPress:

@@ -49,7 +49,7 @@ from simulation.day.hub_api import HubApi
 from simulation.day.measure import tickets_of_day
 from simulation.day.processes import SNIFFER_USER, Broker, HubProcess
 from simulation.day.records import DayRecords
-from simulation.day.schedule import DayPlan, center_calendar, plan_days, windows
+from simulation.day.schedule import DayPlan, booking_window, center_calendar, plan_days, windows
 from simulation.day.staffing_watch import StaffingWatch
 from simulation.day.table import print_day
 from simulation.timeline import Timeline
@@ -150,6 +150,8 @@ class DayRun:
         # When the hub was killed and when it answered again (simulated): a press then
         # may go unanswered.
         self.hub_down: list[tuple[datetime, datetime]] = []
+        # When the paper-out terminal had no paper (simulated): its presses send nothing.
+        self.paper_out: list[tuple[datetime, datetime]] = []
         self.faults: FaultSchedule | None = None
         self.checks: RunChecks | None = None
         # The hub's CPU seconds per real second at rest (None: start-up left no time to
@@ -186,7 +188,7 @@ class DayRun:
         # The database is made (migrations, the center, the administrator) before the
         # timeline starts, on the time standing at the first window's start: the slow
         # part of starting does not eat into the day.
-        windows_played = windows(self.plans)
+        windows_played = [booking_window(self.calendar, self.plans), *windows(self.plans)]
         standing = Timeline(origin=time.time() + 365 * 86400, speed=options.speed,
                             windows=tuple(windows_played))
         self.hub = HubProcess(data_dir=self.data_dir / "hub", broker=self.broker,
@@ -282,7 +284,8 @@ class DayRun:
             day=plan.day, window=plan.window, api=self.api, database_url=self.database_url,
             records=self.records, topics=topics, topics_dropped=dropped,
             staffing=self.staffing, database_bytes_before=bytes_at_opening,
-            database_bytes_after=bytes_after, hub_down=list(self.hub_down))
+            database_bytes_after=bytes_after, hub_down=list(self.hub_down),
+            paper_out=list(self.paper_out))
         rows = [*invariants, *rows]
         return DayResult(day=plan.day, rows=rows,
                          tickets=tickets_of_day(self.database_url, plan.day),
@@ -338,6 +341,12 @@ class DayRun:
         printer = terminal.app.printer.simulated
         if printer is None:
             raise RuntimeError(f"{PAPER_TERMINAL} has no simulated printer")
+        assert self.timeline is not None
+        now = self.timeline.now()
+        if present and self.paper_out:
+            self.paper_out[-1] = (self.paper_out[-1][0], now)
+        elif not present:
+            self.paper_out.append((now, now + timedelta(days=1)))  # until put back
         printer.paper = 2 if present else 0
         return PAPER_TERMINAL
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from hub.center_schema import read_center_file
 from hub.domain.calendar import WorkCalendar
+from hub.domain.reception.deadlines import reference_note_due
+from hub.domain.reception.profiles import get_profile
 
 MARGIN = timedelta(minutes=30)
 # Working days searched for after the first day asked for (a run from a holiday week).
@@ -68,3 +70,18 @@ def plan_days(calendar: WorkCalendar, first: date, count: int) -> list[DayPlan]:
 
 def windows(plans: list[DayPlan]) -> list[tuple[datetime, datetime]]:
     return [plan.window for plan in plans]
+
+
+# Reception books a day's personal receptions when the reference note proposing it is
+# due, 5 working days ahead (002 §22): a short stretch of that morning, before opening,
+# is played first so the run's first day has its bookings.
+BOOKING_WINDOW = (time(8, 20), time(8, 30))
+
+
+def booking_window(calendar: WorkCalendar, plans: list[DayPlan]) -> tuple[datetime, datetime]:
+    """The morning reception books the first day's receptions (the regulation's last
+    day for its reference note)."""
+    due = reference_note_due(plans[0].day, get_profile(), calendar)
+    start, end = BOOKING_WINDOW
+    return (datetime.combine(due, start, tzinfo=calendar.tz),
+            datetime.combine(due, end, tzinfo=calendar.tz))

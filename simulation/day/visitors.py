@@ -45,14 +45,13 @@ from firmware.virtual.real_buttons import PressNotSent
 from firmware.virtual.real_terminal import RealTerminal
 from simulation.day.hub_api import BookingRefused, HubApi, HubUnavailable, Outcome
 from simulation.day.profile import Booking, DayProfile, Visitor
-from simulation.day.records import DayRecords, DeskPress, TicketPress
+from simulation.day.records import NOT_SENT, DayRecords, DeskPress, TicketPress
 from simulation.timeline import Timeline
 
 log = logging.getLogger("kezek.simulation.visitors")
 
 STAFF_PASSWORD = "day-run staff password"
 RECEPTION_USER = "reception.day"
-NOT_SENT = "not_sent"  # the node sent nothing for the press (a problem of the node)
 
 
 @dataclass(frozen=True, slots=True)

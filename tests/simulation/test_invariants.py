@@ -31,7 +31,7 @@ from simulation.day.invariants import (
     estimate_errors,
     format_table,
 )
-from simulation.day.records import DayRecords, DeskPress, TicketPress
+from simulation.day.records import NOT_SENT, DayRecords, DeskPress, TicketPress
 from simulation.day.staffing_watch import StaffingSample, StaffingWatch
 from tests.brokers import wait_until
 
@@ -212,8 +212,20 @@ def test_a_press_lost_while_the_hub_was_down_is_counted_apart(served: Day) -> No
     down = (lost.pressed_at + timedelta(seconds=30), lost.pressed_at + timedelta(minutes=3))
     results = served.check(hub_down=[down])
     assert not broken(results)
-    assert results["unanswered, hub down"].measured == "1"
+    assert results["unanswered, hub down or no paper"].measured == "1"
     # The same press outside a fault is broken.
+    assert "every press answered once" in broken(served.check())
+
+
+def test_a_press_the_terminal_refused_for_want_of_paper_is_counted_apart(
+        served: Day) -> None:
+    press = served.records.tickets[2]
+    press.answers, press.problem = 0, NOT_SENT
+    out = (press.pressed_at - timedelta(minutes=5), press.pressed_at + timedelta(minutes=5))
+    results = served.check(paper_out=[out])
+    assert not broken(results)
+    assert "no paper" in results["unanswered, hub down or no paper"].detail
+    # Nothing sent while the paper was there is a lost press.
     assert "every press answered once" in broken(served.check())
 
 
