@@ -22,6 +22,13 @@ from typing import Protocol
 HEARTBEAT_SIMULATED_SECONDS = 30.0
 HEARTBEAT_FLOOR_SECONDS = 0.25
 HEARTBEAT_REAL_SECONDS = 30.0  # a node on the machine clock: firmware's default
+# A terminal reads its printer's paper every 3 s (firmware's default): at speed 300 that
+# is 15 simulated minutes in which visitors are refused after the paper is back. A
+# simulated terminal reads it every PRINTER_POLL_SIMULATED_SECONDS of simulated time,
+# not more often than PRINTER_POLL_FLOOR_SECONDS of real time.
+PRINTER_POLL_REAL_SECONDS = 3.0
+PRINTER_POLL_SIMULATED_SECONDS = 5.0
+PRINTER_POLL_FLOOR_SECONDS = 0.05
 
 
 class SimulatedTime(Protocol):
@@ -40,6 +47,7 @@ class NodeClocks:
     wall: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     heartbeat_seconds: float = HEARTBEAT_REAL_SECONDS
+    printer_poll_seconds: float = PRINTER_POLL_REAL_SECONDS
 
     @classmethod
     def simulated(cls, timeline: SimulatedTime, *, off_hours: float = 0.0) -> NodeClocks:
@@ -51,8 +59,11 @@ class NodeClocks:
 
         heartbeat = min(HEARTBEAT_REAL_SECONDS, max(
             HEARTBEAT_SIMULATED_SECONDS / timeline.speed, HEARTBEAT_FLOOR_SECONDS))
+        poll = min(PRINTER_POLL_REAL_SECONDS, max(
+            PRINTER_POLL_SIMULATED_SECONDS / timeline.speed, PRINTER_POLL_FLOOR_SECONDS))
         return cls(wall=wall if off_hours else timeline.timestamp,
-                   monotonic=timeline.monotonic, heartbeat_seconds=heartbeat)
+                   monotonic=timeline.monotonic, heartbeat_seconds=heartbeat,
+                   printer_poll_seconds=poll)
 
 
 MACHINE_CLOCKS = NodeClocks()

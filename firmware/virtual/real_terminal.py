@@ -30,9 +30,11 @@ KAZAKH_PIN, RUSSIAN_PIN = 5, 6
 PURPOSE_PINS = dict(zip(PURPOSES_000_8, (13, 19, 26, 16, 20), strict=True))
 
 
-def terminal_settings(node: NodeSettings) -> TerminalSettings:
+def terminal_settings(node: NodeSettings,
+                      clocks: NodeClocks = MACHINE_CLOCKS) -> TerminalSettings:
     return TerminalSettings(
         **node.model_dump(exclude={"role"}),
+        printer={"poll_seconds": clocks.printer_poll_seconds},
         buttons={"kazakh": KAZAKH_PIN, "russian": RUSSIAN_PIN, "bounce_seconds": 0,
                  "purposes": [{"code": code, "pin": pin} for code, pin in PURPOSE_PINS.items()]},
         # Simulated time runs fast: many visitors a real second at one terminal.
@@ -73,7 +75,7 @@ class RealTerminal(SimulatedTerminal):
         self._by_request: dict[str, Pressed] = {}  # request id -> the press that sent it
         self._pressing: Pressed | None = None
         self._press_lock = threading.RLock()  # a press submits on the pressing thread
-        self.app = TicketTerminalApp(terminal_settings(settings), pin_factory=self.pins,
+        self.app = TicketTerminalApp(terminal_settings(settings, clocks), pin_factory=self.pins,
                                      on_answer=self._answered, wall_clock=clocks.wall,
                                      monotonic=clocks.monotonic)
         self.runtime = self.app.runtime

@@ -92,6 +92,9 @@ class DayRunOptions:
     center_file: Path = DEFAULT_CENTER_FILE
 
 
+PAPER_SEEN_WITHIN = timedelta(minutes=1)
+
+
 @dataclass
 class DayResult:
     day: date
@@ -344,7 +347,9 @@ class DayRun:
         assert self.timeline is not None
         now = self.timeline.now()
         if present and self.paper_out:
-            self.paper_out[-1] = (self.paper_out[-1][0], now)
+            # The terminal sees the paper at its next reading: every 5 simulated seconds
+            # (firmware/virtual/clocks.py), 0.05 real s at least (15 simulated s at 300).
+            self.paper_out[-1] = (self.paper_out[-1][0], now + PAPER_SEEN_WITHIN)
         elif not present:
             self.paper_out.append((now, now + timedelta(days=1)))  # until put back
         printer.paper = 2 if present else 0

@@ -1,8 +1,8 @@
 """One simulated working day of the whole center at speed 300 (about two minutes): the
 private broker, the hub as its own process (killed and started again), the virtual
-center's real node applications, every scheduled fault. The day's checks (the run's
-own and the queue's invariants when simulation/day/invariants.py is there) must hold;
-a broken one fails the test with the day's table."""
+center's real node applications, every scheduled fault. The day's checks (the queue's
+invariants and the run's own) must hold; a broken one fails the test with the day's
+table."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def test_a_day_with_every_fault_keeps_its_invariants(tmp_path: Path) -> None:
     table = day_table(day)
     assert not day.broken, table
     assert sum(day.tickets.values()) > 0, table
+    checked = {row.name.strip() for row in day.rows}
+    assert {"every press answered once", "no number given twice", "service time > 0",
+            "wait estimate", "desks worked are staffed", "nothing personal on node topics",
+            } <= checked, table
     records = DayRecords.load(tmp_path / RECORDS_FILE)
     noted = {note.split(" ", 2)[1].rstrip(":") for note in records.notes}
     assert noted >= ALL_FAULTS, records.notes  # each fault, the clock off one included
