@@ -32,7 +32,6 @@ from hub.services.users import LoginLimiter, UserService
 from hub.settings import HubSettings
 from hub.storage.db import Database, make_engine
 from hub.storage.migrate import upgrade
-from simulation.timeline import Timeline
 
 # Threads issuing tickets on PostgreSQL: one batch commits while the next is built.
 # More threads make smaller batches that wait on each other's counter rows
@@ -95,6 +94,10 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     db = Database(engine)
     if clock is None:
         if settings.timeline is not None:
+            # A day run's shared simulated time: demonstrations and tests only (refused
+            # in production), so a hub in service never imports the simulation package.
+            from simulation.timeline import Timeline
+
             clock = Timeline.from_env(settings.timeline)
         elif settings.clock_start is not None or settings.demo_clock:
             clock = ShiftedClock(settings.clock_start or datetime.now(UTC))
@@ -128,7 +131,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
                day_close=day_close,
                staffing=StaffingService(db, centers, clock, bus),
-               breaks=breaks, desk_actions=DeskActions(queue, breaks),
+               breaks=breaks, desk_actions=DeskActions(queue, breaks, day_close),
                desks=DeskWork(db, centers, clock, queue, breaks),
                users=UserService(db, clock),
                nodes=nodes,

@@ -6,7 +6,10 @@ on the desk page, and the desk is staffed for exactly as long as that shift last
 At a desk worked from its call-button panel nobody signs in anywhere: the operator
 just presses Next, Done, No-show. Such a desk is staffed, by its panel, while
 
-* a visitor is at it (called or being served: someone called them there), or
+* a visitor is at it (called or being served: someone called them there) and was
+  called or started there less than `VISITOR_KEEPS_MINUTES` working minutes ago (no
+  visit lasts longer: a visitor left at the desk after that says the operator went
+  away without ending the visit, not that someone is there), or
 * its panel was pressed within the last `PANEL_PRESENCE_MINUTES` working minutes
   (lunch and the night do not count). An operator with an empty queue presses Next
   now and then to see whether anyone came, and a refused press counts too; thirty
@@ -31,6 +34,8 @@ from hub.domain.center import Desk
 
 # How long after its last press a panel desk still counts as staffed, in working minutes.
 PANEL_PRESENCE_MINUTES = 30.0
+# The longest plausible visit (hub.domain.estimate's bound for a service time).
+VISITOR_KEEPS_MINUTES = 180.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +55,17 @@ class DeskShift:
 class PanelSigns:
     """What the desks' call-button panels tell of someone working at them."""
 
-    # Desks with a visitor called or being served.
-    visitors_at: frozenset[str] = frozenset()
+    # Desk -> when its visitor (called or being served) was last called or started.
+    visitors_at: Mapping[str, datetime] = field(default_factory=dict)
     # Desk -> the last press of its panel today (a refused press counts).
     last_press: Mapping[str, datetime] = field(default_factory=dict)
     presence_minutes: float = PANEL_PRESENCE_MINUTES
 
     def keep(self, desk: str, calendar: WorkCalendar, now: datetime) -> bool:
         """Whether the desk counts as staffed by its panel at `now`."""
-        if desk in self.visitors_at:
+        since = self.visitors_at.get(desk)
+        if (since is not None and since <= now
+                and calendar.working_seconds_between(since, now) <= VISITOR_KEEPS_MINUTES * 60):
             return True
         pressed = self.last_press.get(desk)
         return (pressed is not None and pressed <= now

@@ -111,6 +111,9 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
     (breaks, an empty desk, Done without Start) are `DeskActions`'."""
     claim = hub.nodes.claimer(node_id, press.id, "button")
     try:
+        # The claim inside the action stops a second change; this read first gives a
+        # resent press its first answer, not a judgement of the desk as it is now.
+        hub.nodes.raise_if_handled(node_id, press.id)
         _allowed(node, node_id, NodeRole.CALL_BUTTON, press.desk)
         hub.desk_actions.act(press.desk, DeskAction(press.action.value),
                              actor=node_actor(node_id), target_zone=press.to_zone,

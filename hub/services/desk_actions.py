@@ -10,6 +10,10 @@ bridge), the operator's console page and the API only translate their request in
   up within a minute of being called (a recall calls again and moves that moment),
   so its service time is the time from the last call to the Done.
 
+Yesterday's visitors are closed before any action of a new day (`DayCloseService`, the
+one rule for leftovers): a Done as the first press of the morning must not finish
+yesterday's visitor still called at the desk.
+
 A node's request id rides along as the `claim`, run first inside the action's own
 transaction, so a resent press finds its claim and changes nothing.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 from hub.domain.desk_actions import DeskAction
 from hub.domain.errors import DeskEmpty, ValidationFailed
 from hub.domain.text import Bilingual
+from hub.services.day_close import DayCloseService
 from hub.services.desk_breaks import DeskBreaks
 from hub.services.queue import Claim, QueueService
 from hub.services.views import TicketInfo
@@ -37,9 +42,11 @@ def _no_desk(action: DeskAction) -> ValidationFailed:
 
 
 class DeskActions:
-    def __init__(self, queue: QueueService, breaks: DeskBreaks) -> None:
+    def __init__(self, queue: QueueService, breaks: DeskBreaks,
+                 day_close: DayCloseService) -> None:
         self._queue = queue
         self._breaks = breaks
+        self._day_close = day_close
 
     def act(self, desk: str | None, action: DeskAction, *, actor: str,
             ticket_id: int | None = None, target_zone: str | None = None,
@@ -54,6 +61,7 @@ class DeskActions:
         `target_desk` say where a TRANSFER sends the visitor, with its `note`.
         `panel`: asked from the desk's call-button panel, which has no Start button.
         """
+        self._day_close.catch_up()  # once a day; a date comparison after that
         if action.calls:
             if desk is None:
                 raise _no_desk(action)

@@ -5,6 +5,7 @@ refused, by its id; a press belongs to the desk its node is bound to)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -31,11 +32,17 @@ def shift_of(row: DeskShiftRow) -> DeskShift:
                      ended_at=row.ended_at)
 
 
-def desks_with_visitors(session: Session, day: date) -> frozenset[str]:
-    """Desks with today's visitor called or being served."""
-    return frozenset(str(desk) for desk in session.scalars(select(TicketRow.desk).where(
+def desks_with_visitors(session: Session, day: date) -> dict[str, datetime]:
+    """Desks with today's visitor called or being served, and when that visitor was
+    last called or started there (its last change)."""
+    return visitors_at_desks(session.execute(select(TicketRow.desk, TicketRow.updated_at).where(
         TicketRow.service_day == day, TicketRow.state.in_(_AT_DESK),
-        TicketRow.desk.is_not(None))))
+        TicketRow.desk.is_not(None))).all())
+
+
+def visitors_at_desks(rows: Iterable[tuple[str | None, datetime]]) -> dict[str, datetime]:
+    """(desk, last change) of tickets at desks, as PanelSigns.visitors_at."""
+    return {str(desk): changed for desk, changed in rows if desk is not None}
 
 
 def last_presses(session: Session, since: datetime) -> dict[str, datetime]:
@@ -50,7 +57,7 @@ def last_presses(session: Session, since: datetime) -> dict[str, datetime]:
 
 
 def panel_signs(session: Session, day: date, day_start: datetime,
-                visitors_at: frozenset[str] | None = None) -> PanelSigns:
+                visitors_at: Mapping[str, datetime] | None = None) -> PanelSigns:
     """Today's signs of the panels (`visitors_at` when the caller has read them)."""
     if visitors_at is None:
         visitors_at = desks_with_visitors(session, day)

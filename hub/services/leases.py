@@ -190,7 +190,10 @@ class LeaseService:
         finally:
             # Also when the refusal rolled the lease back: staff must hear of it.
             for zone, shortage in short:
-                self._alert_range_short(zone, day, now, shortage)
+                try:
+                    self._alert_range_short(zone, day, now, shortage)
+                except Exception:  # it must not replace the terminal's refusal
+                    log.exception("the range alert of zone %s failed", zone.code)
         return blocks
 
     def _count_request(self, node_id: str, now: datetime) -> None:

@@ -209,6 +209,17 @@ class NodeRegistry:
 
         return claim
 
+    def raise_if_handled(self, node_id: str, request_id: str) -> None:
+        """AlreadyHandled when the request was recorded before: read before the action's
+        own checks, so a press resent after a restart of the hub gets the answer it had
+        (an action's checks would judge the desk as it is now, after the press)."""
+        with self._db.read() as session:
+            existing = session.scalars(select(NodeRequestRow).where(
+                NodeRequestRow.node_id == node_id,
+                NodeRequestRow.request_id == request_id)).first()
+            if existing is not None:
+                raise AlreadyHandled(existing.reply)
+
     def remember_replies(self, replies: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
         """Store (node, request id, kind, reply) answers in one transaction; a request
         claimed by its action gets its reply added to the claim."""

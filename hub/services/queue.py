@@ -13,12 +13,12 @@ each request as if it had been issued alone, after the ones before it.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from time import monotonic
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -68,7 +68,7 @@ from hub.domain.tickets import (
 from hub.services import audit
 from hub.services.center_store import CenterSnapshot, CenterStore
 from hub.services.clock import Clock
-from hub.services.desk_presence import open_shifts, panel_signs
+from hub.services.desk_presence import open_shifts, panel_signs, visitors_at_desks
 from hub.services.events import EventBus, QueueEvent
 from hub.services.group_commit import GroupCommit
 from hub.services.range_alerts import RangeAlert, RangeAlerts
@@ -106,6 +106,7 @@ WRITE_ATTEMPTS = 10
 SYSTEM_ACTOR = "system"
 RECENT_CALLS = 10
 # How long a zone's pace (service time, staffed desks) is reused by estimates.
+log = logging.getLogger("kezek.queue")
 PACE_SECONDS = 2.0
 
 _WAITING = [s.value for s in WAITING_STATES]
@@ -384,9 +385,9 @@ class QueueService:
             outcomes = self._retrying(attempt)
         except Exception as exc:
             if len(batch) == 1:
+                batch[0].done.set_exception(exc)
                 if isinstance(exc, RangeExhausted):
                     self._alert_range_exhausted(exc)
-                batch[0].done.set_exception(exc)
                 return
             for request in batch:
                 self._issue_batch([request])
@@ -405,12 +406,16 @@ class QueueService:
         zone_code = exhausted.extra.get("zone")
         if self._range_alerts is None or not isinstance(zone_code, str):
             return
-        snap = self._centers.snapshot()
-        zone = snap.config.zone(zone_code)
-        now = self._clock.now()
-        self._range_alerts.raise_alert(RangeAlert(
-            zone=zone_code, service_day=snap.calendar.service_day(now), at=now,
-            text=range_exhausted_text(zone.name, _range_of(zone)), detail=exhausted.detail))
+        try:
+            snap = self._centers.snapshot()
+            zone = snap.config.zone(zone_code)
+            now = self._clock.now()
+            self._range_alerts.raise_alert(RangeAlert(
+                zone=zone_code, service_day=snap.calendar.service_day(now), at=now,
+                text=range_exhausted_text(zone.name, _range_of(zone)),
+                detail=exhausted.detail))
+        except Exception:  # the visitor has the refusal; the alert must not replace it
+            log.exception("the range alert of zone %s failed", zone_code)
 
     def _issue_together(self, batch: list[_IssueRequest], *,
                         careful: bool) -> list[IssuedTicket | DomainError]:
@@ -584,14 +589,16 @@ class QueueService:
                   ahead: int) -> WaitEstimate:
         key = (zone.code, day)
         cached = self._pace.get(key)
-        if cached is None or monotonic() - cached[0] > PACE_SECONDS:
+        # Timed on the hub's clock: a day run's simulated minutes pass in real seconds.
+        now_seconds = self._clock.now().timestamp()
+        if cached is None or now_seconds - cached[0] > PACE_SECONDS:
             durations = self._service_minutes(session, zone.code, day)
             staffed = self._staffed_desks(session, config, zone.code)
             # Only a desk shared with other zones needs their queues (see desk_share).
             shared = {z for d in staffed for z in d.zones} - {zone.code}
             waiting = self._waiting_counts(session, day, [zone.code, *sorted(shared)]) \
                 if shared else {}
-            cached = (monotonic(),
+            cached = (now_seconds,
                       typical_service_minutes(durations, zone.default_service_minutes),
                       len(staffed), desks_for_zone(zone.code, (d.zones for d in staffed),
                                                    waiting))
@@ -821,8 +828,8 @@ class QueueService:
                 TicketRow.service_day == day, TicketRow.state.in_(_AT_DESK))).all()
             shifts = open_shifts(session, self._day_start())
             panels = panel_signs(session, day, self._day_start(),
-                                 visitors_at=frozenset(r.desk for r in at_desks
-                                                       if r.desk is not None))
+                                 visitors_at=visitors_at_desks(
+                                     (r.desk, r.updated_at) for r in at_desks))
             served: dict[str, int] = dict(session.execute(
                 select(TicketRow.zone, func.count()).where(
                     TicketRow.service_day == day, TicketRow.state == TicketState.DONE.value)
@@ -925,7 +932,9 @@ class QueueService:
         if current is None:
             return None
         if current.service_day != snap.calendar.service_day(now):
-            # Left over from an earlier day: close it so the desk is usable today.
+            # Left over from an earlier day. The desk actions close earlier days first
+            # (DayCloseService, the rule for leftovers); this is the last guard for a
+            # caller of the queue alone, so the desk is never blocked by yesterday.
             self._transition(session, current,
                              lambda t: (t.no_show(now, actor=SYSTEM_ACTOR)
                                         if t.state in CALLED_STATES

@@ -246,10 +246,14 @@ def test_lunch_does_not_wear_the_panel_presence_out() -> None:
     assert presences(["window-1"], [], CAL, tue(14, 51), panels) == {}
 
 
-def test_a_visitor_at_the_desk_keeps_it_staffed_however_long_the_visit() -> None:
-    panels = PanelSigns(visitors_at=frozenset({"window-1"}), last_press={"window-1": tue(9)})
-    assert presences(["window-1"], [], CAL, tue(12, 59), panels) == {"window-1": Presence.PANEL}
-    assert unstaffed([W1], [], tue(16), panels=panels) == {}
+def test_a_visitor_at_the_desk_keeps_it_staffed_as_long_as_a_visit_can_last() -> None:
+    panels = PanelSigns(visitors_at={"window-1": tue(9)}, last_press={"window-1": tue(9)})
+    assert presences(["window-1"], [], CAL, tue(11, 59), panels) == {"window-1": Presence.PANEL}
+    # Three working hours after the call a visitor still "at" the desk says the
+    # operator left without ending the visit: the desk is empty since that call.
+    assert presences(["window-1"], [], CAL, tue(12, 1), panels) == {}
+    alerted = unstaffed([W1], [], tue(16), panels=panels)
+    assert alerted["window-1"].alert and alerted["window-1"].since == tue(9)
 
 
 def test_a_sign_in_wins_over_the_panel() -> None:

@@ -113,6 +113,34 @@ def test_a_resent_next_calls_once(hub: Hub) -> None:
     assert hub.queue.get(second).state == "waiting"
 
 
+def test_a_done_resent_after_a_restart_gets_its_first_answer(hub: Hub) -> None:
+    """The bridge's memory of recent replies is gone after a restart of the hub; the
+    stored reply answers the resent press, not a judgement of the desk as it is now
+    (nobody is at it any more: that would be "no visitor at the desk")."""
+    node = panel(hub)
+    ticket = issue(hub)
+    assert press(hub, node, ButtonAction.NEXT, "press-1").ok
+    done = press(hub, node, ButtonAction.DONE, "press-2")
+    assert done.ok
+    hub.nodes.remember_replies([(NODE, "press-2", "button", done.model_dump(mode="json"))])
+    again = press(hub, node, ButtonAction.DONE, "press-2")
+    assert again.ok and again == done
+    assert hub.queue.get(ticket).state == "done"
+
+
+def test_the_first_press_of_a_morning_does_not_end_yesterdays_visitor(
+        hub: Hub, clock: ManualClock) -> None:
+    node = panel(hub)
+    yesterday = issue(hub)
+    assert press(hub, node, ButtonAction.NEXT).ok  # called, never finished
+    clock.advance(days=1)
+    refused = press(hub, node, ButtonAction.DONE)
+    assert problem_text(refused) == EMPTY  # the desk is free: yesterday was closed
+    left = hub.queue.get(yesterday)
+    assert left.state == "no_show" and left.finished_at is not None
+    assert left.finished_at < clock.now() - timedelta(hours=12)  # at its day's closing
+
+
 def test_a_visit_a_panel_finishes_began_at_its_last_call(hub: Hub, clock: ManualClock) -> None:
     node = panel(hub)
     tickets = [issue(hub) for _ in range(6)]
