@@ -41,7 +41,7 @@ ZONE = PROFILE.calendar.tz
 # Tuesday 24 November, before opening: reception books the receptions of 8 December.
 BOOKING = (datetime(2026, 11, 24, 8, 20, tzinfo=ZONE), datetime(2026, 11, 24, 8, 30, tzinfo=ZONE))
 HOUR = (datetime(2026, 12, 8, 9, 50, tzinfo=ZONE), datetime(2026, 12, 8, 10, 50, tzinfo=ZONE))
-SPEED = 600.0
+SPEED = 300.0  # an hour in 12 s; a loaded CI machine keeps up
 ADMIN = ("admin.day", "admin day password")
 
 
@@ -117,7 +117,7 @@ def test_an_hour_of_the_day_through_terminals_buttons_and_the_console(center: Ce
     visitors.start()
     center.gate.open()
     try:
-        wait_until(lambda: center.timeline.now() >= HOUR[1], 40, "the hour to pass")
+        wait_until(lambda: center.timeline.now() >= HOUR[1], 90, "the hour to pass")
     finally:
         visitors.stop()
     wait_until(visitors.idle, 20, "every press to have its answer")
@@ -146,7 +146,8 @@ def test_an_hour_of_the_day_through_terminals_buttons_and_the_console(center: Ce
         assert actions[(desk, "next")] >= 1
     assert sum(n for (_, action), n in actions.items() if action == "done") >= 3
     refused = Counter(p.problem for p in presses if p.problem is not None)
-    assert set(refused) <= {"queue_empty"}, refused
+    # Nobody waiting, or a leftover visit the operator finishes before calling again.
+    assert set(refused) <= {"queue_empty", "desk_busy"}, refused
 
     # The hub agrees: the tickets finished were started and finished at a desk.
     states: Counter[str] = Counter()
