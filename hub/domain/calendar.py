@@ -423,6 +423,21 @@ class WorkCalendar:
         return total.total_seconds()
 
 
+    def after_working_seconds(self, start: datetime, seconds: float) -> datetime | None:
+        """The moment `seconds` of open time after `start` on its own day (the lunch
+        break passes without counting), or None when the day closes first."""
+        here = self.local(start)
+        left = timedelta(seconds=max(seconds, 0.0))
+        for opens, closes in self._open_intervals(here.date()):
+            begin = max(here, opens)
+            if begin >= closes:
+                continue
+            if begin + left <= closes:
+                return begin + left
+            left -= closes - begin
+        return None
+
+
 def _days(first: date, last: date) -> Iterator[date]:
     """Every date from ``first`` to ``last`` inclusive."""
     day = first

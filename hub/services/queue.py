@@ -44,6 +44,7 @@ from hub.domain.estimate import (
     WaitEstimate,
     desks_for_zone,
     estimate_wait,
+    through_breaks,
     typical_service_minutes,
 )
 from hub.domain.issuing import IssuePlan, people_ahead, plan_ticket
@@ -603,7 +604,9 @@ class QueueService:
                       len(staffed), desks_for_zone(zone.code, (d.zones for d in staffed),
                                                    waiting))
             self._pace[key] = cached
-        return estimate_wait(ahead, cached[1], cached[2], cached[3])
+        snap = self._centers.snapshot()
+        return through_breaks(estimate_wait(ahead, cached[1], cached[2], cached[3]),
+                              snap.calendar, self._clock.now())
 
     def _forget_pace(self, event: QueueEvent) -> None:
         # Service times change when a visit ends, staffed desks on sign-in and out.

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, time
 from fractions import Fraction
-from statistics import median
+from statistics import mean
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.domain.calendar import WorkCalendar, WorkingHours
 from hub.domain.estimate import (
     LONGEST_VISIT_MINUTES,
     MIN_SAMPLES,
@@ -20,6 +23,7 @@ from hub.domain.estimate import (
     desks_for_zone,
     estimate_wait,
     plausible_visit,
+    through_breaks,
     typical_service_minutes,
 )
 
@@ -36,21 +40,22 @@ def test_too_few_samples_give_the_default(durations: list[float]) -> None:
     assert typical_service_minutes(durations, 15.0) == 15.0
 
 
-def test_median_of_three() -> None:
+def test_mean_of_three() -> None:
     assert typical_service_minutes([5.0, 9.0, 7.0], 15.0) == 7.0
 
 
-def test_median_of_an_even_count_is_the_middle_mean() -> None:
-    assert typical_service_minutes([4.0, 10.0, 6.0, 8.0], 15.0) == 7.0
+def test_skewed_visits_count_by_their_mean_not_their_median() -> None:
+    # Short questions and a long complaint: the queue waits for all of them.
+    assert typical_service_minutes([4.0, 4.0, 5.0, 5.0, 32.0], 15.0) == 10.0
 
 
-def test_one_long_visit_does_not_move_the_median() -> None:
-    assert typical_service_minutes([10.0, 12.0, 120.0], 15.0) == 12.0
-    assert typical_service_minutes([10.0, 12.0, 11.0, 120.0, 130.0], 15.0) == 12.0
+def test_a_long_visit_counts_one_left_open_does_not() -> None:
+    assert typical_service_minutes([10.0, 12.0, 120.0], 15.0) == pytest.approx(142 / 3)
+    assert typical_service_minutes([10.0, 12.0, 11.0, 600.0, 900.0], 15.0) == 11.0
 
 
 def test_negative_durations_are_ignored() -> None:
-    assert typical_service_minutes([-5.0, 2.0, 4.0, 6.0], 15.0) == 4.0
+    assert typical_service_minutes([-5.0, 2.0, 4.0, 6.0], 15.0) == 4.0  # mean of 2, 4, 6
     assert typical_service_minutes([-5.0, -1.0, 4.0, 6.0], 15.0) == 15.0
 
 
@@ -80,7 +85,7 @@ def test_only_the_recent_window_counts() -> None:
     assert typical_service_minutes(durations, 15.0) == 5.0
     # 19 short and one long one still in the window.
     durations = [60.0] * 10 + [5.0] * 19
-    assert typical_service_minutes(durations, 15.0) == 5.0
+    assert typical_service_minutes(durations, 15.0) == pytest.approx((19 * 5 + 60) / 20)
     mixed = [1.0] * 5 + [float(n) for n in range(1, 21)]
     assert typical_service_minutes(mixed, 15.0) == 10.5
 
@@ -98,15 +103,15 @@ def test_works_with_a_tuple() -> None:
 @given(durations=st.lists(st.floats(-10, 300, allow_nan=False), max_size=40),
        default=st.floats(1, 60))
 @settings(max_examples=200)
-def test_typical_minutes_is_the_median_of_the_recent_valid_ones(durations: list[float],
+def test_typical_minutes_is_the_mean_of_the_recent_valid_ones(durations: list[float],
                                                                 default: float) -> None:
     window = [d for d in durations if 0.5 <= d <= 180][-20:]
     result = typical_service_minutes(durations, default)
     if len(window) < 3:
         assert result == default
     else:
-        assert result == median(window)
-        assert min(window) <= result <= max(window)
+        assert result == pytest.approx(mean(window))
+        assert min(window) - 1e-9 <= result <= max(window) + 1e-9
 
 
 # --------------------------------------------------------------------------- wait
@@ -238,3 +243,43 @@ def test_sharing_a_desk_never_shortens_the_wait(ahead: int, service: float,
     shared = estimate_wait(ahead, service, len(serving),
                            desks=desks_for_zone("a", desks, waiting))
     assert shared.minutes >= whole.minutes
+
+
+# --------------------------------------------------------------------------- breaks
+
+
+def _calendar() -> WorkCalendar:
+    return WorkCalendar(WorkingHours(opens=time(9), closes=time(18, 30),
+                                     lunch_starts=time(13), lunch_ends=time(14, 30)),
+                        timezone="Asia/Almaty")
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, 8, hour, minute, tzinfo=ZoneInfo("Asia/Almaty"))
+
+
+def test_a_wait_into_lunch_is_longer_by_the_break() -> None:
+    calendar = _calendar()
+    # 40 working minutes from 12:40: 20 before lunch, 20 after it (14:30 + 20).
+    waited = through_breaks(estimate_wait(4, 10.0, 1), calendar, _at(12, 40))
+    assert waited.minutes == 40 + 90
+    # Before lunch it ends in time: unchanged.
+    assert through_breaks(estimate_wait(4, 10.0, 1), calendar, _at(10)).minutes == 40
+    # Issued at lunch: nobody is called before 14:30.
+    assert through_breaks(estimate_wait(1, 10.0, 1), calendar, _at(13, 30)).minutes == 70
+
+
+def test_a_wait_past_closing_keeps_its_working_minutes() -> None:
+    late = through_breaks(estimate_wait(30, 10.0, 1), _calendar(), _at(17))
+    assert late.minutes == 300
+
+
+def test_after_working_seconds_is_the_inverse_of_working_seconds_between() -> None:
+    calendar = _calendar()
+    start = _at(11, 15)
+    for minutes in (0, 30, 105, 106, 200, 300):
+        end = calendar.after_working_seconds(start, minutes * 60)
+        if end is None:
+            assert minutes * 60 > calendar.working_seconds_between(start, _at(18, 30))
+        else:
+            assert calendar.working_seconds_between(start, end) == minutes * 60

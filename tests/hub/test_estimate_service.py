@@ -23,6 +23,7 @@ def test_mis_presses_leave_the_default_and_real_visits_replace_it(hub: Hub,
     for _ in range(6):  # Done pressed right after the call: no service time
         _serve(hub, clock, "window-1", "complaint", 0.1)
     _serve(hub, clock, "window-1", "complaint", 200)  # left open for hours
+    clock.advance(minutes=75)  # 14:35, after lunch: no wait below runs into it
     issued = [hub.queue.issue(language="ru", purpose="complaint", actor="test")
               for _ in range(4)]
     hub.staffing.sign_in("window-1", "op1")
