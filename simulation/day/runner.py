@@ -49,7 +49,7 @@ from simulation.day.hub_api import HubApi
 from simulation.day.measure import tickets_of_day
 from simulation.day.processes import SNIFFER_USER, Broker, HubProcess
 from simulation.day.records import DayRecords
-from simulation.day.schedule import DayPlan, booking_window, center_calendar, plan_days, windows
+from simulation.day.schedule import DayPlan, booking_windows, center_calendar, plan_days, windows
 from simulation.day.staffing_watch import StaffingWatch
 from simulation.day.table import print_day
 from simulation.timeline import Timeline
@@ -191,7 +191,7 @@ class DayRun:
         # The database is made (migrations, the center, the administrator) before the
         # timeline starts, on the time standing at the first window's start: the slow
         # part of starting does not eat into the day.
-        windows_played = [booking_window(self.calendar, self.plans), *windows(self.plans)]
+        windows_played = [*booking_windows(self.calendar, self.plans), *windows(self.plans)]
         standing = Timeline(origin=time.time() + 365 * 86400, speed=options.speed,
                             windows=tuple(windows_played))
         self.hub = HubProcess(data_dir=self.data_dir / "hub", broker=self.broker,

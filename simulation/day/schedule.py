@@ -73,15 +73,21 @@ def windows(plans: list[DayPlan]) -> list[tuple[datetime, datetime]]:
 
 
 # Reception books a day's personal receptions when the reference note proposing it is
-# due, 5 working days ahead (002 §22): a short stretch of that morning, before opening,
-# is played first so the run's first day has its bookings.
-BOOKING_WINDOW = (time(8, 20), time(8, 30))
+# due, 5 working days ahead (002 §22). For each day of the run whose due day is not
+# itself played, a stretch of that morning before opening is played first, so every
+# day of the run has its booked receptions. 80 simulated minutes: at speed 300 the
+# staff's sign-ins (a password hash each) and the bookings need their 16 real seconds.
+BOOKING_WINDOW = (time(7, 30), time(8, 50))
 
 
-def booking_window(calendar: WorkCalendar, plans: list[DayPlan]) -> tuple[datetime, datetime]:
-    """The morning reception books the first day's receptions (the regulation's last
-    day for its reference note)."""
-    due = reference_note_due(plans[0].day, get_profile(), calendar)
+def booking_windows(calendar: WorkCalendar,
+                    plans: list[DayPlan]) -> list[tuple[datetime, datetime]]:
+    """The mornings reception books the run's receptions on (each day's last day for
+    its reference note), those before the run's first day, in order."""
+    played = {plan.day for plan in plans}
+    dues = sorted({reference_note_due(plan.day, get_profile(), calendar)
+                   for plan in plans} - played)
     start, end = BOOKING_WINDOW
-    return (datetime.combine(due, start, tzinfo=calendar.tz),
-            datetime.combine(due, end, tzinfo=calendar.tz))
+    return [(datetime.combine(due, start, tzinfo=calendar.tz),
+             datetime.combine(due, end, tzinfo=calendar.tz))
+            for due in dues if due < plans[0].day]
