@@ -31,11 +31,12 @@ from enum import StrEnum
 
 from hub.domain.calendar import WorkCalendar
 from hub.domain.center import Desk
+from hub.domain.estimate import LONGEST_VISIT_MINUTES
 
 # How long after its last press a panel desk still counts as staffed, in working minutes.
 PANEL_PRESENCE_MINUTES = 30.0
-# The longest plausible visit (hub.domain.estimate's bound for a service time).
-VISITOR_KEEPS_MINUTES = 180.0
+# No visit lasts longer than the longest plausible one (the estimate's bound).
+VISITOR_KEEPS_MINUTES = LONGEST_VISIT_MINUTES
 
 
 @dataclass(frozen=True, slots=True)
