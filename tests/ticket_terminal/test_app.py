@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +61,15 @@ class TicketHub(FakeHub):
                 self.next_number, language=request.language, ticket_id=self.next_number))
             self.next_number += 1
         elif isinstance(request, LeaseRequest):
-            until = datetime.now(UTC) + timedelta(hours=1)
+            # Valid an hour, told in a zone where it is about noon now: the block's day
+            # (read in its zone, as the terminal reads it) holds whenever the test runs
+            # (in UTC it failed from 23:00, when the hour ran into the next day).
+            now = datetime.now(UTC)
+            noon = timezone(timedelta(hours=12 - now.hour))
+            until = (now + timedelta(hours=1)).astimezone(noon)
             reply = Reply(request_id=request.id, ok=True, lease=[
                 NumberBlock(lease_id=10 + index, zone=zone, zone_name=CONSULTATION,
-                            service_day=until.astimezone(UTC).date(), valid_until=until,
+                            service_day=until.date(), valid_until=until,
                             numbers=list(range(300 + 100 * index, 320 + 100 * index)))
                 for index, zone in enumerate(request.zones)])
         self.send(route.node, DownChannel.REPLY, reply)
