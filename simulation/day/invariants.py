@@ -100,11 +100,12 @@ REFUSAL_MARGIN = timedelta(minutes=1)
 ANSWER_LOST_BEFORE_DOWN = timedelta(minutes=2)
 
 # Personal data on node topics: an IIN is 12 digits standing alone (not inside a
-# message id's hex); a Kazakh phone number is +7/8 and 7xx xxx xx xx, or those 10
-# digits alone (an epoch second starts with 1).
-IIN = re.compile(r"(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])")
-PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+7|8)?[ (-]*7\d{2}[ )-]*\d{3}[ -]*\d{2}[ -]*\d{2}"
-                   r"(?![0-9A-Za-z])")
+# message id's hex, nor a number's decimals: a 7-h clock skew of 25200.520000000001
+# s is no IIN); a Kazakh phone number is +7/8 and 7xx xxx xx xx, or those 10 digits
+# alone (an epoch second starts with 1).
+IIN = re.compile(r"(?<![0-9A-Za-z.])\d{12}(?![0-9A-Za-z]|\.\d)")
+PHONE = re.compile(r"(?<![0-9A-Za-z+.])(?:\+7|8)?[ (-]*7\d{2}[ )-]*\d{3}[ -]*\d{2}[ -]*\d{2}"
+                   r"(?![0-9A-Za-z]|\.\d)")
 NODE_TOPIC = re.compile(r"^kezek/[^/]+/node/")
 # Names and other strings shorter than this match too much (a "Ли" in any word).
 PERSONAL_MIN_CHARS = 4
