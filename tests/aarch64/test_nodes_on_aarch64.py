@@ -264,8 +264,19 @@ def test_a_ticket_is_printed_called_at_the_desk_and_announced(nodes: Nodes,
     display = nodes.running[DISPLAY]
     wait_for(lambda: str(number).encode() in nodes.board.bytes(),
              "the called number on the hall board", display)
-    wait_for(lambda: any(nodes.speaker.glob("*.wav")), "the call said into the wav sink",
-             display)
+    def said_whole() -> bool:
+        # The sink creates the file before it has written it: a header read too soon
+        # is an EOFError (seen once in CI), so wait until the clip reads as a whole.
+        for clip_path in nodes.speaker.glob("*.wav"):
+            try:
+                with wave.open(str(clip_path)) as clip:
+                    if clip.getnframes() > clip.getframerate() // 2:
+                        return True
+            except (EOFError, wave.Error):
+                continue
+        return False
+
+    wait_for(said_whole, "the call said into the wav sink", display)
     said = sorted(nodes.speaker.glob("*.wav"))[0]
     with wave.open(str(said)) as clip:
         assert clip.getnchannels() == 1 and clip.getsampwidth() == 2
