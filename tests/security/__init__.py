@@ -1,1 +1,1 @@
-"""The security tier: what an attacker on the center's LAN or a curious role tries, kept from coming back (issue 17)."""
+"""The security tier (issue 17): what an attacker on the LAN or a curious role tries."""
