@@ -1,0 +1,176 @@
+"""Request bodies are refused above a size before anything reads them.
+
+The hub's outermost layer (issue 17): an anonymous 400 MB JSON body once grew the
+hub by 1.2 GB before the 401, because the body was parsed before the route's
+authentication ran. This middleware answers 413 from the Content-Length alone
+without calling the application, and for a body without a length (chunked) counts
+the chunks as the application reads them and answers 413 at the first byte over the
+limit; the rest is never read (the server pauses the socket, then closes it).
+Uploads (scans of appeals) get their own, larger limit by route.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.domain.text import Bilingual
+
+PROBLEM_JSON = b"application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteLimit:
+    """A larger (or smaller) limit for the paths `pattern` matches in full."""
+
+    pattern: re.Pattern[str]
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLimits:
+    """The default limit and the routes that differ from it."""
+
+    default_bytes: int
+    routes: Sequence[RouteLimit] = ()
+
+    def for_path(self, path: str) -> int:
+        for route in self.routes:
+            if route.pattern.fullmatch(path):
+                return route.max_bytes
+        return self.default_bytes
+
+
+def too_large_text(limit: int) -> Bilingual:
+    size = _human_size(limit)
+    return Bilingual(kk=f"Сұрау тым үлкен: ең көбі {size}",
+                     ru=f"Слишком большой запрос: не более {size}")
+
+
+def _human_size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):.3g} МБ"
+    return f"{max(1, limit // 1024)} КБ"
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the application when its next read would pass the limit."""
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI: no request object, no body buffering, nothing read ahead."""
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits, *, console_prefix: str = "/console"
+                 ) -> None:
+        self.app = app
+        self.limits = limits
+        self.console_prefix = console_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.for_path(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, limit)
+            return
+
+        received = 0
+        answered = False
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            if answered:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if answered:
+                return  # the 413 went out already; the application's late answer is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            answered = True
+            await self._refuse(scope, send, limit)
+        except Exception as exc:
+            # A framework may wrap the read error (FastAPI's "error parsing the body").
+            if not _caused_by_limit(exc) or started:
+                raise
+            answered = True
+            await self._refuse(scope, send, limit)
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        message = too_large_text(limit)
+        if scope["path"].startswith(self.console_prefix) and _wants_html(scope):
+            body = _html_page(message).encode()
+            content_type = b"text/html; charset=utf-8"
+        else:
+            body = json.dumps({
+                "type": "urn:kezek:problem:payload_too_large", "title": "payload too large",
+                "status": 413, "code": "payload_too_large",
+                "detail": f"the request body exceeds {limit} bytes",
+                "max_bytes": limit, "text": message.as_dict()},
+                ensure_ascii=False).encode()
+            content_type = PROBLEM_JSON
+        # Connection: close tells the server not to wait for the unread rest of the body.
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _caused_by_limit(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _BodyTooLarge):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            return any(_caused_by_limit(inner) for inner in current.exceptions)
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _wants_html(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"accept":
+            return b"text/html" in value
+    return False
+
+
+def _html_page(message: Bilingual) -> str:
+    kk, ru = html.escape(message.kk), html.escape(message.ru)
+    return ("<!doctype html><html lang=\"kk\"><head><meta charset=\"utf-8\">"
+            f"<title>{kk} / {ru}</title></head><body>"
+            f"<h1>{kk}</h1><p lang=\"ru\">{ru}</p>"
+            "<p><a href=\"/console/\">←</a></p></body></html>")
