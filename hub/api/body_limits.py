@@ -82,40 +82,40 @@ class BodyLimitMiddleware:
             return
 
         received = 0
+        over = False  # the body passed the limit: whatever the application says, 413
         answered = False
-        started = False
+        started = False  # the application began its answer before the body ran over
 
         async def counted_receive() -> Message:
-            nonlocal received
-            if answered:
+            nonlocal received, over
+            if over:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    over = True
                     raise _BodyTooLarge
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            if answered:
-                return  # the 413 went out already; the application's late answer is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def limited_send(message: Message) -> None:
+            nonlocal answered, started
+            if not over or started:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+            elif not answered:
+                # The application's answer to the cut body (FastAPI: 400 "error parsing
+                # the body") is replaced by the 413; its further messages are dropped.
+                answered = True
+                await self._refuse(scope, send, limit)
 
         try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _BodyTooLarge:
-            if started:
+            await self.app(scope, counted_receive, limited_send)
+        except Exception:
+            if not over or started:
                 raise
-            answered = True
-            await self._refuse(scope, send, limit)
-        except Exception as exc:
-            # A framework may wrap the read error (FastAPI's "error parsing the body").
-            if not _caused_by_limit(exc) or started:
-                raise
-            answered = True
+            # The application failed on the cut body; the person gets the 413.
+        if over and not answered and not started:
             await self._refuse(scope, send, limit)
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
@@ -136,19 +136,6 @@ class BodyLimitMiddleware:
             (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
             (b"cache-control", b"no-store"), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
-
-
-def _caused_by_limit(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, _BodyTooLarge):
-            return True
-        if isinstance(current, BaseExceptionGroup):
-            return any(_caused_by_limit(inner) for inner in current.exceptions)
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _content_length(scope: Scope) -> int | None:
