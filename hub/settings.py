@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -175,6 +176,18 @@ class HubSettings(BaseSettings):
         from simulation.timeline import Timeline
 
         Timeline.from_env(value)  # raises ValueError naming what is wrong
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network (a '*' "
+                    "would let any client claim any address)") from None
         return value
 
     @field_validator("public_url")

@@ -72,7 +72,8 @@ async def login(request: Request, form: Annotated[FormData, Depends(checked_form
         sid = await run_in_threadpool(hub.users.open_session, principal,
                                       request.app.state.settings.session_hours)
     if principal is None or sid is None:
-        hub.login_limiter.failed(username, client)
+        for lockout in hub.login_limiter.failed(username, client):
+            await run_in_threadpool(hub.users.record_lockout, lockout)
         wait = hub.login_limiter.retry_after(username, client)
         if wait > 0:
             return _limited(request, username, next_url, wait)
