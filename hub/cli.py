@@ -92,6 +92,15 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         hub.close()
 
 
+def cmd_new_password(args: argparse.Namespace) -> int:
+    """Print a random password that the password rule accepts for this user (the first
+    run's administrator password, scripts/center)."""
+    from hub.domain.passwords import new_password
+
+    print(new_password(args.username))
+    return 0
+
+
 def cmd_load_center(args: argparse.Namespace) -> int:
     from hub.center_schema import read_center_file
     from hub.wiring import build_hub
@@ -141,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("--if-none", action="store_true",
                        help="do nothing when an administrator already exists")
     admin.set_defaults(run=cmd_create_admin)
+
+    generate = commands.add_parser(
+        "new-password", help="print a random password the password rule accepts")
+    generate.add_argument("--username", default="admin")
+    generate.set_defaults(run=cmd_new_password)
 
     load = commands.add_parser("load-center", help="load a center configuration (TOML)")
     load.add_argument("file")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.domain.errors import Conflict, NotFound, ValidationFailed
 from hub.domain.login_limits import LockScope, Lockout, LoginLimiter
+from hub.domain.passwords import check_password
 from hub.domain.roles import Role
 from hub.domain.text import Bilingual, Language, printable
 from hub.services import audit
@@ -25,7 +26,6 @@ from hub.services.clock import Clock
 from hub.storage.db import Database
 from hub.storage.models import ApiTokenRow, ConsoleSessionRow, UserRow
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_CACHE_SECONDS = 10.0
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 TOKEN_PREFIX = "kzk_"
@@ -73,15 +73,6 @@ def _public(row: UserRow) -> dict[str, Any]:
             "language": row.language, "active": row.active}
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
-            Bilingual(kk=f"Құпиясөз кемінде {MIN_PASSWORD_LENGTH} таңбадан тұруы керек",
-                      ru=f"Пароль должен содержать не менее {MIN_PASSWORD_LENGTH} символов"),
-            field="password")
-
-
 def _check_full_name(full_name: str) -> str:
     cleaned = full_name.strip()
     try:
@@ -122,7 +113,7 @@ class UserService:
                     language: Language = Language.KK, actor: str) -> UserInfo:
         name = _check_username(username)
         cleaned_name = _check_full_name(full_name)
-        _check_password(password)
+        check_password(password, username=name)
         now = self._clock.now()
         exists = Conflict(f"user {name!r} already exists",
                           Bilingual(kk=f"«{name}» пайдаланушысы бар",
@@ -148,7 +139,7 @@ class UserService:
                     role: Role | None = None, language: Language | None = None,
                     active: bool | None = None, password: str | None = None) -> UserInfo:
         if password is not None:
-            _check_password(password)
+            check_password(password, username=username)
         cleaned_name = _check_full_name(full_name) if full_name is not None else None
         now = self._clock.now()
         with self._db.write() as session:
