@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.domain.errors import Conflict, NotFound, ValidationFailed
-from hub.domain.login_limits import LockScope, Lockout, LoginLimiter
+from hub.domain.login_limits import Lockout, LockScope, LoginLimiter
 from hub.domain.passwords import check_password
 from hub.domain.roles import Role
 from hub.domain.text import Bilingual, Language, printable

@@ -104,9 +104,10 @@ def _try(client: TestClient, username: str, password: str) -> httpx.Response:
     page = client.get("/console/login")
     token = TOKEN.search(page.text)
     assert token is not None
-    return client.post("/console/login", data={
+    answer: httpx.Response = client.post("/console/login", data={
         "username": username, "password": password, "csrf_token": token.group(1)},
         follow_redirects=False)
+    return answer
 
 
 def test_the_administrator_signs_in_while_a_stranger_is_locked_out(hub: Hub) -> None:

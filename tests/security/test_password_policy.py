@@ -88,7 +88,7 @@ def test_the_service_refuses_a_weak_password_and_changes_nothing(hub: Hub) -> No
     assert hub.users.count() == 0
     hub.users.create_user(username="aigerim", full_name="Айгерім", role=Role.OPERATOR,
                           password=GOOD, actor="test")
-    with pytest.raises(ValidationFailed, match="distinct|different"):
+    with pytest.raises(ValidationFailed, match="different characters"):
         hub.users.update_user("aigerim", password="zzzzzzzzzzzz", actor="test")
     assert hub.users.authenticate("aigerim", GOOD) is not None  # the old one still works
 
