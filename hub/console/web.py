@@ -132,6 +132,10 @@ async def csrf_protected(request: Request) -> None:
         return
     if csrf_matches(request, request.headers.get(CSRF_HEADER)):
         return
+    if not isinstance(request.session.get("csrf"), str):
+        # No page of ours was ever shown to this session: nothing can match, and the
+        # body (perhaps a large upload) is not worth parsing.
+        raise PageRefused(None, "csrf")
     token = (await _posted_form(request)).get(CSRF_FIELD)
     if not isinstance(token, str) or not csrf_matches(request, token):
         raise PageRefused(None, "csrf")
