@@ -12,16 +12,15 @@ Uploads (scans of appeals) get their own, larger limit by route.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.api.problems import problem
 from hub.domain.text import Bilingual
-
-PROBLEM_JSON = b"application/problem+json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,22 +119,21 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         message = too_large_text(limit)
+        response: Response
         if scope["path"].startswith(self.console_prefix) and _wants_html(scope):
-            body = _html_page(message).encode()
-            content_type = b"text/html; charset=utf-8"
+            response = HTMLResponse(_html_page(message), status_code=413)
         else:
-            body = json.dumps({
-                "type": "urn:kezek:problem:payload_too_large", "title": "payload too large",
-                "status": 413, "code": "payload_too_large",
-                "detail": f"the request body exceeds {limit} bytes",
-                "max_bytes": limit, "text": message.as_dict()},
-                ensure_ascii=False).encode()
-            content_type = PROBLEM_JSON
+            response = problem(413, "payload_too_large",
+                               f"the request body exceeds {limit} bytes",
+                               text=message.as_dict(), max_bytes=limit)
+        response.headers["cache-control"] = "no-store"
         # Connection: close tells the server not to wait for the unread rest of the body.
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-            (b"cache-control", b"no-store"), (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        response.headers["connection"] = "close"
+        await response(scope, _nothing_more, send)
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def _content_length(scope: Scope) -> int | None:

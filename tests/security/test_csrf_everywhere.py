@@ -6,7 +6,8 @@ The walk takes the application's own route table, with no hand list: every conso
 route (every route outside /api) with POST, PUT, PATCH or DELETE is called by a
 signed-in administrator without a token, and must be refused as a forgery (403 with
 the "form refused" page, or the login form's "expired" message). A route added
-tomorrow without the check fails here.
+tomorrow without the check fails here. The API's rule (a cookie session's change
+needs the X-CSRF-Token header, hub/api/deps.py) is walked the same way.
 """
 
 from __future__ import annotations
