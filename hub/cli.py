@@ -10,6 +10,7 @@ import sys
 import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -40,8 +41,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Kezek hub: console on http://{host}:{port}/ (API docs at /api/docs)", flush=True)
     # Open board streams must not hold a stopping hub for long.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, **proxy_options(settings))
     return 0
+
+
+def proxy_options(settings: HubSettings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For, said explicitly: off unless the settings
+    name trusted proxies. uvicorn's default believes the header from 127.0.0.1, so a
+    client on the hub's own machine (or anything relayed through it) chose its address
+    at will and sidestepped the login limiter (issue 17)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -79,6 +90,15 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         return 0
     finally:
         hub.close()
+
+
+def cmd_new_password(args: argparse.Namespace) -> int:
+    """Print a random password that the password rule accepts for this user (the first
+    run's administrator password, scripts/center)."""
+    from hub.domain.passwords import new_password
+
+    print(new_password(args.username))
+    return 0
 
 
 def cmd_load_center(args: argparse.Namespace) -> int:
@@ -130,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("--if-none", action="store_true",
                        help="do nothing when an administrator already exists")
     admin.set_defaults(run=cmd_create_admin)
+
+    generate = commands.add_parser(
+        "new-password", help="print a random password the password rule accepts")
+    generate.add_argument("--username", default="admin")
+    generate.set_defaults(run=cmd_new_password)
 
     load = commands.add_parser("load-center", help="load a center configuration (TOML)")
     load.add_argument("file")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +31,7 @@ from hub.letters.mail import MailSettings
 from hub.storage.db import sqlite_url
 
 DEFAULT_CENTER_FILE = Path(__file__).parent / "centers" / "borodulikha.toml"
+MULTIPART_ALLOWANCE = 64 * 1024  # boundaries, part headers and the form's few fields
 
 
 class Environment(StrEnum):
@@ -86,8 +88,18 @@ class HubSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="address the web server listens on")
     port: int = Field(8000, ge=1, le=65535)
     session_hours: float = Field(12.0, gt=0, description="console session lifetime")
-    login_attempts: int = Field(5, ge=1, description="failed logins allowed per window")
+    login_attempts: int = Field(5, ge=1, description=(
+        "failed logins allowed per user name from one address in the window (a stranger "
+        "elsewhere cannot lock the user out)"))
+    login_attempts_per_address: int = Field(20, ge=1, description=(
+        "failed logins allowed from one address in the window, whatever the names"))
     login_window_seconds: int = Field(300, ge=1)
+    trusted_proxies: list[str] = Field(default_factory=list, description=(
+        "addresses (or networks) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none is, the client is the TCP peer"))
+    max_body_kib: int = Field(1024, ge=1, le=64 * 1024, description=(
+        "largest request body in KiB, refused with 413 before it is read; uploads of "
+        "scans have their own limit (appeals.max_attachment_mb)"))
     secure_cookies: bool = Field(False, description="mark cookies Secure (behind HTTPS)")
     center_id: str = Field("center", pattern=ID_PATTERN,
                            description="this center's MQTT topic root: kezek/<center_id>/…")
@@ -166,6 +178,18 @@ class HubSettings(BaseSettings):
         Timeline.from_env(value)  # raises ValueError naming what is wrong
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network (a '*' "
+                    "would let any client claim any address)") from None
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
@@ -197,6 +221,15 @@ class HubSettings(BaseSettings):
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("secret_key must be at least 32 characters")
         return self
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.max_body_kib * 1024
+
+    @property
+    def max_upload_body_bytes(self) -> int:
+        """A scan of the largest size allowed, plus the multipart form around it."""
+        return int(self.appeals.max_attachment_mb * 1024 * 1024) + MULTIPART_ALLOWANCE
 
     @property
     def public_base_url(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -12,7 +13,9 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub import __version__
-from hub.api import problems
+from hub.api import docs, problems
+from hub.api.body_limits import BodyLimitMiddleware, BodyLimits, RouteLimit
+from hub.api.cache_control import NoStoreMiddleware
 from hub.api.routes import (
     appeals,
     center,
@@ -32,6 +35,10 @@ from hub.wiring import Hub, build_hub
 
 log = logging.getLogger("kezek.api")
 ABSENTEES_EVERY_SECONDS = 60.0
+SESSION_COOKIE = "kezek_session"
+# Routes that take a scan of an appeal (the API's and the console's form): the one
+# place bodies may be larger than the default limit.
+UPLOAD_ROUTES = (r"/api/v1/appeals/[^/]+/attachments", r"/console/appeals/[^/]+/attachments")
 
 DESCRIPTION = """\
 The hub of a Citizens' Reception Center: the electronic queue (tickets, desks,
@@ -53,6 +60,12 @@ async def _mark_absentees_every_minute(hub: Hub) -> None:
             await asyncio.to_thread(hub.check_in.mark_absentees)
         except Exception:
             log.exception("marking absent bookings failed")
+
+
+def body_limits(settings: HubSettings) -> BodyLimits:
+    upload = settings.max_upload_body_bytes
+    return BodyLimits(settings.max_body_bytes,
+                      tuple(RouteLimit(re.compile(p), upload) for p in UPLOAD_ROUTES))
 
 
 def create_app(settings: HubSettings, hub: Hub | None = None, *,
@@ -79,17 +92,28 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
         if owned:
             the_hub.close()
 
+    # Forms parsed by FastAPI itself (the API's scan upload) take one file and a few
+    # fields; the body limit below bounds their total size.
     app = FastAPI(title="Kezek hub", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/api/docs", redoc_url=None,
+                  lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", swagger_ui_parameters={
-                      "syntaxHighlight": False})
+                      "syntaxHighlight": False},
+                  form_limits={"max_files": 1, "max_fields": 20,
+                               "max_part_size": settings.max_body_bytes})
     app.state.hub = the_hub
     app.state.settings = settings
+    # Middleware added last runs first: the body limit is the outermost layer, so an
+    # oversized body is refused before the session, the route or authentication.
     app.add_middleware(SessionMiddleware, secret_key=settings.session_secret(),
-                       session_cookie="kezek_session",
+                       session_cookie=SESSION_COOKIE,
                        max_age=int(timedelta(hours=settings.session_hours).total_seconds()),
                        same_site="strict", https_only=settings.secure_cookies)
+    app.add_middleware(NoStoreMiddleware, private_prefixes=("/api", "/console"),
+                       static_prefixes=("/console/static/", f"{docs.ASSETS_URL}/"),
+                       session_cookie=SESSION_COOKIE)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings))
     problems.install(app)
+    docs.install(app)
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
                    nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)

@@ -3,12 +3,21 @@ the center (live queue board, configuration, users, audit log)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
-from hub.console.web import HERE, PREFIX, LoginRequired, PageRefused, login_redirect, refused
+from hub.console.web import (
+    HERE,
+    LOGIN_URL,
+    PREFIX,
+    LoginRequired,
+    PageRefused,
+    csrf_protected,
+    login_redirect,
+    refused,
+)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -18,6 +27,10 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 async def _page_refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRefused)
+    if exc.reason == "csrf" and request.url.path == LOGIN_URL:
+        from hub.console.auth import expired_login
+
+        return await run_in_threadpool(expired_login, request)
     return await run_in_threadpool(refused, request, exc.principal, exc.reason)
 
 
@@ -41,9 +54,12 @@ def install(app: FastAPI) -> None:
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
+    # The one place CSRF is enforced for the console: every unsafe request of every
+    # console router, before its handler (tests/security/test_csrf_everywhere.py walks
+    # the routes to keep it so).
     for module in (auth, board, config, fleet, people, reception, check_in, officials,
                    operator, appeals, terminal_issue, ticket_page, reports):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(csrf_protected)])
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageRefused, _page_refused)
 

@@ -11,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from hub.api.deps import CSRF_FIELD, csrf_matches
 from hub.console import forms
 from hub.console.i18n import parse_language
 from hub.console.web import (
@@ -48,16 +47,17 @@ def login_form(request: Request, next_url: NextParam = "") -> Response:
     return _login_page(request, next_url=next_url)
 
 
+def expired_login(request: Request) -> Response:
+    """The answer to a login form whose CSRF token is missing or stale: the form again."""
+    return _login_page(request, error_key="login.expired", status=403)
+
+
 @router.post("/login")
-async def login(request: Request) -> Response:
-    form: FormData = await request.form()
+async def login(request: Request, form: Annotated[FormData, Depends(checked_form)]
+                ) -> Response:
     username = forms.value(form, "username")
     password = form.get("password")
     next_url = forms.value(form, "next")
-    token = form.get(CSRF_FIELD)
-    if not isinstance(token, str) or not csrf_matches(request, token):
-        return _login_page(request, username=username, next_url=next_url,
-                           error_key="login.expired", status=403)
     hub = hub_of(request)
     client = request.client.host if request.client else "unknown"
     wait = hub.login_limiter.retry_after(username, client)
@@ -72,7 +72,8 @@ async def login(request: Request) -> Response:
         sid = await run_in_threadpool(hub.users.open_session, principal,
                                       request.app.state.settings.session_hours)
     if principal is None or sid is None:
-        hub.login_limiter.failed(username, client)
+        for lockout in hub.login_limiter.failed(username, client):
+            await run_in_threadpool(hub.users.record_lockout, lockout)
         wait = hub.login_limiter.retry_after(username, client)
         if wait > 0:
             return _limited(request, username, next_url, wait)

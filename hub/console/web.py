@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hub import __version__
-from hub.api.deps import CSRF_FIELD, csrf_matches, csrf_token
+from hub.api.deps import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, csrf_matches, csrf_token
 from hub.console.i18n import DEFAULT_LANGUAGE, parse_language, text, translate
 from hub.domain.roles import ROLE_NAMES, Permission, allows
 from hub.domain.text import Bilingual, Language
@@ -111,13 +111,41 @@ def need(permission: Permission) -> Callable[[Request], Principal]:
     return check
 
 
-async def checked_form(request: Request) -> FormData:
-    """The posted form, after its CSRF token was checked against the session."""
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
+# A console form has one file at most (a scan) and a few dozen fields; the body limit
+# (hub/api/body_limits.py) bounds the whole, these bound the parser's work inside it.
+FORM_LIMITS = {"max_files": 1, "max_fields": 300}
+
+
+async def _posted_form(request: Request) -> FormData:
+    # Starlette keeps the parsed form on the request: parsed once, read by the check
+    # and by the handler alike.
+    return await request.form(**FORM_LIMITS)
+
+
+async def csrf_protected(request: Request) -> None:
+    """Every console request that changes something carries the session's anti-forgery
+    token, in the form's `csrf_token` field or the X-CSRF-Token header; otherwise it is
+    refused (403) before the handler runs. Installed once, on every console router
+    (hub/console/__init__.py), so no handler can forget it (issue 17: two delete forms
+    had no check)."""
+    if request.method in SAFE_METHODS:
+        return
+    if csrf_matches(request, request.headers.get(CSRF_HEADER)):
+        return
+    if not isinstance(request.session.get("csrf"), str):
+        # No page of ours was ever shown to this session: nothing can match, and the
+        # body (perhaps a large upload) is not worth parsing.
+        raise PageRefused(None, "csrf")
+    token = (await _posted_form(request)).get(CSRF_FIELD)
     if not isinstance(token, str) or not csrf_matches(request, token):
         raise PageRefused(None, "csrf")
-    return form
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, its CSRF token checked (again: a handler mounted without the
+    console's routers still gets the check)."""
+    await csrf_protected(request)
+    return await _posted_form(request)
 
 
 def safe_next(value: object) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.domain.errors import Conflict, NotFound, ValidationFailed
+from hub.domain.login_limits import Lockout, LockScope, LoginLimiter
+from hub.domain.passwords import check_password
 from hub.domain.roles import Role
 from hub.domain.text import Bilingual, Language, printable
 from hub.services import audit
@@ -26,10 +26,12 @@ from hub.services.clock import Clock
 from hub.storage.db import Database
 from hub.storage.models import ApiTokenRow, ConsoleSessionRow, UserRow
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_CACHE_SECONDS = 10.0
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 TOKEN_PREFIX = "kzk_"
+UNKNOWN_NAME = "(unknown name)"
+
+__all__ = ["LoginLimiter", "Principal", "UserInfo", "UserService"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +71,6 @@ def _info(row: UserRow) -> UserInfo:
 def _public(row: UserRow) -> dict[str, Any]:
     return {"username": row.username, "full_name": row.full_name, "role": row.role,
             "language": row.language, "active": row.active}
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
-            Bilingual(kk=f"Құпиясөз кемінде {MIN_PASSWORD_LENGTH} таңбадан тұруы керек",
-                      ru=f"Пароль должен содержать не менее {MIN_PASSWORD_LENGTH} символов"),
-            field="password")
 
 
 def _check_full_name(full_name: str) -> str:
@@ -120,7 +113,7 @@ class UserService:
                     language: Language = Language.KK, actor: str) -> UserInfo:
         name = _check_username(username)
         cleaned_name = _check_full_name(full_name)
-        _check_password(password)
+        check_password(password, username=name)
         now = self._clock.now()
         exists = Conflict(f"user {name!r} already exists",
                           Bilingual(kk=f"«{name}» пайдаланушысы бар",
@@ -146,7 +139,7 @@ class UserService:
                     role: Role | None = None, language: Language | None = None,
                     active: bool | None = None, password: str | None = None) -> UserInfo:
         if password is not None:
-            _check_password(password)
+            check_password(password, username=username)
         cleaned_name = _check_full_name(full_name) if full_name is not None else None
         now = self._clock.now()
         with self._db.write() as session:
@@ -262,6 +255,25 @@ class UserService:
                          full_name=row.full_name, language=Language(row.language),
                          user_id=row.id, credential=_digest(stored))
 
+    def record_lockout(self, lockout: Lockout) -> None:
+        """Audit a sign-in lockout: who was guessed (only a name that exists: a password
+        typed into the name field must not land in the log), from where, for how long."""
+        name = lockout.username
+        with self._db.write() as session:
+            known = bool(name) and session.scalars(select(UserRow.id).where(
+                UserRow.username == name)).first() is not None
+            shown = name if known else UNKNOWN_NAME
+            audit.record(session, actor=f"address:{lockout.address}", action="login_locked",
+                         entity="user" if lockout.scope is LockScope.USER_AT_ADDRESS
+                         else "address",
+                         entity_id=shown if lockout.scope is LockScope.USER_AT_ADDRESS
+                         else lockout.address,
+                         at=self._clock.now(),
+                         after={"scope": lockout.scope.value, "address": lockout.address,
+                                "username": shown if lockout.scope is LockScope.USER_AT_ADDRESS
+                                else None,
+                                "seconds": round(lockout.seconds)})
+
     # Service tokens ----------------------------------------------------------
 
     def create_token(self, *, name: str, role: Role, actor: str) -> str:
@@ -349,59 +361,3 @@ class UserService:
 def _digest(token: str) -> str:
     # Tokens are long random strings, so a fast hash is enough (no dictionary to attack).
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class LoginLimiter:
-    """Failed logins allowed per user name, and (more) per address, in a sliding window.
-
-    Counting by name stops guessing one account from many machines; counting by
-    address stops one machine trying many names.
-    """
-
-    def __init__(self, attempts: int, window_seconds: float, *, per_address: int | None = None,
-                 max_keys: int = 10_000) -> None:
-        self._limits = {"user": attempts, "addr": per_address or attempts * 4}
-        self._window = window_seconds
-        self._max_keys = max_keys
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _keys(self, username: str, address: str) -> list[tuple[str, str]]:
-        return [("user", username.strip().lower()), ("addr", address)]
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        failures = self._failures.get(key, deque())
-        while failures and now - failures[0] > self._window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, username: str, address: str) -> float:
-        """Seconds until this user name from this address may try again; 0 if now."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in self._keys(username, address):
-                failures = self._recent(key, now)
-                if len(failures) >= self._limits[key[0]]:
-                    wait = max(wait, self._window - (now - failures[0]))
-        return max(0.0, wait)
-
-    def failed(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) >= self._max_keys:
-                self._forget_stale(now)
-            for key in self._keys(username, address):
-                self._failures.setdefault(key, deque()).append(now)
-
-    def succeeded(self, username: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", username.strip().lower()), None)
-
-    def _forget_stale(self, now: float) -> None:
-        """Keep memory bounded: drop keys with no failure inside the window."""
-        for key in list(self._failures):
-            if not self._recent(key, now):
-                del self._failures[key]
-        while len(self._failures) >= self._max_keys:
-            del self._failures[next(iter(self._failures))]
