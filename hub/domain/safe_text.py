@@ -37,13 +37,23 @@ MQTT contract and the database count it.
 from __future__ import annotations
 
 import unicodedata
+from types import MappingProxyType
 
 from hub.domain.errors import ValidationFailed
 from hub.domain.text import Bilingual
 
 __all__ = ["TextRefused", "refused_character", "safe_text"]
 
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"})
+# What each refused category is, for the detail in logs and the API's answers.
+_REFUSED_CATEGORIES = MappingProxyType({
+    "Cc": "control character",
+    "Cf": "format character (invisible or bidi control)",
+    "Cn": "unassigned code point",
+    "Co": "private-use character",
+    "Cs": "surrogate",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+})
 
 # Default-ignorable code points (Unicode's DerivedCoreProperties) whose category is
 # not one of the above: nothing shows, whatever the font.
@@ -69,9 +79,11 @@ class TextRefused(ValidationFailed):
         self.position = position
 
 
-def refused_character(char: str) -> bool:
-    """Whether ``char`` is one of the characters no free text may hold."""
-    return ord(char) in _INVISIBLE or unicodedata.category(char) in _REFUSED_CATEGORIES
+def refused_character(char: str) -> str | None:
+    """What ``char`` is if no free text may hold it (``"control character"``), else None."""
+    if ord(char) in _INVISIBLE:
+        return "invisible character"
+    return _REFUSED_CATEGORIES.get(unicodedata.category(char))
 
 
 def _required(what: Bilingual | None) -> Bilingual:
@@ -99,12 +111,12 @@ def safe_text(value: str | None, *, field: str, max_length: int | None,
     if multiline:
         given = given.replace("\r\n", "\n")
     for index, char in enumerate(given):
-        if (char == "\n" and multiline) or not refused_character(char):
+        kind = None if char == "\n" and multiline else refused_character(char)
+        if kind is None:
             continue
         code_point = f"U+{ord(char):04X}"
         raise TextRefused(
-            f"{field}: character {code_point} at position {index + 1} is not allowed "
-            "(control, invisible, bidi, private-use or unassigned)",
+            f"{field}: {kind} {code_point} at position {index + 1} is not allowed",
             Bilingual(kk=f"Мәтінде рұқсат етілмеген таңба бар: {code_point}, "
                          f"{index + 1}-орында. Оны өшіріп, мәтінді қайта теріңіз.",
                       ru=f"Текст содержит недопустимый символ {code_point} в позиции "
