@@ -17,6 +17,7 @@ from hub.domain.safe_text import TextRefused, refused_character, safe_text
 from hub.domain.text import Bilingual
 from hub.wiring import Hub
 from tests.hub.conftest import client  # noqa: F401 (a fixture)
+from tests.hub.test_api_appeals import API, APPEAL, PDF
 from tests.hub.test_console_check_in import CSRF, signed_in
 
 # The attacks seen: a desk label on the hall board, an attachment name, look-alike names.
@@ -150,3 +151,16 @@ def test_the_console_form_shows_the_message_and_keeps_nothing(hub: Hub) -> None:
     shown = re.search(r'data-error-for="name_ru">([^<]+)<', refused.text)
     assert shown is not None and "U+2066" in shown.group(1)
     assert hub.centers.snapshot().document.zones[2].name.ru == "Консультация"
+
+
+def test_an_attachment_name_hiding_its_extension_is_refused(
+        client: TestClient) -> None:  # noqa: F811
+    number = client.post(API, json=APPEAL).json()["number"]
+    refused = client.post(f"{API}/{number}/attachments",
+                          files={"file": ("scan\u202efdp.exe", PDF, "application/pdf")})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "file" and "U+202E" in refused.json()["text"]["ru"]
+    kept = client.post(f"{API}/{number}/attachments",
+                       files={"file": ("скан өтініш.pdf", PDF, "application/pdf")})
+    assert kept.status_code in (200, 201), kept.text
+    assert kept.json()["file_name"] == "скан өтініш.pdf"
