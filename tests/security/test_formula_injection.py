@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 
 from hub.domain.spreadsheet_cells import FORMULA_TRIGGERS, csv_cell, formula_like
 from hub.services.reports_xlsx import _put
