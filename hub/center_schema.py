@@ -44,9 +44,13 @@ class BilingualText(Strict):
     kk: str = Field(min_length=1, max_length=TEXT_MAX_LENGTH, description="Kazakh text")
     ru: str = Field(min_length=1, max_length=TEXT_MAX_LENGTH, description="Russian text")
 
-    @field_validator("kk", "ru")
+    # Before the length constraints: the person reads safe_text's message naming the
+    # limit, and the length counted is that of the stripped, NFC-normalised text.
+    @field_validator("kk", "ru", mode="before")
     @classmethod
-    def _safe(cls, value: str, info: ValidationInfo) -> str:
+    def _safe(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value  # pydantic refuses it as "not a string"
         return safe_text(value, field=info.field_name or "text", max_length=TEXT_MAX_LENGTH,
                          required=True)
 
