@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from contract.mqtt import TEXT_MAX_LENGTH
 from hub.domain.roles import Role
 from hub.domain.safe_text import TextRefused, refused_character, safe_text
 from hub.domain.text import Bilingual
@@ -150,6 +151,11 @@ def test_the_console_form_shows_the_message_and_keeps_nothing(hub: Hub) -> None:
     assert refused.status_code == 422
     shown = re.search(r'data-error-for="name_ru">([^<]+)<', refused.text)
     assert shown is not None and "U+2066" in shown.group(1)
+    too_long = admin.post("/console/config/zones", data=form | {
+        "name_ru": "К" * (TEXT_MAX_LENGTH + 1)})
+    assert too_long.status_code == 422
+    shown = re.search(r'data-error-for="name_ru">([^<]+)<', too_long.text)
+    assert shown is not None and str(TEXT_MAX_LENGTH) in shown.group(1)
     assert hub.centers.snapshot().document.zones[2].name.ru == "Консультация"
 
 
