@@ -108,10 +108,9 @@ def safe_text(value: str | None, *, field: str, max_length: int | None,
     (``None`` where the caller's own schema bounds it); ``what`` names the field in
     the messages a person reads. Raises ``TextRefused``."""
     given = value or ""
-    if multiline:
-        given = given.replace("\r\n", "\n")
     for index, char in enumerate(given):
-        kind = None if char == "\n" and multiline else refused_character(char)
+        line_break = char == "\n" or (char == "\r" and given[index + 1:index + 2] == "\n")
+        kind = None if multiline and line_break else refused_character(char)
         if kind is None:
             continue
         code_point = f"U+{ord(char):04X}"
@@ -122,6 +121,8 @@ def safe_text(value: str | None, *, field: str, max_length: int | None,
                       ru=f"Текст содержит недопустимый символ {code_point} в позиции "
                          f"{index + 1}. Удалите его и наберите текст заново."),
             field=field, code_point=code_point, position=index + 1)
+    if multiline:
+        given = given.replace("\r\n", "\n")
     cleaned = unicodedata.normalize("NFC", given).strip()
     if required and not cleaned:
         raise TextRefused(f"{field} is required", _required(what), field=field)

@@ -170,3 +170,9 @@ def test_an_attachment_name_hiding_its_extension_is_refused(
                        files={"file": ("скан өтініш.pdf", PDF, "application/pdf")})
     assert kept.status_code in (200, 201), kept.text
     assert kept.json()["file_name"] == "скан өтініш.pdf"
+
+
+def test_the_position_is_that_of_the_text_as_typed() -> None:
+    with pytest.raises(TextRefused) as refused:
+        safe_text("бір\r\nекі\u200b", field="defects", max_length=None, multiline=True)
+    assert refused.value.position == 9
