@@ -55,7 +55,10 @@ Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 MessageId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40,
                                          pattern=r"^[A-Za-z0-9_.-]+$")]
-ShortText = Annotated[str, StringConstraints(max_length=200)]
+# The longest name, label or note a message carries; the hub's configuration takes
+# no longer text for anything it sends to nodes (hub/center_schema.py).
+TEXT_MAX_LENGTH = 200
+ShortText = Annotated[str, StringConstraints(max_length=TEXT_MAX_LENGTH)]
 Language = Literal["kk", "ru"]
 
 

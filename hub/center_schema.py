@@ -8,8 +8,9 @@ from datetime import date, time
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from contract.mqtt import TEXT_MAX_LENGTH
 from hub.domain.calendar import WorkingHours
 from hub.domain.center import (
     CenterConfig,
@@ -22,7 +23,8 @@ from hub.domain.center import (
     Zone,
     ZoneKind,
 )
-from hub.domain.text import Bilingual, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual
 
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -33,15 +35,24 @@ class Strict(BaseModel):
 
 
 class BilingualText(Strict):
-    kk: str = Field(min_length=1, max_length=300, description="Kazakh text")
-    ru: str = Field(min_length=1, max_length=300, description="Russian text")
+    """A name or label of the configuration. Every one of them travels to the nodes
+    (the center's name, zones, desks' labels, purposes, out-of-turn categories in
+    NodeConfig, DisplaySnapshot, Announcement, IssuedTicket), so none may be longer
+    than the MQTT contract carries: a longer one would make each message holding it
+    invalid, and the hub could publish no snapshot at all."""
 
-    @field_validator("kk", "ru")
+    kk: str = Field(min_length=1, max_length=TEXT_MAX_LENGTH, description="Kazakh text")
+    ru: str = Field(min_length=1, max_length=TEXT_MAX_LENGTH, description="Russian text")
+
+    # Before the length constraints: the person reads safe_text's message naming the
+    # limit, and the length counted is that of the stripped, NFC-normalised text.
+    @field_validator("kk", "ru", mode="before")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return printable(value.strip())
+    def _safe(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value  # pydantic refuses it as "not a string"
+        return safe_text(value, field=info.field_name or "text", max_length=TEXT_MAX_LENGTH,
+                         required=True)
 
     def to_domain(self) -> Bilingual:
         return Bilingual(kk=self.kk, ru=self.ru)

@@ -48,9 +48,12 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
               for e in exc.errors()]
     first = errors[0]["field"] if errors else "request"
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
-    return problem(422, "invalid_request", detail, field=first, errors=errors,
-                   text={"kk": f"Сұраудағы «{first}» өрісі дұрыс толтырылмаған",
-                         "ru": f"Поле «{first}» в запросе заполнено неверно"})
+    # A field's own check (e.g. safe_text) may have said in both languages what is wrong.
+    cause = (exc.errors()[0].get("ctx") or {}).get("error") if errors else None
+    text = cause.text.as_dict() if isinstance(cause, DomainError) else {
+        "kk": f"Сұраудағы «{first}» өрісі дұрыс толтырылмаған",
+        "ru": f"Поле «{first}» в запросе заполнено неверно"}
+    return problem(422, "invalid_request", detail, field=first, errors=errors, text=text)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from hub.domain.estimate import WaitEstimate
 from hub.domain.roles import Role
-from hub.domain.text import Language, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Language
 from hub.services.views import IssuedTicket, TicketInfo
 
 # Row ids are 32-bit on every database we support; a larger one is a bad request, not a 500.
@@ -19,7 +20,14 @@ TicketId = Annotated[int, Path(ge=1, le=MAX_ID, description="the ticket's id")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 
 
-PlainText = Annotated[str, AfterValidator(printable)]
+def _plain_text(value: str, info: ValidationInfo) -> str:
+    # Each field's own Field(max_length=…) bounds its length.
+    return safe_text(value, field=info.field_name or "text", max_length=None)
+
+
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+"""A person's free text: only characters that print as themselves (``safe_text``),
+normalised to NFC and stripped."""
 
 
 class Body(BaseModel):

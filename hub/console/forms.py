@@ -119,6 +119,9 @@ def _number(value: object) -> str:
 def _pydantic_text(error: Mapping[str, Any], field: str | None) -> Bilingual:
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, DomainError):  # a field's own check said it in both languages
+        return cause.text
     message = str(error.get("msg", ""))
     if kind == "too_short" and field == "zones":
         return text("err.select_zone")

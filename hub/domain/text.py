@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -33,11 +32,3 @@ class Bilingual:
 
     def as_dict(self) -> dict[str, str]:
         return {"kk": self.kk, "ru": self.ru}
-
-
-def printable(value: str) -> str:
-    """Refuse control characters (NUL, escapes): no screen, printer or database wants them."""
-    for char in value:
-        if unicodedata.category(char) == "Cc":
-            raise ValueError(f"control character U+{ord(char):04X} is not allowed")
-    return value

@@ -19,7 +19,8 @@ from enum import StrEnum
 from hub.domain.reception.applicants import Phone
 from hub.domain.reception.grounds import RefusalGround
 from hub.domain.reception.requests import ExtensionKind
-from hub.domain.text import Bilingual, Language, printable
+from hub.domain.safe_text import TextRefused, safe_text
+from hub.domain.text import Bilingual, Language
 from hub.letters.errors import InvalidLetter
 
 __all__ = [
@@ -60,14 +61,13 @@ class LetterKind(StrEnum):
 
 def _check_text(value: str, what: str, *, required: bool = True,
                 multiline: bool = False) -> None:
-    """No control characters (line breaks allowed in the ``multiline`` free
-    texts a worker writes: defects, reasons, explanations)."""
+    """Only characters that print as themselves (``safe_text``; line breaks
+    allowed in the ``multiline`` free texts a worker writes: defects, reasons,
+    explanations), and present where ``required``."""
     try:
-        printable(value.replace("\r\n", "").replace("\n", "") if multiline else value)
-    except ValueError as error:
-        raise InvalidLetter(f"{what}: {error}") from error
-    if required and not value.strip():
-        raise InvalidLetter(f"{what} is required")
+        safe_text(value, field=what, max_length=None, multiline=multiline, required=required)
+    except TextRefused as error:
+        raise InvalidLetter(error.detail) from error
 
 
 def _check(value: Text, what: str) -> None:
@@ -268,7 +268,7 @@ def check_email(value: str) -> str:
     if not value.isascii():
         raise InvalidLetter(f"an e-mail address in ASCII is expected: {value!r}")
     try:
-        printable(value)
+        safe_text(value, field="email", max_length=None)
         address = Address(addr_spec=value)
     except (ValueError, HeaderParseError, IndexError) as error:
         raise InvalidLetter(f"not an e-mail address: {value!r}") from error

@@ -43,6 +43,7 @@ from hub.domain.appeals.register import (
 from hub.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from hub.domain.reception.applicants import Phone, Representative
 from hub.domain.reception.iin import parse_iin
+from hub.domain.spreadsheet_cells import csv_cell
 from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.center_store import CenterStore
@@ -590,7 +591,7 @@ class AppealService:
         for a in exported["appeals"]:
             rep = a["representative"] or {}
             control = a["control"]
-            writer.writerow({
+            writer.writerow({column: csv_cell(value) for column, value in {
                 "number": a["number"], "registered_on": a["registered_on"],
                 "kind": a["kind"], "form": a["form"], "medium": a["medium"],
                 "channel": a["channel"], "language": a["language"],
@@ -607,7 +608,8 @@ class AppealService:
                 "state": control["state"], "assignee": control["assignee"] or "",
                 "due": control["due"] or "", "answer": control["answer"] or "",
                 "motivation": control["motivation"] or "",
-                "closed_at": control["closed_at"] or "", "attachments": a["attachments"]})
+                "closed_at": control["closed_at"] or "", "attachments": a["attachments"],
+            }.items()})
         return out.getvalue()
 
     # ---------------------------------------------------------------- figures

@@ -26,7 +26,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from hub.domain.calendar import WorkCalendar
 from hub.domain.errors import Conflict, NotFound, ValidationFailed
 from hub.domain.reception.requests import RequestState
-from hub.domain.text import Bilingual, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
@@ -74,24 +75,7 @@ class ProtocolInfo:
 
 
 def _clean(value: str | None, field_name: str, what: Bilingual, *, limit: int) -> str:
-    cleaned = (value or "").strip()
-    try:
-        printable(cleaned)
-    except ValueError as error:
-        raise ValidationFailed(f"{field_name}: {error}",
-                               Bilingual(kk="Мәтінде рұқсат етілмеген таңба бар.",
-                                         ru="Текст содержит недопустимый символ."),
-                               field=field_name) from error
-    if not cleaned:
-        raise ValidationFailed(f"{field_name} is required",
-                               Bilingual(kk=f"Толтырылмаған: {what.kk}.",
-                                         ru=f"Не заполнено: {what.ru}."), field=field_name)
-    if len(cleaned) > limit:
-        raise ValidationFailed(f"{field_name} is longer than {limit} characters",
-                               Bilingual(kk=f"Мәтін {limit} таңбадан аспауы керек.",
-                                         ru=f"Текст не длиннее {limit} символов."),
-                               field=field_name)
-    return cleaned
+    return safe_text(value, field=field_name, max_length=limit, required=True, what=what)
 
 
 def _info(row: ReceptionProtocolRow, request: BookingRequestRow) -> ProtocolInfo:

@@ -68,7 +68,8 @@ from hub.domain.reception.schedule import (
     book_slot,
     place_in_arrival_order,
 )
-from hub.domain.text import Bilingual, Language, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual, Language
 from hub.services import audit
 from hub.services.center_store import CenterStore
 from hub.services.clock import Clock
@@ -129,24 +130,7 @@ def _hhmm(value: str, field_name: str) -> time:
 
 def _text(value: str | None, field_name: str, *, required: bool = False,
           limit: int = 300) -> str:
-    cleaned = (value or "").strip()
-    try:
-        printable(cleaned)
-    except ValueError as error:
-        raise ValidationFailed(f"{field_name}: {error}",
-                               Bilingual(kk="Мәтінде рұқсат етілмеген таңба бар.",
-                                         ru="Текст содержит недопустимый символ."),
-                               field=field_name) from error
-    if required and not cleaned:
-        raise ValidationFailed(f"{field_name} is required",
-                               Bilingual(kk="Бұл өріс толтырылуы керек.",
-                                         ru="Это поле нужно заполнить."), field=field_name)
-    if len(cleaned) > limit:
-        raise ValidationFailed(f"{field_name} is longer than {limit} characters",
-                               Bilingual(kk=f"Мәтін {limit} таңбадан аспауы керек.",
-                                         ru=f"Текст не длиннее {limit} символов."),
-                               field=field_name)
-    return cleaned
+    return safe_text(value, field=field_name, max_length=limit, required=required)
 
 
 # --------------------------------------------------------------------------- views

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from io import BytesIO
+from typing import Any
 
 # openpyxl ships no type information (types-openpyxl is not installed): its objects are Any.
 from openpyxl import Workbook  # type: ignore[import-untyped]
@@ -19,6 +20,7 @@ from hub.domain.reports.queue import Times
 from hub.domain.reports.report import Report
 from hub.domain.reports.stats import Durations
 from hub.domain.reports.texts import report_text
+from hub.domain.spreadsheet_cells import formula_like
 from hub.domain.text import Language
 
 _HEAD = Font(bold=True, color="FFFFFF")
@@ -32,13 +34,25 @@ def _translator(language: Language) -> Callable[..., str]:
     return t
 
 
+def _put(sheet: Worksheet, row: int, column: int, value: object) -> Any:
+    """Write one cell. A text is always a string cell: openpyxl would make a formula of
+    one starting with ``=`` (a zone's or an official's name is typed by people), and a
+    formula-like one carries Excel's quote prefix (hub.domain.spreadsheet_cells)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
+    return cell
+
+
 def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
 def _header(sheet: Worksheet, row: int, values: Sequence[str]) -> None:
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = _put(sheet, row, column, value)
         cell.font, cell.fill = _HEAD, _HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
@@ -65,11 +79,11 @@ def _shares(sheet: Worksheet, row: int, title: str, shares: list[Share],
             language: Language, anchor_column: str = "E") -> int:
     """A titled table of counts with its chart; returns the next free row."""
     t = _translator(language)
-    sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
+    _put(sheet, row, 1, title).font = Font(bold=True)
     _header(sheet, row + 1, [title, t("reports.count")])
     for offset, share in enumerate(shares, start=row + 2):
-        sheet.cell(row=offset, column=1, value=share.label.name.get(language))
-        sheet.cell(row=offset, column=2, value=share.count)
+        _put(sheet, offset, 1, share.label.name.get(language))
+        _put(sheet, offset, 2, share.count)
     last = row + 1 + len(shares)
     _chart(sheet, title, row + 2, last, f"{anchor_column}{row}")
     return max(last + 2, row + 16)
@@ -78,7 +92,7 @@ def _shares(sheet: Worksheet, row: int, title: str, shares: list[Share],
 def _times_rows(sheet: Worksheet, row: int, title: str, first_column: str,
                 times: list[Times], language: Language) -> int:
     t = _translator(language)
-    sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
+    _put(sheet, row, 1, title).font = Font(bold=True)
     minutes = t("reports.minutes")
     _header(sheet, row + 1, [
         first_column, t("reports.served"), t("reports.no_show"),
@@ -93,7 +107,7 @@ def _times_rows(sheet: Worksheet, row: int, title: str, first_column: str,
         values: list[object] = [item.label.name.get(language), item.served, item.no_show,
                                 *_figures(waiting), *_figures(service)]
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=offset, column=column, value=value)
+            _put(sheet, offset, column, value)
     return row + 3 + len(times)
 
 
@@ -108,10 +122,8 @@ def report_xlsx(report: Report, language: Language) -> bytes:
     summary = book.active
     assert summary is not None
     summary.title = t("reports.summary")[:31]
-    summary["A1"] = report.center.get(language)
-    summary["A1"].font = _TITLE
-    summary["A2"] = report.period.title.get(language)
-    summary["A2"].font = Font(bold=True, size=12)
+    _put(summary, 1, 1, report.center.get(language)).font = _TITLE
+    _put(summary, 2, 1, report.period.title.get(language)).font = Font(bold=True, size=12)
     made = report.made_at.strftime("%d.%m.%Y %H:%M UTC")
     rows: list[tuple[str, object]] = [
         (t("reports.made_at"), made),
@@ -137,9 +149,9 @@ def report_xlsx(report: Report, language: Language) -> bytes:
          reception.overdue_total),
     ]
     for offset, (name, value) in enumerate(rows, start=4):
-        summary.cell(row=offset, column=1, value=name)
-        summary.cell(row=offset, column=2, value=value)
-    summary.cell(row=len(rows) + 5, column=1, value=t("reports.privacy")).font = Font(
+        _put(summary, offset, 1, name)
+        _put(summary, offset, 2, value)
+    _put(summary, len(rows) + 5, 1, t("reports.privacy")).font = Font(
         italic=True)
     summary.column_dimensions["A"].width = 60
     summary.column_dimensions["B"].width = 20
@@ -154,7 +166,7 @@ def report_xlsx(report: Report, language: Language) -> bytes:
     visitors.column_dimensions["A"].width = 48
 
     times = book.create_sheet(t("reports.section.times")[:31])
-    times["A1"] = t("reports.times_note")
+    _put(times, 1, 1, t("reports.times_note"))
     row = _times_rows(times, 3, t("reports.by_zone"), t("reports.zone"),
                       queue.times_by_zone, language)
     _times_rows(times, row, t("reports.by_desk"), t("reports.desk"), queue.times_by_desk,
@@ -166,25 +178,25 @@ def report_xlsx(report: Report, language: Language) -> bytes:
     flow = book.create_sheet(t("reports.by_hour")[:31])
     _header(flow, 1, [t("reports.hour"), t("reports.visitors")])
     for offset, (hour, count) in enumerate(queue.by_hour, start=2):
-        flow.cell(row=offset, column=1, value=f"{hour:02d}:00")
-        flow.cell(row=offset, column=2, value=count)
+        _put(flow, offset, 1, f"{hour:02d}:00")
+        _put(flow, offset, 2, count)
     _chart(flow, t("reports.by_hour"), 2, len(queue.by_hour) + 1, "D1", horizontal=False)
     if len(queue.by_day) > 1:
         days = book.create_sheet(t("reports.by_day")[:31])
         _header(days, 1, [t("reports.date"), t("reports.visitors")])
         for offset, (day, count) in enumerate(queue.by_day, start=2):
-            days.cell(row=offset, column=1, value=day)
-            days.cell(row=offset, column=2, value=count)
+            _put(days, offset, 1, day)
+            _put(days, offset, 2, count)
         _chart(days, t("reports.by_day"), 2, len(queue.by_day) + 1, "D1", horizontal=False)
 
     personal = book.create_sheet(t("reports.section.reception")[:31])
     row = _shares(personal, 1, t("reports.by_channel"), reception.by_channel, language)
     row = _shares(personal, row, t("reports.outcomes"), reception.outcomes, language)
-    personal.cell(row=row, column=1, value=t("reports.overdue")).font = Font(bold=True)
+    _put(personal, row, 1, t("reports.overdue")).font = Font(bold=True)
     _header(personal, row + 1, [t("reports.official"), t("reports.count")])
     for offset, share in enumerate(reception.overdue, start=row + 2):
-        personal.cell(row=offset, column=1, value=share.label.name.get(language))
-        personal.cell(row=offset, column=2, value=share.count)
+        _put(personal, offset, 1, share.label.name.get(language))
+        _put(personal, offset, 2, share.count)
     personal.column_dimensions["A"].width = 52
 
     _appeal_sheets(book, report, language)
@@ -195,10 +207,10 @@ def report_xlsx(report: Report, language: Language) -> bytes:
 
 def _figure_rows(sheet: Worksheet, row: int, title: str,
                  lines: Sequence[tuple[str, object]]) -> int:
-    sheet.cell(row=row, column=1, value=title).font = Font(bold=True)
+    _put(sheet, row, 1, title).font = Font(bold=True)
     for offset, (name, value) in enumerate(lines, start=row + 1):
-        sheet.cell(row=offset, column=1, value=name)
-        sheet.cell(row=offset, column=2, value=value)
+        _put(sheet, offset, 1, name)
+        _put(sheet, offset, 2, value)
     return row + len(lines) + 2
 
 

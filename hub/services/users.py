@@ -20,7 +20,8 @@ from hub.domain.errors import Conflict, NotFound, ValidationFailed
 from hub.domain.login_limits import Lockout, LockScope, LoginLimiter
 from hub.domain.passwords import check_password
 from hub.domain.roles import Role
-from hub.domain.text import Bilingual, Language, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual, Language
 from hub.services import audit
 from hub.services.clock import Clock
 from hub.storage.db import Database
@@ -74,18 +75,8 @@ def _public(row: UserRow) -> dict[str, Any]:
 
 
 def _check_full_name(full_name: str) -> str:
-    cleaned = full_name.strip()
-    try:
-        printable(cleaned)
-    except ValueError:
-        cleaned = ""
-    if not 1 <= len(cleaned) <= 300:
-        raise ValidationFailed(
-            "the full name must be 1–300 printable characters",
-            Bilingual(kk="Аты-жөні 1–300 таңбадан тұруы керек",
-                      ru="ФИО должно содержать от 1 до 300 символов"),
-            field="full_name")
-    return cleaned
+    return safe_text(full_name, field="full_name", max_length=300, required=True,
+                     what=Bilingual(kk="аты-жөні", ru="ФИО"))
 
 
 def _check_username(username: str) -> str:

@@ -21,7 +21,8 @@ from hub.domain.appeals.errors import MissingSubject, MissingTranslation
 from hub.domain.errors import ValidationFailed
 from hub.domain.reception.applicants import Phone, Representative
 from hub.domain.reception.iin import Iin
-from hub.domain.text import Bilingual, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -106,30 +107,13 @@ CHANNEL_LABELS = MappingProxyType({
 
 def _text(value: str, name: str, what: Bilingual, *, limit: int,
           required: bool = True) -> str:
-    cleaned = (value or "").strip()
-    try:
-        printable(cleaned)
-    except ValueError as error:
-        raise ValidationFailed(f"{name}: {error}",
-                               Bilingual(kk="Мәтінде рұқсат етілмеген таңба бар.",
-                                         ru="Текст содержит недопустимый символ."),
-                               field=name) from error
-    if required and not cleaned:
-        raise ValidationFailed(f"{name} is required",
-                               Bilingual(kk=f"Толтырылмаған: {what.kk}.",
-                                         ru=f"Не заполнено: {what.ru}."), field=name)
-    if len(cleaned) > limit:
-        raise ValidationFailed(f"{name} is longer than {limit} characters",
-                               Bilingual(kk=f"«{what.kk}» {limit} таңбадан аспауы керек.",
-                                         ru=f"«{what.ru}» — не длиннее {limit} символов."),
-                               field=name)
-    return cleaned
+    return safe_text(value, field=name, max_length=limit, required=required, what=what)
 
 
 def clean_text(value: str, name: str, what: Bilingual, *, limit: int,
                required: bool = True) -> str:
     """A person's text, trimmed; refused when empty (if required), too long or
-    holding control characters."""
+    holding characters that do not print as themselves (``safe_text``)."""
     return _text(value, name, what, limit=limit, required=required)
 
 

@@ -14,7 +14,8 @@ from types import MappingProxyType
 from hub.domain.errors import ValidationFailed
 from hub.domain.reception.errors import InvalidPhone
 from hub.domain.reception.iin import Iin
-from hub.domain.text import Bilingual, Language, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual, Language
 
 __all__ = ["CHANNEL_LABELS", "Applicant", "Channel", "Phone", "Representative"]
 
@@ -97,20 +98,7 @@ class Phone:
 
 
 def _required(value: str, field: str, what: Bilingual) -> str:
-    try:
-        printable(value)
-    except ValueError as error:
-        raise ValidationFailed(
-            f"{field}: {error}",
-            Bilingual(kk="Мәтінде рұқсат етілмеген таңба бар.",
-                      ru="Текст содержит недопустимый символ."),
-            field=field) from error
-    if not value.strip():
-        raise ValidationFailed(
-            f"{field} is required",
-            Bilingual(kk=f"{what.kk} көрсетілуі керек.", ru=f"Нужно указать: {what.ru}."),
-            field=field)
-    return value.strip()
+    return safe_text(value, field=field, max_length=None, required=True, what=what)
 
 
 _NAME = Bilingual(kk="Тегі, аты, әкесінің аты", ru="фамилия, имя, отчество")

@@ -47,7 +47,8 @@ from hub.domain.reception.schedule import (
     WaitingRequest,
     place_in_arrival_order,
 )
-from hub.domain.text import Bilingual, printable
+from hub.domain.safe_text import safe_text
+from hub.domain.text import Bilingual
 
 __all__ = [
     "BOOKED_STATES",
@@ -190,28 +191,20 @@ class Transition:
 
 
 def _free_text(value: str, field_name: str) -> str:
-    """A text without control characters (it may be blank)."""
-    try:
-        return printable(value)
-    except ValueError as error:
-        raise ValidationFailed(
-            f"{field_name}: {error}",
-            Bilingual(kk="Мәтінде рұқсат етілмеген таңба бар.",
-                      ru="Текст содержит недопустимый символ."),
-            field=field_name) from error
+    """A free text (it may be blank), checked by ``safe_text``; the API bounds its length."""
+    return safe_text(value, field=field_name, max_length=None)
 
 
 def _text(value: str | None, field_name: str, what: Bilingual) -> str:
-    """A required free text: present, not blank, no control characters."""
-    if value is not None:
-        _free_text(value, field_name)
-    if value is None or not value.strip():
+    """A required free text: present, not blank, checked by ``safe_text``."""
+    cleaned = safe_text(value, field=field_name, max_length=None)
+    if not cleaned:
         raise ValidationFailed(
             f"{field_name} is required for this decision",
             Bilingual(kk=f"Шешімнің негізі көрсетілмеген: {what.kk}.",
                       ru=f"Не указано основание решения: {what.ru}."),
             field=field_name)
-    return value.strip()
+    return cleaned
 
 
 _REASON = Bilingual(kk="себебі", ru="причина")
