@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -31,6 +32,7 @@ from contract.broker import broker_address, no_delay
 from contract.mqtt import (
     HUB_TIME_SECONDS,
     QOS,
+    REQUEST_CHANNELS,
     RETAINED,
     AnyRequest,
     ButtonPress,
@@ -51,7 +53,7 @@ from contract.mqtt import (
     Topics,
     UpChannel,
     decode,
-    decode_request,
+    decode_request_on,
     encode,
     valid_id,
 )
@@ -109,7 +111,9 @@ class MqttBridge:
         self._routes: dict[str, Callable[[str, bytes], None]] = {
             UpChannel.STATUS: self._on_status,
             UpChannel.TELEMETRY: self._on_telemetry,
-            UpChannel.REQUEST: self._on_request,
+            # Each request kind on its own channel; a kind on another's is refused.
+            **{channel: partial(self._on_request, channel)
+               for channel in REQUEST_CHANNELS.values()},
         }
         self._workers: KeyedWorkers | None = None
         # Every node the hub knows, kept current by their statuses: asked on every
@@ -251,8 +255,8 @@ class MqttBridge:
         if self.hub.nodes.record_telemetry(telemetry) is None:
             log.info("telemetry from %s, which has not reported its status", node)
 
-    def _on_request(self, node: str, payload: bytes) -> None:
-        request = decode_request(payload)
+    def _on_request(self, channel: str, node: str, payload: bytes) -> None:
+        request = decode_request_on(channel, payload)
         self._same_node(node, request)
         earlier = self._recent.get(node, request.id)
         if earlier is not None:

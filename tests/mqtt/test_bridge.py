@@ -170,12 +170,12 @@ def test_bad_messages_get_an_error_and_change_nothing(
         bridged_hub: MqttBridge, node: NodeFactory, payload: bytes, code: str,
         field: str | None) -> None:
     terminal = node("terminal-1")
-    terminal.publish(UpChannel.REQUEST, payload)
+    terminal.publish(UpChannel.TICKET, payload)
     error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
     assert error.problem.code == code
     assert error.problem.field == field
     assert error.problem.text.kk and error.problem.text.ru
-    assert error.topic.endswith("/node/terminal-1/up/request")
+    assert error.topic.endswith("/node/terminal-1/up/ticket")
     assert tickets(bridged_hub) == 0
     assert terminal.ask(TicketRequest(node="terminal-1", language="kk",
                                       purpose="appeal_paper")).ok  # still alive
@@ -190,12 +190,37 @@ def test_a_channel_nobody_handles_is_answered_with_an_error(
     assert error.problem.code == "unknown_channel"
 
 
+def test_the_old_request_channel_is_gone(bridged_hub: MqttBridge, node: NodeFactory) -> None:
+    terminal = node("terminal-1")
+    request = TicketRequest(node="terminal-1", language="kk", purpose="appeal_paper")
+    terminal.publish("request", request)
+    error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
+    assert error.problem.code == "unknown_channel"
+    assert tickets(bridged_hub) == 0
+
+
+@pytest.mark.parametrize("channel", [UpChannel.PRESS, UpChannel.LEASE, UpChannel.PRINT_REPORT])
+def test_a_request_on_another_kinds_channel_is_refused(
+        bridged_hub: MqttBridge, node: NodeFactory, channel: UpChannel) -> None:
+    """The ACL lets a terminal publish leases and print reports: a ticket request sent
+    there must not pass as one, nor a ticket request slip onto a panel's press channel."""
+    terminal = node("terminal-1")
+    request = TicketRequest(node="terminal-1", language="kk", purpose="appeal_paper")
+    terminal.publish(channel, request)
+    error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
+    assert error.problem.code == "wrong_channel"
+    assert error.request_id == request.id
+    assert "up/ticket" in error.problem.text.ru and "up/ticket" in error.problem.text.kk
+    assert tickets(bridged_hub) == 0
+    assert terminal.ask(request).ok  # the same request on its own channel is served
+
+
 def test_a_node_cannot_publish_or_listen_as_another(
         bridged_hub: MqttBridge, node: NodeFactory, topics: object) -> None:
     victim = node("terminal-1")
     intruder = node("intruder", NodeRole.DISPLAY)
     # Mosquitto drops a publish the ACL denies (MQTT 3.1.1 has no way to say so).
-    intruder.publish(UpChannel.REQUEST, TicketRequest(node="terminal-1", language="kk",
+    intruder.publish(UpChannel.TICKET, TicketRequest(node="terminal-1", language="kk",
                                                       purpose="appeal_paper"),
                      node="terminal-1")
     intruder.publish(UpChannel.STATUS, b"", node="terminal-1", retain=True)
