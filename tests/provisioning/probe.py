@@ -19,10 +19,12 @@ from tests.brokers import wait_until
 
 class Probe:
     def __init__(self, port: int, username: str, password: str | None, ca_file: Path, *,
-                 cert: tuple[Path, Path] | None = None) -> None:
+                 cert: tuple[Path, Path] | None = None,
+                 protocol: mqtt.MQTTProtocolVersion = mqtt.MQTTv5) -> None:
+        # MQTT 5 by default: the broker then says why it refused a publish (0x87).
         self.port = port
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=username,
-                                  protocol=mqtt.MQTTv5)
+                                  protocol=protocol)
         self.client.username_pw_set(username, password)
         self.client.tls_set(ca_certs=str(ca_file),
                             certfile=str(cert[0]) if cert else None,
