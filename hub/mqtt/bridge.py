@@ -57,12 +57,14 @@ from contract.mqtt import (
     encode,
     valid_id,
 )
+from hub.mqtt.broker_log import LOG_TOPICS, ClientConnected, is_log_topic, parse_log_line
 from hub.mqtt.desk_states import desk_state, transfer_announcement
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
 from hub.mqtt.requests import (
     handle_button,
     node_actor,
+    refused,
     reply_json,
     submit_ticket,
     ticket_reply,
@@ -95,6 +97,7 @@ class MqttBridge:
         self.topics = Topics(hub.settings.center_id)
         self.connected = threading.Event()
         self._address = broker_address(url)
+        self._own_ids = {client_id or f"kezek-hub-{self.topics.center}", username}
         client = mqtt.Client(CallbackAPIVersion.VERSION2,
                              client_id=client_id or f"kezek-hub-{self.topics.center}",
                              clean_session=False, protocol=mqtt.MQTTv311)
@@ -177,6 +180,8 @@ class MqttBridge:
             log.error("broker refused the hub: %s", reason_code)
             return
         client.subscribe(self.topics.hub_subscription(), qos=1)
+        # Mosquitto's log (provisioning: `log_dest topic`): MQTT versions and takeovers.
+        client.subscribe([(topic, 0) for topic in LOG_TOPICS])
         self.connected.set()
         self._published.clear()  # the broker may have lost retained snapshots: send again
         self._published_desks.clear()
@@ -192,6 +197,9 @@ class MqttBridge:
     def _on_message(self, _client: mqtt.Client, _userdata: Any,
                     message: mqtt.MQTTMessage) -> None:
         topic = message.topic
+        if is_log_topic(topic):
+            self._on_broker_log(bytes(message.payload))
+            return
         route = self.topics.parse(topic)
         if route is None or route.direction is not Direction.UP or not valid_id(route.node):
             log.warning("ignored a message on a topic outside the contract: %.200s", topic)
@@ -264,6 +272,10 @@ class MqttBridge:
             return
         if not self._approved(node, request):
             return
+        refusal = self.hub.connection_faults.refuses(node)
+        if refusal is not None:  # not remembered: reconnected with 3.1.1, it is served
+            self._publish(node, DownChannel.REPLY, encode(refused(self.hub, request.id, refusal)))
+            return
         with self._nodes_lock:
             known = self._nodes.get(node)
         if isinstance(request, ButtonPress):
@@ -310,6 +322,20 @@ class MqttBridge:
                       encode(Reply(request_id=request.id, ok=False, problem=problem,
                                    at=self.hub.clock.now())))
         return False
+
+    def _on_broker_log(self, payload: bytes) -> None:
+        event = parse_log_line(payload)
+        if event is None:
+            return
+        node = event.identity if isinstance(event, ClientConnected) else event.client_id
+        if node in self._own_ids or not valid_id(node):
+            return
+        faults = self.hub.connection_faults
+        if isinstance(event, ClientConnected):
+            self._submit(node, lambda: faults.connected(node, event.protocol))
+        else:
+            log.warning("a second connection as %s closed the first", node)
+            self._submit(node, lambda: faults.taken_over(node))
 
     def _submit(self, node: str, job: Callable[[], None]) -> None:
         assert self._workers is not None
