@@ -59,8 +59,9 @@ CHANNEL_OF: dict[str, str] = {
 }
 # Codes the contract raises, and the ones the hub's bridge adds on `down/error`.
 ERROR_CODES = ("too_large", "not_json", "schema_version", "invalid",
-               "unknown_channel", "wrong_channel", "wrong_node", "internal", "not_allowed", "center_closed",
-               "queue_empty", "desk_empty", "not_found", "invalid_value")
+               "unknown_channel", "wrong_channel", "wrong_node", "internal", "not_allowed",
+               "center_closed", "queue_empty", "desk_empty", "not_found", "invalid_value",
+               "mqtt_protocol")
 
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 _EXAMPLE_HEADING = re.compile(r"^### ([A-Za-z]\w*)(?:: (.+))?$")
