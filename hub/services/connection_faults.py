@@ -108,7 +108,7 @@ class ConnectionFaultLog:
                 self._faults.pop(node_id, None)
                 continue
             try:
-                protocol = MqttProtocol((after or {}).get("protocol"))
+                protocol = MqttProtocol(str((after or {}).get("protocol")))
             except ValueError:
                 continue
             self._faults[node_id] = ConnectionFaults(node_id, wrong_protocol=protocol,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -20,7 +20,7 @@ from tests.brokers import wait_until
 class Probe:
     def __init__(self, port: int, username: str, password: str | None, ca_file: Path, *,
                  cert: tuple[Path, Path] | None = None,
-                 protocol: mqtt.MQTTProtocolVersion = mqtt.MQTTv5) -> None:
+                 protocol: MQTTProtocolVersion = mqtt.MQTTv5) -> None:
         # MQTT 5 by default: the broker then says why it refused a publish (0x87).
         self.port = port
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=username,
@@ -80,6 +80,7 @@ class Probe:
 
     def subscribe(self, topic: str) -> list[ReasonCode]:
         _, mid = self.client.subscribe(topic, qos=1)
+        assert mid is not None, f"not subscribed to {topic}"
         wait_until(lambda: mid in self.subacks, 10, f"SUBACK for {topic}")
         return self.subacks[mid]
 

@@ -102,10 +102,10 @@ def test_no_node_publishes_on_another_nodes_topics(center: RunningCenter) -> Non
     hub = center.hub(V311)
     hub.subscribe(f"{center.topics.root}/#")
     attacker = center.node(PANEL, V311)
-    for channel in UpChannel:
-        attacker.publish(center.topics.up(OTHER_PANEL, channel), b"forged")
-    for channel in DownChannel:
-        attacker.publish(center.topics.down(OTHER_PANEL, channel), b"forged")
+    for up in UpChannel:
+        attacker.publish(center.topics.up(OTHER_PANEL, up), b"forged")
+    for down in DownChannel:
+        attacker.publish(center.topics.down(OTHER_PANEL, down), b"forged")
     control = center.topics.up(PANEL, UpChannel.PRESS)
     attacker.publish(control, b"allowed")
     assert hub.next_message() == (control, b"allowed")

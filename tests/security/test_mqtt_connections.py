@@ -15,7 +15,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy import select
 
 from contract.mqtt import (
@@ -137,7 +137,7 @@ def test_a_fault_of_the_version_outlives_a_restart_of_the_hub(
 
 
 @pytest.mark.parametrize("protocol", [mqtt.MQTTv5, mqtt.MQTTv31])
-def test_the_embedded_broker_refuses_other_versions(protocol: mqtt.MQTTProtocolVersion) -> None:
+def test_the_embedded_broker_refuses_other_versions(protocol: MQTTProtocolVersion) -> None:
     broker = EmbeddedBroker("127.0.0.1", free_port())
     broker.start()
     answered = threading.Event()
