@@ -174,14 +174,14 @@ def test_an_unknown_channel_still_parses_so_it_can_be_answered() -> None:
 
 
 @pytest.mark.parametrize("topic", [
-    "kezek/almaty/node/terminal-1/up/request",  # another center
-    "other/borodulikha/node/terminal-1/up/request",  # a foreign root
-    "kezek/borodulikha/nodes/terminal-1/up/request",
+    "kezek/almaty/node/terminal-1/up/ticket",  # another center
+    "other/borodulikha/node/terminal-1/up/ticket",  # a foreign root
+    "kezek/borodulikha/nodes/terminal-1/up/ticket",
     "kezek/borodulikha/node/terminal-1/sideways/request",
     "kezek/borodulikha/node/terminal-1/up",  # too short
-    "kezek/borodulikha/node/terminal-1/up/request/extra",  # too long
+    "kezek/borodulikha/node/terminal-1/up/ticket/extra",  # too long
     "kezek/borodulikha",
-    "/kezek/borodulikha/node/terminal-1/up/request",
+    "/kezek/borodulikha/node/terminal-1/up/ticket",
     "",
 ])
 def test_parse_refuses_a_topic_of_another_shape(topic: str) -> None:
@@ -204,7 +204,7 @@ def test_ids_that_cannot_be_a_topic_level_are_refused(bad: str) -> None:
 
 @pytest.mark.parametrize("node", ["Terminal-1", "terminal 1", ""])
 def test_parse_refuses_a_node_level_that_is_not_an_id(node: str) -> None:
-    assert TOPICS.parse(f"kezek/borodulikha/node/{node}/up/request") is None
+    assert TOPICS.parse(f"kezek/borodulikha/node/{node}/up/ticket") is None
 
 
 # Payloads round-trip ------------------------------------------------------------
