@@ -7,7 +7,9 @@ installed (or is misconfigured): the hub refuses its requests until it connects 
 with 3.1.1. A second connection with a node's credentials closes the first (the broker
 keeps one session per client id): the hub cannot stop it, but the fleet page shows how
 often it happened and when last, since two boxes holding one password is exactly what
-a copied SD card looks like."""
+a copied SD card looks like. One takeover alone proves little: a node whose link broke
+and came back before the broker noticed (within 1.5 keepalives) takes over its own
+dead connection the same way; two boxes take turns every few seconds."""
 
 from __future__ import annotations
 
