@@ -40,13 +40,12 @@ class PrivateMosquitto:
     center's root, every other user is a node (its user name is its node id) of the
     role `roles` gives it, limited to that role's topics. Without, anyone may connect.
     `persistence` keeps sessions and queued messages across a restart, as a production
-    broker does. `log_topic` has Mosquitto publish its log on `$SYS/broker/log/…` as
-    the generated configuration does."""
+    broker does."""
 
     def __init__(self, directory: Path, topics: Topics | None = None,
                  users: dict[str, str] | None = None, *, hub_user: str = "hub",
                  roles: Mapping[str, NodeRole] | None = None,
-                 persistence: bool = True, log_topic: bool = False) -> None:
+                 persistence: bool = True) -> None:
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed")
@@ -78,7 +77,7 @@ class PrivateMosquitto:
         self.config.write_text("\n".join([
             f"listener {self.port} 127.0.0.1", *access, *kept, "set_tcp_nodelay true",
             "user root", f"log_dest file {self.log}", "log_type error", "log_type warning",
-            "log_type notice", *(["log_dest topic"] if log_topic else []), ""]))
+            "log_type notice", ""]))
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
