@@ -133,14 +133,14 @@ def serve_echo(url: str, no_delay: bool) -> int:
         if reason.is_failure:
             print(f"echo: broker refused: {reason}", file=sys.stderr, flush=True)
             return
-        client.subscribe(topics.hub_subscription(), qos=QOS[UpChannel.REQUEST])
+        client.subscribe(topics.hub_subscription(), qos=QOS[UpChannel.TICKET])
 
     def on_subscribe(*_: Any) -> None:
         print("ready", flush=True)
 
     def on_message(client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         route = topics.parse(message.topic)
-        if route is None or route.channel != UpChannel.REQUEST:
+        if route is None or route.channel != UpChannel.TICKET:
             return
         client.publish(topics.down(route.node, DownChannel.REPLY), message.payload,
                        qos=reply_qos)
@@ -194,8 +194,8 @@ class Terminal:
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         self.client = client
-        self.request_topic = topics.up(node_id, UpChannel.REQUEST)
-        self.request_qos = QOS[UpChannel.REQUEST]
+        self.request_topic = topics.up(node_id, UpChannel.TICKET)
+        self.request_qos = QOS[UpChannel.TICKET]
 
     # The socket in the event loop (paho's documented external-loop callbacks).
     def _on_socket_open(self, client: mqtt.Client, _u: Any, sock: Any) -> None:

@@ -37,9 +37,9 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is sys.path[0], not the
 
 from contract.broker import no_delay  # noqa: E402
 from contract.mqtt import (  # noqa: E402
+    AnyRequest,
     DownChannel,
     LeaseRequest,
-    Message,
     NodeRole,
     NodeStatus,
     OfflineTicket,
@@ -47,9 +47,9 @@ from contract.mqtt import (  # noqa: E402
     Reply,
     TicketRequest,
     Topics,
-    UpChannel,
     decode,
     encode,
+    request_channel,
 )
 from hub.mqtt.bridge import MqttBridge  # noqa: E402
 from hub.services.clock import ManualClock  # noqa: E402
@@ -84,9 +84,10 @@ class Terminal:
             self._replies[key] = bytes(message.payload)
             self._arrived.notify_all()
 
-    def ask(self, request: Message) -> tuple[float, Reply]:
+    def ask(self, request: AnyRequest) -> tuple[float, Reply]:
         started = time.perf_counter()
-        self.client.publish(self.topics.up(NODE, UpChannel.REQUEST), encode(request), qos=1)
+        self.client.publish(self.topics.up(NODE, request_channel(request)), encode(request),
+                            qos=1)
         with self._arrived:
             while request.id not in self._replies:
                 if not self._arrived.wait(10):
@@ -123,7 +124,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
-def measure(count: int, make: Callable[[int], Message], terminal: Terminal) -> list[float]:
+def measure(count: int, make: Callable[[int], AnyRequest], terminal: Terminal) -> list[float]:
     times = []
     for i in range(count):
         elapsed, reply = terminal.ask(make(i))

@@ -24,7 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contract.broker import broker_address, no_delay
-from contract.mqtt import Topics
+from contract.mqtt import NodeRole, Topics
 from firmware.ticket_terminal.app import TicketTerminalApp
 from tests.brokers import PrivateMosquitto, wait_until
 from tests.e2e.hub_process import HubProcess
@@ -91,7 +91,8 @@ def main() -> int:
         for part in ("broker", "hub"):
             (root / part).mkdir()
         broker = PrivateMosquitto(root / "broker", Topics(CENTER),
-                                  {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD})
+                                  {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD},
+                                  roles={NODE: NodeRole.TICKET_TERMINAL})
         broker.start()
         hub = HubProcess(root / "hub", center=CENTER, mqtt_url=broker.url, username="hub",
                          password=HUB_PASSWORD)

@@ -2,13 +2,16 @@
 
 Every topic string of Kezek is built here and nowhere else. Under a per-center root:
 
-    kezek/<center>/node/<node>/up/<channel>     node -> hub: status, telemetry, request
+    kezek/<center>/node/<node>/up/<channel>     node -> hub: status, telemetry, and one
+                                                channel per request kind
     kezek/<center>/node/<node>/down/<channel>   hub -> node: reply, error, config, command,
-                                                display, announce
+                                                display, announce, print, desk
 
-so a node's broker ACL is two patterns: write `…/node/<node>/up/#`, read
-`…/node/<node>/down/#`. Nothing personal travels here: tickets are numbers,
-desks are codes and labels.
+Each request kind has its own up-channel so that the broker ACL, generated per role
+(`ROLE_CHANNELS`, `node_acl`), lets a node publish only what its role sends: a
+display sends no request at all, a call-button panel cannot ask for a ticket, a
+terminal cannot press a desk's button. Nothing personal travels here: tickets are
+numbers, desks are codes and labels.
 
 Only MQTT 3.1.1 features are used (QoS 0/1, retained messages, the will,
 persistent sessions through clean_session=False), so the embedded broker of a
@@ -81,7 +84,13 @@ class Direction(StrEnum):
 class UpChannel(StrEnum):
     STATUS = "status"  # retained; the will says offline
     TELEMETRY = "telemetry"
-    REQUEST = "request"
+    # One channel per request kind (see REQUEST_CHANNELS): the ACL can then refuse a kind.
+    TICKET = "ticket"
+    PRESS = "press"
+    LEASE = "lease"
+    OFFLINE_TICKET = "offline-ticket"
+    BOOKING_SCAN = "booking-scan"
+    PRINT_REPORT = "print-report"
 
 
 class DownChannel(StrEnum):
@@ -141,9 +150,14 @@ class Topics:
         _check_id(node, "node")
         return f"{self.root}/node/{node}/down/#"
 
-    def acl_patterns(self) -> list[tuple[str, str]]:
-        """Mosquitto `pattern` lines (access, topic) for nodes whose user name is their id."""
-        return [("write", f"{self.root}/node/%u/up/#"), ("read", f"{self.root}/node/%u/down/#")]
+    def node_acl(self, node: str, role: NodeRole) -> list[tuple[str, str]]:
+        """The broker ACL of one node (its user name is its id): (access, topic) pairs,
+        `write` for each up-channel its role sends, `read` for each down-channel it reads
+        (ROLE_CHANNELS). Nothing else of the center, so a stolen node password cannot
+        send what that node's role never sends, nor read another node's messages."""
+        channels = ROLE_CHANNELS[role]
+        return ([("write", self.up(node, channel)) for channel in channels.sends]
+                + [("read", self.down(node, channel)) for channel in channels.reads])
 
     def parse(self, topic: str) -> Route | None:
         """The node, direction and channel of a topic of this center, or None."""
@@ -335,6 +349,46 @@ class PrintReport(NodeMessage):
 
 Request = Annotated[TicketRequest | ButtonPress | LeaseRequest | OfflineTicket | BookingScan
                     | PrintReport, Field(discriminator="kind")]
+
+# The up-channel of each request kind: a request on any other channel is refused.
+REQUEST_CHANNELS: dict[str, UpChannel] = {
+    "ticket": UpChannel.TICKET,
+    "button": UpChannel.PRESS,
+    "lease": UpChannel.LEASE,
+    "offline_ticket": UpChannel.OFFLINE_TICKET,
+    "booking_code": UpChannel.BOOKING_SCAN,
+    "print_report": UpChannel.PRINT_REPORT,
+}
+
+
+def request_channel(request: AnyRequest) -> UpChannel:
+    """Where a node publishes `request`."""
+    return REQUEST_CHANNELS[request.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleChannels:
+    sends: tuple[UpChannel, ...]
+    reads: tuple[DownChannel, ...]
+
+
+# What each role publishes and what it is sent, as the firmware does (firmware/*/app.py):
+# every node has a status and telemetry and reads its config (the hub's clock), commands
+# and errors; a display sends no request, so it gets no reply.
+_EVERY_NODE_SENDS = (UpChannel.STATUS, UpChannel.TELEMETRY)
+_EVERY_NODE_READS = (DownChannel.ERROR, DownChannel.CONFIG, DownChannel.COMMAND)
+ROLE_CHANNELS: dict[NodeRole, RoleChannels] = {
+    NodeRole.TICKET_TERMINAL: RoleChannels(
+        sends=(*_EVERY_NODE_SENDS, UpChannel.TICKET, UpChannel.LEASE,
+               UpChannel.OFFLINE_TICKET, UpChannel.BOOKING_SCAN, UpChannel.PRINT_REPORT),
+        reads=(DownChannel.REPLY, *_EVERY_NODE_READS, DownChannel.PRINT)),
+    NodeRole.CALL_BUTTON: RoleChannels(
+        sends=(*_EVERY_NODE_SENDS, UpChannel.PRESS),
+        reads=(DownChannel.REPLY, *_EVERY_NODE_READS, DownChannel.DESK)),
+    NodeRole.DISPLAY: RoleChannels(
+        sends=_EVERY_NODE_SENDS,
+        reads=(*_EVERY_NODE_READS, DownChannel.DISPLAY, DownChannel.ANNOUNCE)),
+}
 
 
 class Problem(BaseModel):
@@ -576,11 +630,29 @@ def decode(model: type[M], raw: bytes) -> M:
 
 
 def decode_request(raw: bytes) -> AnyRequest:
+    """A request of any kind, as a node's outbox keeps it."""
     data = _checked_object(raw)
     try:
         return _REQUEST.validate_python(data)
     except ValidationError as error:
         raise _invalid(error, data, tagged=True) from None
+
+
+def decode_request_on(channel: str, raw: bytes) -> AnyRequest:
+    """A request as it came on the up-channel `channel`: valid, and of the kind that
+    channel carries. The broker ACL lets a role publish only its kinds' channels; a kind
+    accepted on another kind's channel would slip past it."""
+    request = decode_request(raw)
+    expected = request_channel(request)
+    if channel != expected:
+        shown = ascii(channel)[1:-1][:40]
+        raise ContractError(
+            "wrong_channel", f"a {request.kind} request goes on up/{expected.value}, "
+                             f"not up/{shown}",
+            Text(kk=f"Сұрау басқа арнаға жіберілді: керегі up/{expected.value}",
+                 ru=f"Запрос отправлен не в тот канал: нужен up/{expected.value}"),
+            message_id=request.id, field="kind")
+    return request
 
 
 def _checked_object(raw: bytes) -> dict[str, Any]:

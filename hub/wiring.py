@@ -13,6 +13,7 @@ from hub.services.appeal_desk import AppealDesk, build_appeal_desk
 from hub.services.center_store import CenterStore
 from hub.services.check_in import CheckInService
 from hub.services.clock import Clock, ShiftedClock, SystemClock
+from hub.services.connection_faults import ConnectionFaultLog
 from hub.services.day_close import DayCloseService
 from hub.services.desk_actions import DeskActions
 from hub.services.desk_breaks import DeskBreaks
@@ -75,6 +76,8 @@ class Hub:
     printing: TerminalPrinting
     # Closes the tickets an earlier service day left in the queue (issue 16).
     day_close: DayCloseService
+    # What the broker's log says of nodes' connections: MQTT version, takeovers (issue 17).
+    connection_faults: ConnectionFaultLog
     sms: RecordingSms | None = None  # sms_channel "record": the messages it kept
 
     def close(self) -> None:
@@ -129,7 +132,7 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     breaks = DeskBreaks(db, centers, clock, bus)
     day_close = DayCloseService(db, centers, clock, bus)
     return Hub(settings=settings, db=db, clock=clock, bus=bus, centers=centers, queue=queue,
-               day_close=day_close,
+               day_close=day_close, connection_faults=ConnectionFaultLog(db, clock),
                staffing=StaffingService(db, centers, clock, bus),
                breaks=breaks, desk_actions=DeskActions(queue, breaks, day_close),
                desks=DeskWork(db, centers, clock, queue, breaks),

@@ -7,10 +7,11 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from contract.mqtt import Topics
+from contract.mqtt import NodeRole, Topics
+from provisioning.broker import mosquitto_acl
 
 
 def free_port() -> int:
@@ -34,14 +35,16 @@ def mosquitto_binary() -> str | None:
 
 
 class PrivateMosquitto:
-    """Mosquitto on a free port. With `users` (name -> password) it authenticates: the
-    hub user may do everything under the center's root, every other user is a node
-    limited by the contract's ACL patterns (its user name is its node id). Without,
-    anyone may connect. `persistence` keeps sessions and queued messages across a
-    restart, as a production broker does."""
+    """Mosquitto on a free port. With `users` (name -> password) it authenticates and
+    applies the ACL provisioning generates: the hub user may do everything under the
+    center's root, every other user is a node (its user name is its node id) of the
+    role `roles` gives it, limited to that role's topics. Without, anyone may connect.
+    `persistence` keeps sessions and queued messages across a restart, as a production
+    broker does."""
 
     def __init__(self, directory: Path, topics: Topics | None = None,
                  users: dict[str, str] | None = None, *, hub_user: str = "hub",
+                 roles: Mapping[str, NodeRole] | None = None,
                  persistence: bool = True) -> None:
         binary = mosquitto_binary()
         if binary is None:
@@ -59,9 +62,12 @@ class PrivateMosquitto:
             for user, password in users.items():
                 subprocess.run(["mosquitto_passwd", "-b", str(passwords), user, password],
                                check=True, capture_output=True)
-            acl = [f"user {hub_user}", f"topic readwrite {topics.root}/#", ""]
-            acl += [f"pattern {right} {pattern}" for right, pattern in topics.acl_patterns()]
-            (directory / "acl").write_text("\n".join(acl) + "\n")
+            roles = roles or {}
+            roleless = sorted(set(users) - set(roles) - {hub_user})
+            if roleless:
+                raise ValueError(f"give the role of every node user: {roleless}")
+            nodes = {user: roles[user] for user in users if user != hub_user}
+            (directory / "acl").write_text(mosquitto_acl(topics, hub_user, nodes))
             access = ["allow_anonymous false", f"password_file {passwords}",
                       f"acl_file {directory / 'acl'}"]
         kept = (["persistence true", f"persistence_location {directory}/"] if persistence

@@ -1,8 +1,10 @@
 """The node runtime: settings, MQTT link, durable outbox, heartbeat and systemd, put
 together for a node application, which only builds requests and reacts to what comes down.
 
-Requests go out one at a time, oldest first: the outbox head is sent, and sent again with
-the same id every `request_retry_seconds` and at every reconnect until the hub answers it.
+Requests go out one at a time, oldest first: the outbox head is sent on its kind's
+up-channel (`request_channel`: the broker lets a node publish only its role's kinds), and
+sent again with the same id every `request_retry_seconds` and at every reconnect until
+the hub answers it.
 The hub answers a repeated id with the same reply, so every request takes effect exactly
 once and in order, however often the broker or the hub went away in between.
 
@@ -40,6 +42,7 @@ from contract.mqtt import (
     Reply,
     Telemetry,
     UpChannel,
+    request_channel,
 )
 from contract.node_faults import CLOCK_DRIVER
 from firmware.common.callbacks import CallbackThread
@@ -253,7 +256,7 @@ class NodeRuntime:
             answer = self._answer
         if answer is None:
             self._mark_sent(head.id)
-            if self.link.publish(UpChannel.REQUEST, head):
+            if self.link.publish(request_channel(head), head):
                 log.info("request sent", extra={"request_id": head.id, "kind": head.kind})
             with self._condition:
                 self._condition.wait_for(

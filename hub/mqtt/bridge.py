@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -31,6 +32,7 @@ from contract.broker import broker_address, no_delay
 from contract.mqtt import (
     HUB_TIME_SECONDS,
     QOS,
+    REQUEST_CHANNELS,
     RETAINED,
     AnyRequest,
     ButtonPress,
@@ -51,16 +53,18 @@ from contract.mqtt import (
     Topics,
     UpChannel,
     decode,
-    decode_request,
+    decode_request_on,
     encode,
     valid_id,
 )
+from hub.mqtt.broker_log import LOG_TOPICS, ClientConnected, is_log_topic, parse_log_line
 from hub.mqtt.desk_states import desk_state, transfer_announcement
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
 from hub.mqtt.requests import (
     handle_button,
     node_actor,
+    refused,
     reply_json,
     submit_ticket,
     ticket_reply,
@@ -93,6 +97,7 @@ class MqttBridge:
         self.topics = Topics(hub.settings.center_id)
         self.connected = threading.Event()
         self._address = broker_address(url)
+        self._own_ids = {client_id or f"kezek-hub-{self.topics.center}", username}
         client = mqtt.Client(CallbackAPIVersion.VERSION2,
                              client_id=client_id or f"kezek-hub-{self.topics.center}",
                              clean_session=False, protocol=mqtt.MQTTv311)
@@ -109,7 +114,9 @@ class MqttBridge:
         self._routes: dict[str, Callable[[str, bytes], None]] = {
             UpChannel.STATUS: self._on_status,
             UpChannel.TELEMETRY: self._on_telemetry,
-            UpChannel.REQUEST: self._on_request,
+            # Each request kind on its own channel; a kind on another's is refused.
+            **{channel: partial(self._on_request, channel)
+               for channel in REQUEST_CHANNELS.values()},
         }
         self._workers: KeyedWorkers | None = None
         # Every node the hub knows, kept current by their statuses: asked on every
@@ -173,6 +180,8 @@ class MqttBridge:
             log.error("broker refused the hub: %s", reason_code)
             return
         client.subscribe(self.topics.hub_subscription(), qos=1)
+        # Mosquitto's log (provisioning: `log_dest topic`): MQTT versions and takeovers.
+        client.subscribe([(topic, 0) for topic in LOG_TOPICS])
         self.connected.set()
         self._published.clear()  # the broker may have lost retained snapshots: send again
         self._published_desks.clear()
@@ -188,6 +197,9 @@ class MqttBridge:
     def _on_message(self, _client: mqtt.Client, _userdata: Any,
                     message: mqtt.MQTTMessage) -> None:
         topic = message.topic
+        if is_log_topic(topic):
+            self._on_broker_log(bytes(message.payload))
+            return
         route = self.topics.parse(topic)
         if route is None or route.direction is not Direction.UP or not valid_id(route.node):
             log.warning("ignored a message on a topic outside the contract: %.200s", topic)
@@ -251,14 +263,18 @@ class MqttBridge:
         if self.hub.nodes.record_telemetry(telemetry) is None:
             log.info("telemetry from %s, which has not reported its status", node)
 
-    def _on_request(self, node: str, payload: bytes) -> None:
-        request = decode_request(payload)
+    def _on_request(self, channel: str, node: str, payload: bytes) -> None:
+        request = decode_request_on(channel, payload)
         self._same_node(node, request)
         earlier = self._recent.get(node, request.id)
         if earlier is not None:
             self._publish(node, DownChannel.REPLY, earlier)
             return
         if not self._approved(node, request):
+            return
+        refusal = self.hub.connection_faults.refuses(node)
+        if refusal is not None:  # not remembered: reconnected with 3.1.1, it is served
+            self._publish(node, DownChannel.REPLY, encode(refused(self.hub, request.id, refusal)))
             return
         with self._nodes_lock:
             known = self._nodes.get(node)
@@ -306,6 +322,20 @@ class MqttBridge:
                       encode(Reply(request_id=request.id, ok=False, problem=problem,
                                    at=self.hub.clock.now())))
         return False
+
+    def _on_broker_log(self, payload: bytes) -> None:
+        event = parse_log_line(payload)
+        if event is None:
+            return
+        node = event.identity if isinstance(event, ClientConnected) else event.client_id
+        if node in self._own_ids or not valid_id(node):
+            return
+        faults = self.hub.connection_faults
+        if isinstance(event, ClientConnected):
+            self._submit(node, lambda: faults.connected(node, event.protocol))
+        else:
+            log.warning("a second connection as %s closed the first", node)
+            self._submit(node, lambda: faults.taken_over(node))
 
     def _submit(self, node: str, job: Callable[[], None]) -> None:
         assert self._workers is not None

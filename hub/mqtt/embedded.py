@@ -1,6 +1,7 @@
 """A broker inside the hub process (amqtt) for a one-box center with nothing installed.
 
-amqtt speaks MQTT 3.1.1 only, accepts every client (it does not check passwords)
+amqtt speaks MQTT 3.1.1 only (it answers an MQTT 5 or 3.1 CONNECT with a refusal:
+tests/security/test_mqtt_connections.py), accepts every client (it does not check passwords)
 and keeps no session for anonymous clients, so it listens on the loopback
 address by default and suits one machine running the hub and simulated or local
 nodes. A center with real devices on its network runs Mosquitto with per-node

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from contract.mqtt import Topics
+from contract.mqtt import NodeRole, Topics
+from provisioning.broker import mosquitto_acl
 
 HUB_USER = "hub"
 SNIFFER_USER = "sniffer"  # reads every topic of the center, writes none
@@ -54,9 +55,10 @@ def listening(port: int) -> bool:
 
 class Broker:
     """Mosquitto on a free port of 127.0.0.1 with a password for the hub, the sniffer
-    and every node in `nodes` (user name = node id, as kezek-provision makes them)."""
+    and every node in `nodes` (user name = node id, as kezek-provision makes them), each
+    limited to its role's topics as provisioning's ACL does."""
 
-    def __init__(self, directory: Path, center: str, nodes: list[str]) -> None:
+    def __init__(self, directory: Path, center: str, nodes: Mapping[str, NodeRole]) -> None:
         binary = mosquitto_binary()
         if binary is None:
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
@@ -73,10 +75,10 @@ class Broker:
             subprocess.run(["mosquitto_passwd", "-b", str(self.password_file), user, password],
                            check=True, capture_output=True)
         topics = Topics(center)
-        acl = [f"user {HUB_USER}", f"topic readwrite {topics.root}/#", "",
-               f"user {SNIFFER_USER}", f"topic read {topics.root}/#", ""]
-        acl += [f"pattern {right} {pattern}" for right, pattern in topics.acl_patterns()]
-        (directory / "acl").write_text("\n".join(acl) + "\n")
+        # The ACL provisioning generates, and the sniffer that reads everything.
+        (directory / "acl").write_text(
+            mosquitto_acl(topics, HUB_USER, nodes)
+            + f"\nuser {SNIFFER_USER}\ntopic read {topics.root}/#\n")
         self.pid_file = directory / "mosquitto.pid"
         self.log = directory / "mosquitto.log"
         self.config = directory / "mosquitto.conf"

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psutil
 
+from contract.mqtt import NodeRole
 from firmware.common.logs import JsonLinesFormatter
 from firmware.virtual.center import VirtualCenter, VirtualCenterSettings
 from firmware.virtual.real_terminal import RealTerminal
@@ -182,10 +183,12 @@ class DayRun:
     def _start(self) -> None:
         options = self.options
         documents = read_desks(options.center_file)
-        nodes = ([f"terminal-{i + 1}" for i in range(SIMULATED_TERMINALS)]
-                 + [f"terminal-real-{i + 1}" for i in range(REAL_TERMINALS)]
-                 + [f"buttons-{desk}" for desk in documents]
-                 + [*SIMULATED_DISPLAYS, DISPLAY_APP])
+        terminals = ([f"terminal-{i + 1}" for i in range(SIMULATED_TERMINALS)]
+                     + [f"terminal-real-{i + 1}" for i in range(REAL_TERMINALS)])
+        nodes = (dict.fromkeys(terminals, NodeRole.TICKET_TERMINAL)
+                 | dict.fromkeys([f"buttons-{desk}" for desk in documents],
+                                 NodeRole.CALL_BUTTON)
+                 | dict.fromkeys([*SIMULATED_DISPLAYS, DISPLAY_APP], NodeRole.DISPLAY))
         self.broker = Broker(self.data_dir / "broker", CENTER, nodes)
         self.broker.start()
         # The database is made (migrations, the center, the administrator) before the

@@ -59,9 +59,10 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     hub.users.create_user(username="operator.aigerim", full_name="Айгерім Сәрсенова",
                           role=Role.OPERATOR, password=PASSWORD, actor="test")
     (root / "broker").mkdir()
-    from contract.mqtt import Topics
+    from contract.mqtt import NodeRole, Topics
     broker = PrivateMosquitto(root / "broker", Topics(CENTER),
-                              {"hub": HUB_PASSWORD} | {n: password_of(n) for n in NODES})
+                              {"hub": HUB_PASSWORD} | {n: password_of(n) for n in NODES},
+                              roles=dict.fromkeys(NODES, NodeRole.CALL_BUTTON))
     broker.start()
     bridge = MqttBridge(hub, broker.url, username="hub", password=HUB_PASSWORD)
     bridge.start()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from contract.mqtt import Topics
+from contract.mqtt import NodeRole, Topics
 from firmware.call_button.app import CallButtonApp
 from firmware.call_button.settings import CallButtonSettings
 from hub.mqtt.bridge import MqttBridge
@@ -38,7 +38,8 @@ def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     directory = tmp_path / "broker"
     directory.mkdir()
     users = {"hub": HUB_PASSWORD} | {node: password_of(node) for node in NODES}
-    broker = PrivateMosquitto(directory, Topics(CENTER), users)
+    broker = PrivateMosquitto(directory, Topics(CENTER), users,
+                              roles=dict.fromkeys(NODES, NodeRole.CALL_BUTTON))
     broker.start()
     yield broker
     broker.stop()

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from contract.mqtt import (
     MAX_PAYLOAD_BYTES,
     QOS,
+    REQUEST_CHANNELS,
     RETAINED,
+    ROLE_CHANNELS,
     Announcement,
     BookingScan,
     ButtonPress,
@@ -35,6 +37,7 @@ from contract.mqtt import (
     Named,
     NodeConfig,
     NodeMessage,
+    NodeRole,
     NodeStatus,
     NumberBlock,
     OfflineTicket,
@@ -51,6 +54,7 @@ from contract.mqtt import (
     ZoneCount,
     decode,
     decode_request,
+    decode_request_on,
     encode,
     offline_status,
     valid_id,
@@ -105,15 +109,54 @@ def test_a_down_topic_parses_back(center: str, node: str, channel: DownChannel) 
 
 
 def test_topics_have_the_documented_layout() -> None:
-    assert TOPICS.up("terminal-1", UpChannel.REQUEST) == (
-        "kezek/borodulikha/node/terminal-1/up/request")
+    assert TOPICS.up("terminal-1", UpChannel.TICKET) == (
+        "kezek/borodulikha/node/terminal-1/up/ticket")
+    assert TOPICS.up("terminal-1", UpChannel.OFFLINE_TICKET) == (
+        "kezek/borodulikha/node/terminal-1/up/offline-ticket")
     assert TOPICS.down("display-hall", DownChannel.DISPLAY) == (
         "kezek/borodulikha/node/display-hall/down/display")
     assert TOPICS.hub_subscription() == "kezek/borodulikha/node/+/up/#"
     assert TOPICS.node_subscription("buttons-desk-3") == (
         "kezek/borodulikha/node/buttons-desk-3/down/#")
-    assert TOPICS.acl_patterns() == [("write", "kezek/borodulikha/node/%u/up/#"),
-                                     ("read", "kezek/borodulikha/node/%u/down/#")]
+    assert TOPICS.node_acl("buttons-desk-3", NodeRole.CALL_BUTTON) == [
+        ("write", "kezek/borodulikha/node/buttons-desk-3/up/status"),
+        ("write", "kezek/borodulikha/node/buttons-desk-3/up/telemetry"),
+        ("write", "kezek/borodulikha/node/buttons-desk-3/up/press"),
+        ("read", "kezek/borodulikha/node/buttons-desk-3/down/reply"),
+        ("read", "kezek/borodulikha/node/buttons-desk-3/down/error"),
+        ("read", "kezek/borodulikha/node/buttons-desk-3/down/config"),
+        ("read", "kezek/borodulikha/node/buttons-desk-3/down/command"),
+        ("read", "kezek/borodulikha/node/buttons-desk-3/down/desk")]
+
+
+def test_every_request_kind_has_its_own_channel() -> None:
+    kinds = {model.model_fields["kind"].default for model in
+             (TicketRequest, ButtonPress, LeaseRequest, OfflineTicket, BookingScan, PrintReport)}
+    assert set(REQUEST_CHANNELS) == kinds
+    assert len(set(REQUEST_CHANNELS.values())) == len(kinds)
+    assert set(UpChannel) == {UpChannel.STATUS, UpChannel.TELEMETRY, *REQUEST_CHANNELS.values()}
+
+
+def test_roles_send_only_their_kinds_and_every_request_kind_has_a_sender() -> None:
+    sent = [channel for channels in ROLE_CHANNELS.values() for channel in channels.sends]
+    assert set(sent) == set(UpChannel)
+    assert ROLE_CHANNELS[NodeRole.DISPLAY].sends == (UpChannel.STATUS, UpChannel.TELEMETRY)
+    assert UpChannel.PRESS not in ROLE_CHANNELS[NodeRole.TICKET_TERMINAL].sends
+    assert UpChannel.TICKET not in ROLE_CHANNELS[NodeRole.CALL_BUTTON].sends
+    read = {channel for channels in ROLE_CHANNELS.values() for channel in channels.reads}
+    assert read == set(DownChannel)
+
+
+def test_a_request_on_another_kinds_channel_is_refused() -> None:
+    raw = _raw(**_ticket())
+    assert decode_request_on(UpChannel.TICKET, raw).kind == "ticket"
+    for channel in (UpChannel.PRESS, UpChannel.LEASE, "request", "ticket/x"):
+        with pytest.raises(ContractError) as caught:
+            decode_request_on(channel, raw)
+        assert caught.value.code == "wrong_channel"
+        assert caught.value.field == "kind"
+        assert caught.value.message_id == json.loads(raw)["id"]
+        assert "up/ticket" in caught.value.text.kk and "up/ticket" in caught.value.text.ru
 
 
 def test_qos_and_retention_per_channel() -> None:
@@ -131,14 +174,14 @@ def test_an_unknown_channel_still_parses_so_it_can_be_answered() -> None:
 
 
 @pytest.mark.parametrize("topic", [
-    "kezek/almaty/node/terminal-1/up/request",  # another center
-    "other/borodulikha/node/terminal-1/up/request",  # a foreign root
-    "kezek/borodulikha/nodes/terminal-1/up/request",
+    "kezek/almaty/node/terminal-1/up/ticket",  # another center
+    "other/borodulikha/node/terminal-1/up/ticket",  # a foreign root
+    "kezek/borodulikha/nodes/terminal-1/up/ticket",
     "kezek/borodulikha/node/terminal-1/sideways/request",
     "kezek/borodulikha/node/terminal-1/up",  # too short
-    "kezek/borodulikha/node/terminal-1/up/request/extra",  # too long
+    "kezek/borodulikha/node/terminal-1/up/ticket/extra",  # too long
     "kezek/borodulikha",
-    "/kezek/borodulikha/node/terminal-1/up/request",
+    "/kezek/borodulikha/node/terminal-1/up/ticket",
     "",
 ])
 def test_parse_refuses_a_topic_of_another_shape(topic: str) -> None:
@@ -161,7 +204,7 @@ def test_ids_that_cannot_be_a_topic_level_are_refused(bad: str) -> None:
 
 @pytest.mark.parametrize("node", ["Terminal-1", "terminal 1", ""])
 def test_parse_refuses_a_node_level_that_is_not_an_id(node: str) -> None:
-    assert TOPICS.parse(f"kezek/borodulikha/node/{node}/up/request") is None
+    assert TOPICS.parse(f"kezek/borodulikha/node/{node}/up/ticket") is None
 
 
 # Payloads round-trip ------------------------------------------------------------
@@ -396,7 +439,7 @@ def test_a_reply_has_a_problem_exactly_when_refused() -> None:
 def test_an_error_turns_into_the_problem_the_hub_sends() -> None:
     error = _refusal(_raw(**_ticket(language=...)))
     message = ErrorMessage(request_id=error.message_id, problem=error.problem(),
-                           topic=TOPICS.up("terminal-1", UpChannel.REQUEST))
+                           topic=TOPICS.up("terminal-1", UpChannel.TICKET))
     assert decode(ErrorMessage, encode(message)).problem.field == "language"
 
 

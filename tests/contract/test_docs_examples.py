@@ -18,30 +18,36 @@ from contract import mqtt
 from contract.mqtt import (
     MAX_PAYLOAD_BYTES,
     QOS,
+    REQUEST_CHANNELS,
     RETAINED,
+    ROLE_CHANNELS,
     DownChannel,
     Message,
     NodeMessage,
+    NodeRole,
     Topics,
     UpChannel,
     decode,
-    decode_request,
+    decode_request_on,
     encode,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "mqtt.md"
 CENTER = "borodulikha"
+# The nodes whose ACL the page shows, one of each role.
+EXAMPLE_NODES = {"terminal-1": NodeRole.TICKET_TERMINAL, "buttons-desk-3": NodeRole.CALL_BUTTON,
+                 "display-hall": NodeRole.DISPLAY}
 
 # Where each payload model travels.
 CHANNEL_OF: dict[str, str] = {
     "NodeStatus": "up/status",
     "Telemetry": "up/telemetry",
-    "TicketRequest": "up/request",
-    "ButtonPress": "up/request",
-    "LeaseRequest": "up/request",
-    "OfflineTicket": "up/request",
-    "BookingScan": "up/request",
-    "PrintReport": "up/request",
+    "TicketRequest": "up/ticket",
+    "ButtonPress": "up/press",
+    "LeaseRequest": "up/lease",
+    "OfflineTicket": "up/offline-ticket",
+    "BookingScan": "up/booking-scan",
+    "PrintReport": "up/print-report",
     "PrintJob": "down/print",
     "Reply": "down/reply",
     "ErrorMessage": "down/error",
@@ -53,8 +59,9 @@ CHANNEL_OF: dict[str, str] = {
 }
 # Codes the contract raises, and the ones the hub's bridge adds on `down/error`.
 ERROR_CODES = ("too_large", "not_json", "schema_version", "invalid",
-               "unknown_channel", "wrong_node", "internal", "not_allowed", "center_closed",
-               "queue_empty", "desk_empty", "not_found", "invalid_value")
+               "unknown_channel", "wrong_channel", "wrong_node", "internal", "not_allowed",
+               "center_closed", "queue_empty", "desk_empty", "not_found", "invalid_value",
+               "mqtt_protocol")
 
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 _EXAMPLE_HEADING = re.compile(r"^### ([A-Za-z]\w*)(?:: (.+))?$")
@@ -153,8 +160,10 @@ def test_example_is_a_valid_message_as_encode_writes_it(example: Example) -> Non
     raw = example.raw.encode()
     model = MODELS[example.model]
     message: BaseModel
-    if CHANNEL_OF[example.model] == "up/request":
-        message = decode_request(raw)  # what the hub's bridge does with a request
+    channel = CHANNEL_OF[example.model]
+    if channel.removeprefix("up/") in REQUEST_CHANNELS.values():
+        # What the hub's bridge does with a request on its channel.
+        message = decode_request_on(channel.removeprefix("up/"), raw)
         assert type(message) is model
     else:
         message = decode(model, raw)
@@ -180,7 +189,7 @@ def _channel_rows() -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
     for line in _lines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("|") and re.fullmatch(r"`(up|down)/\w+`", cells[0]):
+        if line.startswith("|") and re.fullmatch(r"`(up|down)/[\w-]+`", cells[0]):
             rows[cells[0].strip("`")] = cells
     return rows
 
@@ -201,9 +210,29 @@ def test_the_channel_table_lists_every_channel_with_its_qos_and_retention() -> N
 def test_the_doc_gives_the_acl_and_the_hub_subscription() -> None:
     text = DOC.read_text(encoding="utf-8")
     topics = Topics(CENTER)
-    for access, pattern in topics.acl_patterns():
-        assert f"pattern {access} {pattern}" in text
+    for node, role in EXAMPLE_NODES.items():
+        block = "\n".join([f"user {node}", *(f"topic {access} {topic}"
+                                            for access, topic in topics.node_acl(node, role))])
+        assert block in text, role
     assert topics.hub_subscription() in text
+
+
+def _role_rows() -> dict[str, list[str]]:
+    rows: dict[str, list[str]] = {}
+    for line in _lines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0].strip("`") in set(NodeRole):
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+def test_the_role_table_says_what_each_role_sends_and_reads() -> None:
+    rows = _role_rows()
+    assert sorted(rows) == sorted(NodeRole)
+    for role, channels in ROLE_CHANNELS.items():
+        _, sends, reads = rows[role]
+        assert re.findall(r"`up/([\w-]+)`", sends) == [c.value for c in channels.sends], role
+        assert re.findall(r"`down/([\w-]+)`", reads) == [c.value for c in channels.reads], role
 
 
 def test_the_doc_names_every_error_code_and_the_size_limit() -> None:

@@ -31,7 +31,8 @@ def mosquitto(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     broker_dir = tmp_path / "broker"
     broker_dir.mkdir()
     users = {"hub": "hub-pw"} | {name: f"{name}-pw" for name in TERMINALS}
-    broker = PrivateMosquitto(broker_dir, Topics(CENTER), users)
+    broker = PrivateMosquitto(broker_dir, Topics(CENTER), users,
+                              roles=dict.fromkeys(TERMINALS, NodeRole.TICKET_TERMINAL))
     broker.start()
     yield broker
     broker.stop()

@@ -33,6 +33,7 @@ from contract.mqtt import (
     BookingScan,
     ErrorMessage,
     LeaseRequest,
+    NodeRole,
     OfflineTicket,
     Reply,
     TicketRequest,
@@ -102,7 +103,8 @@ class Center:
         broker_dir.mkdir()
         hub_dir.mkdir()
         self.broker = PrivateMosquitto(broker_dir, Topics(CENTER),
-                                       {"hub": "hub-pw", NODE: "node-pw"})
+                                       {"hub": "hub-pw", NODE: "node-pw"},
+                                       roles={NODE: NodeRole.TICKET_TERMINAL})
         self.hub = HubProcess(hub_dir, center=CENTER, mqtt_url=self.broker.url,
                               username="hub", password="hub-pw")
         self.scanner = ScannerLine()

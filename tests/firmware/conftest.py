@@ -19,6 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from contract.mqtt import (
     HUB_TIME_SECONDS,
+    REQUEST_CHANNELS,
     AnyRequest,
     DownChannel,
     Message,
@@ -29,7 +30,7 @@ from contract.mqtt import (
     Topics,
     UpChannel,
     decode,
-    decode_request,
+    decode_request_on,
     encode,
 )
 from firmware.common.settings import NodeSettings
@@ -104,8 +105,8 @@ class FakeHub:
         elif route.channel == UpChannel.TELEMETRY:
             with self.lock:
                 self.telemetry.append(decode(Telemetry, payload))
-        elif route.channel == UpChannel.REQUEST:
-            request = decode_request(payload)
+        elif route.channel in REQUEST_CHANNELS.values():
+            request = decode_request_on(route.channel, payload)
             with self.lock:
                 self.requests.append(request)
                 copies = Counter(r.id for r in self.requests)[request.id]
@@ -171,7 +172,8 @@ def secured_broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     directory = tmp_path / "secured-broker"
     directory.mkdir()
     broker = PrivateMosquitto(directory, Topics(CENTER),
-                              {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD})
+                              {"hub": HUB_PASSWORD, NODE: NODE_PASSWORD},
+                              roles={NODE: NodeRole.TICKET_TERMINAL})
     broker.start()
     yield broker
     broker.stop()

@@ -18,6 +18,12 @@ from tests.mqtt.fake_node import FakeNode
 CENTER = "test-center"
 NODES = ("terminal-1", "terminal-2", "buttons-1", "buttons-2", "display-hall",
          "display-personal", "intruder")
+# The role each node's broker credentials are provisioned for: the intruder holds a
+# terminal's credentials of its own and tries to speak for others.
+ROLES = {"terminal-1": NodeRole.TICKET_TERMINAL, "terminal-2": NodeRole.TICKET_TERMINAL,
+         "buttons-1": NodeRole.CALL_BUTTON, "buttons-2": NodeRole.CALL_BUTTON,
+         "display-hall": NodeRole.DISPLAY, "display-personal": NodeRole.DISPLAY,
+         "intruder": NodeRole.TICKET_TERMINAL}
 HUB_PASSWORD = "hub-secret"
 
 
@@ -37,7 +43,7 @@ def mosquitto(tmp_path: Path, topics: Topics) -> Iterator[PrivateMosquitto]:
     users = {"hub": HUB_PASSWORD} | {node: password_of(node) for node in NODES}
     broker_dir = tmp_path / "broker"
     broker_dir.mkdir()
-    broker = PrivateMosquitto(broker_dir, topics, users)
+    broker = PrivateMosquitto(broker_dir, topics, users, roles=ROLES)
     broker.start()
     yield broker
     broker.stop()

@@ -13,6 +13,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import BaseModel
 
 from contract.mqtt import (
+    AnyRequest,
     DownChannel,
     Message,
     NodeRole,
@@ -24,6 +25,7 @@ from contract.mqtt import (
     decode,
     encode,
     offline_status,
+    request_channel,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -102,8 +104,8 @@ class FakeNode:
         with self._changed:
             return len(self.received[channel])
 
-    def ask(self, request: Message, timeout: float = 10.0) -> Reply:
-        self.publish(UpChannel.REQUEST, request)
+    def ask(self, request: AnyRequest, timeout: float = 10.0) -> Reply:
+        self.publish(request_channel(request), request)
         return self.wait_for(DownChannel.REPLY, Reply, lambda r: r.request_id == request.id,
                              timeout)
 

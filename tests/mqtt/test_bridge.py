@@ -18,9 +18,11 @@ from contract.mqtt import (
     ErrorMessage,
     NodeConfig,
     NodeRole,
+    Reply,
     Telemetry,
     TicketRequest,
     UpChannel,
+    encode,
 )
 from hub.mqtt.bridge import MqttBridge
 from hub.services.nodes import NodeInfo
@@ -119,8 +121,13 @@ def test_nodes_act_only_in_their_role_and_at_their_desk(
                                       action=ButtonAction.NEXT))
     assert refused.problem is not None and refused.problem.code == "not_allowed"
     assert refused.problem.field == "desk"
-    as_terminal = buttons.ask(TicketRequest(node="buttons-1", language="ru",
-                                            purpose="appeal_paper"))
+    # The broker's ACL drops a panel's ticket request (tests/security/test_broker_acl.py);
+    # should one get through, the hub refuses it by the node's role too.
+    request = TicketRequest(node="buttons-1", language="ru", purpose="appeal_paper")
+    bridged_hub._handle(bridged_hub.topics.up("buttons-1", UpChannel.TICKET), "buttons-1",
+                        UpChannel.TICKET, encode(request))
+    as_terminal = buttons.wait_for(DownChannel.REPLY, Reply,
+                                   lambda reply: reply.request_id == request.id)
     assert as_terminal.problem is not None and as_terminal.problem.code == "not_allowed"
     silent = node("terminal-2", online=False)
     unknown = silent.ask(TicketRequest(node="terminal-2", language="ru", purpose="appeal_paper"))
@@ -170,12 +177,12 @@ def test_bad_messages_get_an_error_and_change_nothing(
         bridged_hub: MqttBridge, node: NodeFactory, payload: bytes, code: str,
         field: str | None) -> None:
     terminal = node("terminal-1")
-    terminal.publish(UpChannel.REQUEST, payload)
+    terminal.publish(UpChannel.TICKET, payload)
     error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
     assert error.problem.code == code
     assert error.problem.field == field
     assert error.problem.text.kk and error.problem.text.ru
-    assert error.topic.endswith("/node/terminal-1/up/request")
+    assert error.topic.endswith("/node/terminal-1/up/ticket")
     assert tickets(bridged_hub) == 0
     assert terminal.ask(TicketRequest(node="terminal-1", language="kk",
                                       purpose="appeal_paper")).ok  # still alive
@@ -184,10 +191,39 @@ def test_bad_messages_get_an_error_and_change_nothing(
 
 def test_a_channel_nobody_handles_is_answered_with_an_error(
         bridged_hub: MqttBridge, node: NodeFactory) -> None:
+    # The broker's ACL lets no node publish there; behind it, the hub answers an error.
     terminal = node("terminal-1")
-    terminal.publish("firmware", b"{}")
+    bridged_hub._handle(f"{bridged_hub.topics.root}/node/terminal-1/up/firmware",
+                        "terminal-1", "firmware", b"{}")
     error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
     assert error.problem.code == "unknown_channel"
+
+
+def test_the_old_request_channel_is_gone(bridged_hub: MqttBridge, node: NodeFactory) -> None:
+    terminal = node("terminal-1")
+    request = TicketRequest(node="terminal-1", language="kk", purpose="appeal_paper")
+    bridged_hub._handle(f"{bridged_hub.topics.root}/node/terminal-1/up/request",
+                        "terminal-1", "request", encode(request))
+    error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
+    assert error.problem.code == "unknown_channel"
+    assert tickets(bridged_hub) == 0
+
+
+@pytest.mark.parametrize("channel", [UpChannel.LEASE, UpChannel.BOOKING_SCAN,
+                                     UpChannel.PRINT_REPORT])
+def test_a_request_on_another_kinds_channel_is_refused(
+        bridged_hub: MqttBridge, node: NodeFactory, channel: UpChannel) -> None:
+    """The ACL lets a terminal publish on these channels: a ticket request sent there
+    must not pass as one (were it accepted, a kind's channel would not bound it)."""
+    terminal = node("terminal-1")
+    request = TicketRequest(node="terminal-1", language="kk", purpose="appeal_paper")
+    terminal.publish(channel, request)
+    error = terminal.wait_for(DownChannel.ERROR, ErrorMessage)
+    assert error.problem.code == "wrong_channel"
+    assert error.request_id == request.id
+    assert "up/ticket" in error.problem.text.ru and "up/ticket" in error.problem.text.kk
+    assert tickets(bridged_hub) == 0
+    assert terminal.ask(request).ok  # the same request on its own channel is served
 
 
 def test_a_node_cannot_publish_or_listen_as_another(
@@ -195,7 +231,7 @@ def test_a_node_cannot_publish_or_listen_as_another(
     victim = node("terminal-1")
     intruder = node("intruder", NodeRole.DISPLAY)
     # Mosquitto drops a publish the ACL denies (MQTT 3.1.1 has no way to say so).
-    intruder.publish(UpChannel.REQUEST, TicketRequest(node="terminal-1", language="kk",
+    intruder.publish(UpChannel.TICKET, TicketRequest(node="terminal-1", language="kk",
                                                       purpose="appeal_paper"),
                      node="terminal-1")
     intruder.publish(UpChannel.STATUS, b"", node="terminal-1", retain=True)

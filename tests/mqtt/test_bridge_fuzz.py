@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from contract.mqtt import DownChannel, Reply, TicketRequest, UpChannel
+from contract.mqtt import REQUEST_CHANNELS, DownChannel, Reply, TicketRequest, UpChannel
 from hub.mqtt.bridge import MqttBridge
 from hub.storage.models import NodeRow, TicketRow
 
@@ -32,8 +32,8 @@ ALMOST_MESSAGES = st.fixed_dictionaries(
         ["terminal-1", "terminal-1", "other", ""]),
      "kind": st.sampled_from(["ticket", "button", "status", "telemetry", "x"])},
     optional={key: JSON_VALUES for key in FIELDS if key not in ("v", "node", "kind")})
-CHANNELS = st.sampled_from([UpChannel.REQUEST, UpChannel.STATUS, UpChannel.TELEMETRY,
-                            "firmware", ""])
+CHANNELS = st.sampled_from([*REQUEST_CHANNELS.values(), UpChannel.STATUS,
+                            UpChannel.TELEMETRY, "request", "firmware", ""])
 
 
 class Recorder:
@@ -81,9 +81,9 @@ def test_the_bridge_still_serves_after_the_fuzz(bridged_hub: MqttBridge,
     recorder = Recorder()
     monkeypatch.setattr(bridged_hub, "_publish", recorder)
     for raw in (b"\x00\xff", b"{}", b'{"v": 1}', json.dumps({"v": 1, "kind": "ticket"}).encode()):
-        bridged_hub._handle("t", "terminal-1", UpChannel.REQUEST, raw)
+        bridged_hub._handle("t", "terminal-1", UpChannel.TICKET, raw)
     request = TicketRequest(node="terminal-1", language="kk", purpose="appeal_paper")
-    bridged_hub._handle("t", "terminal-1", UpChannel.REQUEST, request.model_dump_json().encode())
+    bridged_hub._handle("t", "terminal-1", UpChannel.TICKET, request.model_dump_json().encode())
     _, channel, payload = recorder.sent[-1]
     assert channel is DownChannel.REPLY
     assert Reply.model_validate_json(payload).request_id == request.id

@@ -102,7 +102,7 @@ def test_a_report_resent_after_a_hub_restart_is_answered_not_acted_on(
     answered = terminal.ask(report)
     first.stop()  # the hub goes down; its persistent session keeps what comes meanwhile
 
-    terminal.publish(UpChannel.REQUEST, report)  # the outbox resends: same id
+    terminal.publish(UpChannel.OFFLINE_TICKET, report)  # the outbox resends: same id
     second_hub = build_hub(settings, clock=clock)
     second = bridge_of(second_hub)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -19,10 +19,12 @@ from tests.brokers import wait_until
 
 class Probe:
     def __init__(self, port: int, username: str, password: str | None, ca_file: Path, *,
-                 cert: tuple[Path, Path] | None = None) -> None:
+                 cert: tuple[Path, Path] | None = None,
+                 protocol: MQTTProtocolVersion = mqtt.MQTTv5) -> None:
+        # MQTT 5 by default: the broker then says why it refused a publish (0x87).
         self.port = port
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=username,
-                                  protocol=mqtt.MQTTv5)
+                                  protocol=protocol)
         self.client.username_pw_set(username, password)
         self.client.tls_set(ca_certs=str(ca_file),
                             certfile=str(cert[0]) if cert else None,
@@ -78,6 +80,7 @@ class Probe:
 
     def subscribe(self, topic: str) -> list[ReasonCode]:
         _, mid = self.client.subscribe(topic, qos=1)
+        assert mid is not None, f"not subscribed to {topic}"
         wait_until(lambda: mid in self.subacks, 10, f"SUBACK for {topic}")
         return self.subacks[mid]
 

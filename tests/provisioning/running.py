@@ -7,6 +7,9 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import MQTTProtocolVersion
+
 from contract.mqtt import Topics
 from provisioning.center import GeneratedCenter
 from provisioning.inventory import Inventory
@@ -40,18 +43,21 @@ class RunningCenter:
         return str(data["password"])
 
     def probe(self, username: str, password: str | None, *, ca_file: Path | None = None,
-              cert: tuple[Path, Path] | None = None) -> Probe:
-        probe = Probe(self.port, username, password, ca_file or self.ca_file, cert=cert)
+              cert: tuple[Path, Path] | None = None,
+              protocol: MQTTProtocolVersion = mqtt.MQTTv5) -> Probe:
+        probe = Probe(self.port, username, password, ca_file or self.ca_file, cert=cert,
+                      protocol=protocol)
         self.probes.append(probe)
         return probe
 
-    def node(self, node_id: str) -> Probe:
-        probe = self.probe(node_id, self.node_password(node_id))
+    def node(self, node_id: str, protocol: MQTTProtocolVersion = mqtt.MQTTv5) -> Probe:
+        probe = self.probe(node_id, self.node_password(node_id), protocol=protocol)
         assert probe.connect(), f"{node_id} refused: {probe.connack}"
         return probe
 
-    def hub(self) -> Probe:
-        probe = self.probe(self.inventory.hub.user, self.generated.hub_password)
+    def hub(self, protocol: MQTTProtocolVersion = mqtt.MQTTv5) -> Probe:
+        probe = self.probe(self.inventory.hub.user, self.generated.hub_password,
+                           protocol=protocol)
         assert probe.connect(), f"hub refused: {probe.connack}"
         return probe
 

@@ -83,14 +83,14 @@ def test_a_node_cannot_publish_on_another_nodes_topics(center: RunningCenter) ->
     forger = center.node("desk-window-1")
     victim = center.node("desk-office-105")
     victim.subscribe(center.topics.node_subscription("desk-office-105"))
-    assert _failed(forger.publish(center.topics.up("desk-office-105", UpChannel.REQUEST),
+    assert _failed(forger.publish(center.topics.up("desk-office-105", UpChannel.PRESS),
                                   b"forged request"))
     assert _failed(forger.publish(center.topics.down("desk-office-105", DownChannel.REPLY),
                                   b"forged reply"))
     # Nor on its own down/ topics: only the hub speaks there.
     assert _failed(forger.publish(center.topics.down("desk-window-1", DownChannel.CONFIG),
                                   b"forged config"))
-    own = center.topics.up("desk-window-1", UpChannel.REQUEST)
+    own = center.topics.up("desk-window-1", UpChannel.PRESS)
     assert not forger.publish(own, b"own request").is_failure
     assert hub.next_message() == (own, b"own request")
     hub.publish(center.topics.down("desk-office-105", DownChannel.REPLY), b"real reply")

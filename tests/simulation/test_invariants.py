@@ -117,7 +117,7 @@ def serve_morning(day: Day, visitors: int = 12) -> None:
         (f"{CENTER_TOPIC}/display-1/down/display", json.dumps(
             {"v": 1, "id": "123456789012abcdef012345", "at": "2026-11-23T10:05:00+05:00",
              "calls": [{"number": 101, "desk": "Окно 1"}]}).encode()),
-        (f"{CENTER_TOPIC}/terminal-1/up/request", json.dumps(
+        (f"{CENTER_TOPIC}/terminal-1/up/ticket", json.dumps(
             {"v": 1, "id": "a1b2", "node": "terminal-1", "kind": "ticket",
              "zone": "consultation", "at": "2026-11-23T10:00:00+05:00"}).encode()),
     ]

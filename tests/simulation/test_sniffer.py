@@ -10,7 +10,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from contract.mqtt import DownChannel, Topics, UpChannel
+from contract.mqtt import DownChannel, NodeRole, Topics, UpChannel
 from simulation.day.sniffer import TopicSniffer
 from tests.brokers import PrivateMosquitto, mosquitto_binary, wait_until
 from tests.conftest import unavailable
@@ -22,7 +22,8 @@ TOPICS = Topics("test-center")
 def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
     if mosquitto_binary() is None:
         unavailable("the mosquitto binary is missing")
-    broker = PrivateMosquitto(tmp_path, TOPICS, {"hub": "hub-secret", "display-1": "node"})
+    broker = PrivateMosquitto(tmp_path, TOPICS, {"hub": "hub-secret", "display-1": "node"},
+                              roles={"display-1": NodeRole.DISPLAY})
     broker.start()
     yield broker
     broker.stop()
@@ -46,10 +47,10 @@ def test_the_sniffer_keeps_every_message_the_hub_may_read(broker: PrivateMosquit
         sent = [(TOPICS.up("display-1", channel), f"payload {i}".encode())
                 for i, channel in enumerate(UpChannel)]
         publish(broker, sent)
-        wait_until(lambda: len(sniffer.messages) == 3, what="three messages")
+        wait_until(lambda: len(sniffer.messages) == len(sent), what="every message")
         assert sorted(sniffer.messages) == sorted(sent)
         taken, dropped = sniffer.take()
-        assert (len(taken), dropped, sniffer.messages) == (3, 0, [])
+        assert (len(taken), dropped, sniffer.messages) == (len(sent), 0, [])
     finally:
         sniffer.stop()
 

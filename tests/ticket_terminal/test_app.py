@@ -15,6 +15,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from contract.mqtt import (
+    REQUEST_CHANNELS,
     DownChannel,
     LeaseRequest,
     NumberBlock,
@@ -23,7 +24,7 @@ from contract.mqtt import (
     PrintReport,
     Reply,
     TicketRequest,
-    decode_request,
+    decode_request_on,
 )
 from firmware.ticket_terminal.app import TicketTerminalApp
 from firmware.ticket_terminal.stores import TerminalStore
@@ -48,9 +49,10 @@ class TicketHub(FakeHub):
                     message: mqtt.MQTTMessage) -> None:
         super()._on_message(client, userdata, message)
         route = self.topics.parse(message.topic)
-        if route is None or route.channel != "request" or not self.serving:
+        if (route is None or route.channel not in REQUEST_CHANNELS.values()
+                or not self.serving):
             return
-        request = decode_request(bytes(message.payload))
+        request = decode_request_on(route.channel, bytes(message.payload))
         with self.lock:
             if any(seen.id == request.id for seen in self.seen):
                 return
