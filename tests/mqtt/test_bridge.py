@@ -52,7 +52,8 @@ def test_a_terminal_gets_a_ticket_and_a_repeated_request_gets_the_same_one(
     assert first.ticket.people_ahead == 0
 
     assert not first.ticket.replayed
-    terminal.publish(UpChannel.REQUEST, request.model_copy())  # the same id, as an outbox resends it
+    # The same id, as an outbox resends it.
+    terminal.publish(UpChannel.REQUEST, request.model_copy())
     again = terminal.wait_for(DownChannel.REPLY, Reply, lambda r: r.request_id == request.id
                               and r.ticket is not None and r.ticket.replayed)
     # The reply given the first time (its id, its time), the ticket said to be given
