@@ -113,8 +113,9 @@ def _shown(identity: Identity, what: Mismatch) -> object:
 def valid_record(role: str, desk: str | None, zones: Sequence[str], *,
                  desks: Iterable[str], zone_codes: Iterable[str]) -> Identity:
     """A record an administrator may write: a known role; a call-button panel bound to
-    one of the center's desks and no other role bound to a desk; only the center's
-    zones. Raises ValidationFailed naming the field."""
+    a desk (its presses act there); only the center's desks and zones (another role
+    may name a desk, e.g. a window's own board: it authorizes nothing). Raises
+    ValidationFailed naming the field."""
     if role not in ROLES:
         raise ValidationFailed(f"unknown role {role!r}",
                                Bilingual(kk="Құрылғының мұндай рөлі жоқ",
@@ -125,11 +126,6 @@ def valid_record(role: str, desk: str | None, zones: Sequence[str], *,
                                Bilingual(kk="Шақыру пультіне жұмыс орнын көрсетіңіз",
                                          ru="Для пульта вызова укажите рабочее место"),
                                field="desk")
-    if role != DESK_ROLE and desk is not None:
-        raise ValidationFailed(f"a {role} is not bound to a desk",
-                               Bilingual(kk="Бұл рөлдегі құрылғы жұмыс орнына бекітілмейді",
-                                         ru="Устройство этой роли не закрепляется за "
-                                            "рабочим местом"), field="desk")
     if desk is not None and desk not in set(desks):
         raise ValidationFailed(f"no desk {desk!r}",
                                Bilingual(kk="Мұндай жұмыс орны жоқ",

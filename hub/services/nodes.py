@@ -31,6 +31,13 @@ ALERTS_SHOWN = 50
 
 
 @dataclass(frozen=True, slots=True)
+class RecordImported:
+    node_id: str
+    created: bool  # the hub had never heard of it
+    changed: bool  # its record was written (False: it already said the same)
+
+
+@dataclass(frozen=True, slots=True)
 class NodeAlert:
     """A flood refused or an identity mismatch, as the audit log holds it."""
 
@@ -240,36 +247,57 @@ class NodeRegistry:
 
     # The record ----------------------------------------------------------------
 
-    def assign(self, node_id: str, record: Identity, *, actor: str,
-               create: bool = False) -> tuple[NodeInfo, bool]:
-        """Write the hub's record of a node (an administrator's change, an inventory
-        import), audited with before and after; returns the node and whether the record
-        changed. `create` makes a node never heard from (an inventory names it before
-        it is installed): approved, as provisioning made its credentials, and declaring
-        its record until its first status says otherwise."""
-        now = self._clock.now()
+    def assign(self, node_id: str, record: Identity, *, actor: str) -> NodeInfo:
+        """An administrator's change of a node's record (role, desk, zones), audited with
+        before and after. Raises NotFound for a node the hub does not know."""
         with self._db.write() as session:
             row = session.get(NodeRow, node_id)
             if row is None:
-                if not create:
-                    raise _unknown(node_id)
-                row = NodeRow(node_id=node_id, role=record.role, presence="offline",
-                              software="", desk=record.desk, zones=sorted(record.zones),
-                              drivers={}, telemetry=None, first_seen=now, last_seen=now,
-                              status_id="", status_at=now, approval=Approval.APPROVED.value)
-                session.add(row)
-                self._remember_approval(node_id, Approval.APPROVED)
-            before = _record(row)
-            if before == record:
-                return _info(row), False
-            _set_record(row, record)
-            audit.record(session, actor=actor, action="node.record", entity="node",
-                         entity_id=node_id, at=now,
-                         before={"record": before.as_dict() if before else None},
-                         after={"record": record.as_dict(),
-                                "declared": _declared(row).as_dict()})
+                raise _unknown(node_id)
+            self._assign(session, row, record, None, actor=actor)
             session.flush()
-            return _info(row), True
+            return _info(row)
+
+    def import_records(self, records: Sequence[tuple[str, Identity, Sequence[str]]], *,
+                       actor: str) -> list[RecordImported]:
+        """Provisioning's inventory as the hub's records, in one transaction: (node id,
+        record, its zones in the inventory's order) each. A node never heard from is
+        made (approved: provisioning made its credentials; declaring its record until
+        its first status says otherwise); a known one gets its record changed, audited.
+        Its approval is kept: a revoked node stays revoked."""
+        now = self._clock.now()
+        done: list[RecordImported] = []
+        created: list[str] = []
+        with self._db.write() as session:
+            for node_id, record, zones in records:
+                row = session.get(NodeRow, node_id)
+                made = row is None
+                if row is None:
+                    row = NodeRow(node_id=node_id, role=record.role, presence="offline",
+                                  software="", desk=record.desk, zones=list(zones),
+                                  drivers={}, telemetry=None, first_seen=now, last_seen=now,
+                                  status_id="", status_at=now,
+                                  approval=Approval.APPROVED.value)
+                    session.add(row)
+                    created.append(node_id)
+                changed = self._assign(session, row, record, zones, actor=actor)
+                done.append(RecordImported(node_id, created=made, changed=changed))
+            session.flush()
+        for node_id in created:
+            self._remember_approval(node_id, Approval.APPROVED)
+        return done
+
+    def _assign(self, session: Session, row: NodeRow, record: Identity,
+                zones: Sequence[str] | None, *, actor: str) -> bool:
+        before = _record(row)
+        if before == record:
+            return False
+        _set_record(row, record, zones)
+        audit.record(session, actor=actor, action="node.record", entity="node",
+                     entity_id=row.node_id, at=self._clock.now(),
+                     before={"record": before.as_dict() if before else None},
+                     after={"record": record.as_dict(), "declared": _declared(row).as_dict()})
+        return True
 
     def rate_limited(self, node_id: str, bucket: str, *, retry_after_s: float) -> None:
         """A node met its request limit (the first refusal of a flood): audited, and so
