@@ -111,7 +111,9 @@ class RateLimiter:
         self._lock = threading.Lock()  # the bridge handles nodes on several threads
 
     def bucket_of(self, kind: str) -> str | None:
-        return BUCKET_OF_KIND.get(kind) if BUCKET_OF_KIND.get(kind) in self._policies else None
+        """The bucket a request kind draws from; None: not limited."""
+        bucket = BUCKET_OF_KIND.get(kind)
+        return bucket if bucket in self._policies else None
 
     def take(self, node_id: str, bucket: str) -> Decision:
         """Spend one token of the node's bucket, or refuse without spending."""
