@@ -281,7 +281,7 @@ def test_a_flood_from_one_terminal_gives_its_burst_and_others_are_still_served(
     asked = {request.id for request in requests}
 
     def replies() -> dict[str, Reply]:
-        got = {}
+        got: dict[str, Reply] = {}
         for raw in list(terminal.received[DownChannel.REPLY]):
             reply = Reply.model_validate_json(raw)
             if reply.request_id in asked:
