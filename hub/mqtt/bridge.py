@@ -282,7 +282,10 @@ class MqttBridge:
         self._same_node(node, request)
         earlier = self._recent.get(node, request.id)
         if earlier is not None:
-            self._publish(node, DownChannel.REPLY, encode(given_again(decode(Reply, earlier))))
+            # The very bytes given before, but for a ticket, said to be given again.
+            first = decode(Reply, earlier)
+            again = given_again(first)
+            self._publish(node, DownChannel.REPLY, earlier if again is first else encode(again))
             return
         if not self._approved(node, request):
             return
