@@ -243,7 +243,8 @@ def role_name(language: Language, role: str) -> str:
     return _known(language, f"fleet.role_one.{role}", role)
 
 
-def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language) -> list[AlertRow]:
+def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
+               desk_labels: dict[str, str], zone_names: dict[str, str]) -> list[AlertRow]:
     """The audit's floods and false declarations as the page shows them."""
     rows = []
     for alert in alerts:
@@ -253,9 +254,12 @@ def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language) -> li
         else:
             declared = alert.detail.get("declared")
             said = declared if isinstance(declared, dict) else {}
-            detail = ", ".join(str(part) for part in (
-                role_name(language, str(said.get("role", ""))), said.get("desk"),
-                " ".join(str(z) for z in said.get("zones") or ())) if part)
+            desk = said.get("desk")
+            detail = ", ".join(part for part in (
+                role_name(language, str(said.get("role", ""))),
+                desk_labels.get(desk, desk) if isinstance(desk, str) else "",
+                " ".join(zone_names.get(str(z), str(z)) for z in said.get("zones") or ()))
+                if part)
         rows.append(AlertRow(node_id=alert.node_id, action=alert.action,
                              what=_known(language, f"fleet.alert.{alert.action}", alert.action),
                              at=alert.at, at_ago=ago(language, now - alert.at), detail=detail))
@@ -279,13 +283,14 @@ def fleet_page(request: Request, principal: Viewer) -> Response:
     language = language_of(request, principal)
     config = hub.centers.snapshot().config
     now = hub.clock.now()
-    groups = fleet_groups(hub.nodes.all(), now, language,
-                          {d.code: d.label.get(language) for d in config.desks},
-                          {z.code: z.name.get(language) for z in config.zones})
+    desk_labels = {d.code: d.label.get(language) for d in config.desks}
+    zone_names = {z.code: z.name.get(language) for z in config.zones}
+    groups = fleet_groups(hub.nodes.all(), now, language, desk_labels, zone_names)
     counts = {kind: sum(1 for g in groups for n in g.nodes if n.presence == kind)
               for kind in ("online", "silent", "offline")}
     pending = sum(1 for g in groups for n in g.nodes if n.approval == Approval.PENDING)
-    alerts = alert_rows(hub.nodes.alerts(now - ALERTS_SINCE), now, language)
+    alerts = alert_rows(hub.nodes.alerts(now - ALERTS_SINCE), now, language, desk_labels,
+                        zone_names)
     return render(request, "fleet.html", principal, section="fleet", groups=groups,
                   counts=counts, now=now, pending=pending, alerts=alerts,
                   may_decide=allows(principal.role, Permission.CONFIGURE_CENTER),
