@@ -362,5 +362,17 @@ def test_the_fleet_and_api_need_an_administrator_to_change_a_record(center: Cent
         assert moved.json()["role"] == "display" and moved.json()["zones"] == ["personal"]
     [record] = node_audit(hub, "terminal-1", "node.record")[-1:]
     assert record.actor == "token:admin"
+    # The fleet page's form is no way around it: reception sees the page, with no form
+    # to change a record, and a post of its own is refused.
+    reception = signed_in(hub, "reception", Role.RECEPTION)
+    page = reception.get("/console/fleet").text
+    assert "data-record-form" not in page
+    token = CSRF.search(page)  # the sign-out form's: a valid token of the session
+    assert token is not None
+    posted = reception.post("/console/fleet/terminal-1/record", data={
+        "role": "call_button", "desk": "window-1", "csrf_token": token.group(1)},
+        follow_redirects=False)
+    assert posted.status_code == 403
+    assert hub.nodes.get("terminal-1").role == "display"  # type: ignore[union-attr]
     assert record.after is not None
     assert record.after["record"] == {"role": "display", "desk": None, "zones": ["personal"]}
