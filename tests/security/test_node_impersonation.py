@@ -367,10 +367,10 @@ def test_the_fleet_and_api_need_an_administrator_to_change_a_record(center: Cent
     reception = signed_in(hub, "reception", Role.RECEPTION)
     page = reception.get("/console/fleet").text
     assert "data-record-form" not in page
-    token = CSRF.search(page)  # the sign-out form's: a valid token of the session
-    assert token is not None
+    session_token = CSRF.search(page)  # the sign-out form's: valid for the session
+    assert session_token is not None
     posted = reception.post("/console/fleet/terminal-1/record", data={
-        "role": "call_button", "desk": "window-1", "csrf_token": token.group(1)},
+        "role": "call_button", "desk": "window-1", "csrf_token": session_token.group(1)},
         follow_redirects=False)
     assert posted.status_code == 403
     assert hub.nodes.get("terminal-1").role == "display"  # type: ignore[union-attr]
