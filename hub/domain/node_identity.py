@@ -22,6 +22,7 @@ from enum import StrEnum
 from hub.domain.errors import Forbidden, ValidationFailed
 from hub.domain.text import Bilingual
 
+# The contract's NodeRole values (the domain imports no contract; a test keeps them equal).
 ROLES = ("ticket_terminal", "display", "call_button")
 # The role whose node belongs to one desk (contract: a call-button panel's presses
 # name its desk); the other roles serve a hall, not a desk.

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from contract.mqtt import NodeRole
 from hub.domain.errors import ValidationFailed
 from hub.domain.node_identity import (
+    DESK_ROLE,
+    ROLES,
     Identity,
     IdentityMismatch,
     Mismatch,
@@ -83,3 +86,8 @@ def test_an_invalid_record_is_refused_naming_the_field(role: str, desk: str | No
         valid_record(role, desk, zones, desks=DESKS, zone_codes=ZONES)
     assert refused.value.field == field
     assert refused.value.text.kk and refused.value.text.ru
+
+
+def test_the_roles_are_the_contracts() -> None:
+    assert tuple(role.value for role in NodeRole) == ROLES
+    assert NodeRole.CALL_BUTTON.value == DESK_ROLE
