@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hub.cli_nodes import register as register_nodes
 from hub.domain.errors import DomainError
 from hub.domain.roles import Role
 from hub.domain.text import Language
@@ -164,6 +165,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("name")
     token.add_argument("--role", choices=[r.value for r in Role], default=Role.RECEPTION.value)
     token.set_defaults(run=cmd_create_token)
+    register_nodes(commands, _settings)
     return root
 
 

@@ -1,6 +1,8 @@
 """The fleet page: every node of the center (ticket terminals, displays, call
 buttons), whether it is online, when it was last heard from, its software, its
-drivers, its latest heartbeat and how far its clock is from the hub's."""
+drivers, its latest heartbeat and how far its clock is from the hub's; what it is
+(the hub's record, which an administrator changes here) and, when it says otherwise,
+what it declares; and the floods and false declarations of the last day."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ from hub.domain.roles import Permission, allows
 from hub.domain.text import Bilingual, Language
 from hub.services.broker_access import BrokerAccess
 from hub.services.events import QueueEvent
-from hub.services.nodes import CUT_OFF, DECISIONS, Approval, NodeInfo
+from hub.services.node_records import change_record
+from hub.services.nodes import CUT_OFF, DECISIONS, Approval, NodeAlert, NodeInfo
 from hub.services.users import Principal
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -42,6 +45,8 @@ Viewer = Annotated[Principal, Depends(need(Permission.VIEW_QUEUE))]
 
 ROLE_ORDER = tuple(role.value for role in NodeRole)
 STATE_ORDER = tuple(state.value for state in DriverState)
+# The alerts shown: a day's, so the morning's flood is still there in the afternoon.
+ALERTS_SINCE = timedelta(days=1)
 # A Raspberry Pi starts throttling at 80 °C; warn a little before.
 CPU_WARM_C = 70.0
 CPU_HOT_C = 80.0
@@ -79,6 +84,26 @@ class NodeRow:
     approval: str = "approved"  # pending / approved / rejected / revoked
     approval_name: str = ""
     decisions: tuple[str, ...] = ()  # what an administrator may decide now
+    recorded: bool = True  # False: no record yet (a claim awaiting approval)
+    # What the node declares, shown when it differs from the record (each part named).
+    mismatches: tuple[str, ...] = ()
+    declared_role: str = ""
+    declared_desk: str | None = None
+    declared_zones: tuple[str, ...] = ()
+    # The record's codes, for the administrator's form.
+    record_role: str = ""
+    record_desk: str | None = None
+    record_zones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    node_id: str
+    action: str  # node.rate_limited / node.identity_mismatch
+    what: str
+    at: datetime
+    at_ago: str
+    detail: str  # the limit met, or what the node declared
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +230,40 @@ def node_row(node: NodeInfo, now: datetime, language: Language,
         clock_text=(advice.kk if language == Language.KK else advice.ru) if advice else None,
         approval=node.approval,
         approval_name=translate(language, f"fleet.approval.{node.approval}"),
-        decisions=tuple(sorted(d.value for d in DECISIONS.get(Approval(node.approval), ()))))
+        decisions=tuple(sorted(d.value for d in DECISIONS.get(Approval(node.approval), ()))),
+        recorded=node.recorded, mismatches=tuple(m.value for m in node.mismatches),
+        declared_role=role_name(language, node.declaration.role),
+        declared_desk=(desk_labels.get(node.declaration.desk, node.declaration.desk)
+                       if node.declaration.desk else None),
+        declared_zones=tuple(zone_names.get(z, z) for z in sorted(node.declaration.zones)),
+        record_role=node.role, record_desk=node.desk, record_zones=tuple(node.zones))
+
+
+def role_name(language: Language, role: str) -> str:
+    return _known(language, f"fleet.role_one.{role}", role)
+
+
+def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
+               desk_labels: dict[str, str], zone_names: dict[str, str]) -> list[AlertRow]:
+    """The audit's floods and false declarations as the page shows them."""
+    rows = []
+    for alert in alerts:
+        if alert.action == "node.rate_limited":
+            limit = str(alert.detail.get("limit", ""))
+            detail = _known(language, f"fleet.alert.limit.{limit}", limit)
+        else:
+            declared = alert.detail.get("declared")
+            said = declared if isinstance(declared, dict) else {}
+            desk = said.get("desk")
+            detail = ", ".join(part for part in (
+                role_name(language, str(said.get("role", ""))),
+                desk_labels.get(desk, desk) if isinstance(desk, str) else "",
+                " ".join(zone_names.get(str(z), str(z)) for z in said.get("zones") or ()))
+                if part)
+        rows.append(AlertRow(node_id=alert.node_id, action=alert.action,
+                             what=_known(language, f"fleet.alert.{alert.action}", alert.action),
+                             at=alert.at, at_ago=ago(language, now - alert.at), detail=detail))
+    return rows
 
 
 def fleet_groups(nodes: list[NodeInfo], now: datetime, language: Language,
@@ -225,15 +283,20 @@ def fleet_page(request: Request, principal: Viewer) -> Response:
     language = language_of(request, principal)
     config = hub.centers.snapshot().config
     now = hub.clock.now()
-    groups = fleet_groups(hub.nodes.all(), now, language,
-                          {d.code: d.label.get(language) for d in config.desks},
-                          {z.code: z.name.get(language) for z in config.zones})
+    desk_labels = {d.code: d.label.get(language) for d in config.desks}
+    zone_names = {z.code: z.name.get(language) for z in config.zones}
+    groups = fleet_groups(hub.nodes.all(), now, language, desk_labels, zone_names)
     counts = {kind: sum(1 for g in groups for n in g.nodes if n.presence == kind)
               for kind in ("online", "silent", "offline")}
     pending = sum(1 for g in groups for n in g.nodes if n.approval == Approval.PENDING)
+    alerts = alert_rows(hub.nodes.alerts(now - ALERTS_SINCE), now, language, desk_labels,
+                        zone_names)
     return render(request, "fleet.html", principal, section="fleet", groups=groups,
-                  counts=counts, now=now, pending=pending,
+                  counts=counts, now=now, pending=pending, alerts=alerts,
                   may_decide=allows(principal.role, Permission.CONFIGURE_CENTER),
+                  roles=[(role.value, role_name(language, role.value)) for role in NodeRole],
+                  desks=[(d.code, d.label.get(language)) for d in config.desks],
+                  zones=[(z.code, z.name.get(language)) for z in config.zones],
                   silent_seconds=int(SILENT_AFTER.total_seconds()))
 
 
@@ -269,4 +332,27 @@ def decide_node(request: Request, node_id: str, principal: Decider, form: Form) 
         # The bridge sends the approved node its configuration (and a display its board).
         hub.bus.publish(QueueEvent(kind="config", at=hub.clock.now()))
     flash_key(request, f"fleet.decided.{decision.value}", node=node_id)
+    return see_other(f"{PREFIX}/fleet")
+
+
+@router.post("/fleet/{node_id}/record")
+def change_node_record(request: Request, node_id: str, principal: Decider,
+                       form: Form) -> Response:
+    """Set what a node is (role, desk, zones): an administrator's action, audited
+    before and after. The node acts as this record from its next request on."""
+    hub = hub_of(request)
+    desk = str(form.get("desk", "")).strip() or None
+    zones = [str(zone) for zone in form.getlist("zones")]
+    try:
+        change_record(hub.nodes, hub.centers.snapshot().config, node_id,
+                      role=str(form.get("role", "")), desk=desk, zones=zones,
+                      actor=principal.actor)
+    except DomainError as error:
+        template = text("fleet.record.refused")
+        flash(request, Bilingual(kk=template.kk.format(reason=error.text.kk),
+                                 ru=template.ru.format(reason=error.text.ru)), "error")
+        return see_other(f"{PREFIX}/fleet")
+    # The bridge re-reads the records and sends the node its configuration.
+    hub.bus.publish(QueueEvent(kind="config", at=hub.clock.now()))
+    flash_key(request, "fleet.record.saved", node=node_id)
     return see_other(f"{PREFIX}/fleet")

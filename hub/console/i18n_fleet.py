@@ -1,7 +1,8 @@
 """Texts of the fleet page in Kazakh and Russian: claiming (pending, approved, rejected
 and revoked nodes, and what the administrator decides) and each node's clock against
-the hub's; merged into ``hub.console.i18n.MESSAGES``. The words of node faults
-(`clock_skew`, `printer_missing`…) come from contract/node_faults.py."""
+the hub's; what each node is (the hub's record, changed by an administrator) against
+what it declares; floods refused; merged into ``hub.console.i18n.MESSAGES``. The words
+of node faults (`clock_skew`, `printer_missing`…) come from contract/node_faults.py."""
 
 from __future__ import annotations
 
@@ -53,4 +54,41 @@ FLEET_MESSAGES: dict[str, dict[str, str]] = {
     "fleet.clock.hours": {"kk": "{h} сағ {m} мин", "ru": "{h} ч {m} мин"},
     "fleet.clock.days": {"kk": "{n} күн", "ru": "{n} дн."},
     "fleet.driver.clock": {"kk": "Сағат", "ru": "Часы"},
+    # What a node is: the hub's record against its declaration (issue 17).
+    "fleet.role_one.ticket_terminal": {"kk": "Талон беру терминалы", "ru": "Терминал талонов"},
+    "fleet.role_one.display": {"kk": "Электрондық табло", "ru": "Электронное табло"},
+    "fleet.role_one.call_button": {"kk": "Шақыру пульті", "ru": "Пульт вызова"},
+    "fleet.identity_mismatch": {
+        "kk": "Құрылғы өзін тіркелгенінен басқаша атайды: оның барлық сұраулары "
+              "қабылданбайды.",
+        "ru": "Устройство называет себя не тем, кем оно зарегистрировано: все его "
+              "запросы отклоняются."},
+    "fleet.declares": {"kk": "Өзі туралы айтатыны", "ru": "Заявляет о себе"},
+    "fleet.mismatch.role": {"kk": "рөлі", "ru": "роль"},
+    "fleet.mismatch.desk": {"kk": "жұмыс орны", "ru": "рабочее место"},
+    "fleet.mismatch.zones": {"kk": "аймақтары", "ru": "зоны"},
+    "fleet.no_record": {"kk": "Тіркеу жазбасы әлі жоқ: растағанда құрылғы өзі туралы "
+                              "айтқаны жазылады.",
+                        "ru": "Записи о регистрации ещё нет: при подтверждении будет "
+                              "записано то, что устройство заявляет о себе."},
+    "fleet.record.change": {"kk": "Тіркеу жазбасын өзгерту", "ru": "Изменить запись"},
+    "fleet.record.role": {"kk": "Рөлі", "ru": "Роль"},
+    "fleet.record.desk": {"kk": "Жұмыс орны", "ru": "Рабочее место"},
+    "fleet.record.no_desk": {"kk": "жоқ", "ru": "нет"},
+    "fleet.record.zones": {"kk": "Аймақтар", "ru": "Зоны"},
+    "fleet.record.save": {"kk": "Сақтау", "ru": "Сохранить"},
+    "fleet.record.saved": {"kk": "{node} құрылғысының тіркеу жазбасы өзгертілді.",
+                           "ru": "Запись устройства {node} изменена."},
+    "fleet.record.refused": {"kk": "Тіркеу жазбасы өзгертілмеді: {reason}",
+                             "ru": "Запись не изменена: {reason}"},
+    # Alerts: floods refused, declarations that differ from the record.
+    "fleet.alerts": {"kk": "Ескертулер (соңғы тәулік)", "ru": "Предупреждения (за сутки)"},
+    "fleet.alert.node.rate_limited": {
+        "kk": "Сұраулар тым жиі келді: шектеу іске қосылды, артық сұраулар қабылданбады",
+        "ru": "Слишком частые запросы: сработало ограничение, лишние запросы отклонены"},
+    "fleet.alert.node.identity_mismatch": {
+        "kk": "Құрылғы өзін тіркелгенінен басқаша атады",
+        "ru": "Устройство назвало себя не тем, кем зарегистрировано"},
+    "fleet.alert.limit.tickets": {"kk": "талондар", "ru": "талоны"},
+    "fleet.alert.limit.presses": {"kk": "батырма басулары", "ru": "нажатия кнопок"},
 }

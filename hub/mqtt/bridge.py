@@ -20,6 +20,7 @@ import logging
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
@@ -57,14 +58,18 @@ from contract.mqtt import (
     encode,
     valid_id,
 )
+from hub.domain.node_identity import MISMATCH_TEXT, IdentityMismatch
+from hub.domain.rate_limits import RateLimiter
 from hub.mqtt.broker_log import LOG_TOPICS, ClientConnected, is_log_topic, parse_log_line
 from hub.mqtt.desk_states import desk_state, transfer_announcement
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
 from hub.mqtt.replies import RecentReplies, ReplyLog
 from hub.mqtt.requests import (
+    given_again,
     handle_button,
     node_actor,
     refused,
+    remembered,
     reply_json,
     submit_ticket,
     ticket_reply,
@@ -73,7 +78,7 @@ from hub.mqtt.terminal_requests import terminal_reply
 from hub.mqtt.workers import KeyedWorkers
 from hub.services.desk_work import situation
 from hub.services.events import QueueEvent
-from hub.services.nodes import Approval, NodeInfo
+from hub.services.nodes import AlreadyHandled, Approval, NodeInfo
 from hub.services.views import IssuedTicket as IssuedTicketView
 from hub.wiring import Hub
 
@@ -85,6 +90,9 @@ SNAPSHOT_REFRESH_SECONDS = 30.0
 # a fraction of a second, and the queue is read a few times a second, not per ticket.
 SNAPSHOT_MIN_SECONDS = 0.2
 WORKER_THREADS = 4
+# Request ids charged against the limits, remembered across all nodes: far more than
+# the requests a center's nodes have in flight at once.
+CHARGED_REMEMBERED = 20_000
 
 
 class MqttBridge:
@@ -124,6 +132,11 @@ class MqttBridge:
         self._nodes: dict[str, NodeInfo] = {}
         self._nodes_lock = threading.Lock()
         self._recent = RecentReplies()
+        # Request limits per node, by the hub's clock (hub.domain.rate_limits); the ids
+        # already charged, so that a request resent before its answer costs nothing.
+        self._limits = RateLimiter(hub.clock.now)
+        self._charged: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._charged_lock = threading.Lock()
         self._reply_log: ReplyLog | None = None
         self._published: dict[str, str] = {}  # display -> content of its last snapshot
         self._published_desks: dict[str, str] = {}  # call-button node -> its last DeskState
@@ -248,6 +261,18 @@ class MqttBridge:
         with self._nodes_lock:
             self._nodes[info.node_id] = info
         log.info("node %s (%s) is %s", node, info.role, info.presence)
+        if status.state is Presence.ONLINE and info.mismatches:
+            # Told at once, not only at its next request: the node's own display and log
+            # say why nothing it asks will be served.
+            declared, record = info.declaration, info.record
+            log.warning("node %s declares %s but is recorded as %s", node,
+                        declared.as_dict(), record.as_dict() if record else None)
+            self._send_error(node, self.topics.up(node, UpChannel.STATUS), Problem(
+                code=IdentityMismatch.code,
+                detail=f"node {node} declares {declared.as_dict()}; the hub's record is "
+                       f"{record.as_dict() if record else None}"[:500],
+                text=Text(kk=MISMATCH_TEXT.kk, ru=MISMATCH_TEXT.ru),
+                field=info.mismatches[0].value), status.id)
         if status.state is Presence.ONLINE and info.approval == Approval.APPROVED:
             self._send_config(info)
             if info.role == NodeRole.DISPLAY:
@@ -268,13 +293,18 @@ class MqttBridge:
         self._same_node(node, request)
         earlier = self._recent.get(node, request.id)
         if earlier is not None:
-            self._publish(node, DownChannel.REPLY, earlier)
+            # The very bytes given before, but for a ticket, said to be given again.
+            first = decode(Reply, earlier)
+            again = given_again(first)
+            self._publish(node, DownChannel.REPLY, earlier if again is first else encode(again))
             return
         if not self._approved(node, request):
             return
         refusal = self.hub.connection_faults.refuses(node)
         if refusal is not None:  # not remembered: reconnected with 3.1.1, it is served
             self._publish(node, DownChannel.REPLY, encode(refused(self.hub, request.id, refusal)))
+            return
+        if not self._within_limit(node, request):
             return
         with self._nodes_lock:
             known = self._nodes.get(node)
@@ -337,15 +367,48 @@ class MqttBridge:
             log.warning("a second connection as %s closed the first", node)
             self._submit(node, lambda: faults.taken_over(node))
 
+    def _within_limit(self, node: str, request: AnyRequest) -> bool:
+        """Spend one of the node's tokens for this kind of request, or refuse it with
+        `rate_limited` (not remembered: resent later, it is judged again). A request
+        already charged or already handled (a resend) costs nothing: it is answered as
+        before, and never issues anything twice."""
+        bucket = self._limits.bucket_of(request.kind)
+        if bucket is None:
+            return True
+        key = (node, request.id)
+        with self._charged_lock:
+            if key in self._charged:
+                return True
+        decision = self._limits.take(node, bucket)
+        if not decision.allowed:
+            try:
+                self.hub.nodes.raise_if_handled(node, request.id)
+            except AlreadyHandled:
+                return True  # a resend after a restart of the hub: answered as before
+            error = decision.error(node, bucket)
+            if decision.alert:
+                log.warning("node %s is over its %s limit: refusing until it slows down",
+                            node, bucket)
+                self.hub.nodes.rate_limited(node, bucket,
+                                            retry_after_s=decision.retry_after_s)
+            self._publish(node, DownChannel.REPLY, encode(refused(self.hub, request.id, error)))
+            return False
+        with self._charged_lock:
+            self._charged[key] = None
+            while len(self._charged) > CHARGED_REMEMBERED:
+                self._charged.popitem(last=False)
+        return True
+
     def _submit(self, node: str, job: Callable[[], None]) -> None:
         assert self._workers is not None
         self._workers.submit(node, job)
 
     def _answer(self, node: str, request: AnyRequest, reply: Reply) -> None:
         encoded = encode(reply)
-        self._recent.put(node, request.id, encoded)
-        assert self._reply_log is not None
-        self._reply_log.add(node, request.id, request.kind, reply_json(reply))
+        if remembered(reply):
+            self._recent.put(node, request.id, encoded)
+            assert self._reply_log is not None
+            self._reply_log.add(node, request.id, request.kind, reply_json(reply))
         self._publish(node, DownChannel.REPLY, encoded)
 
     # Outgoing ------------------------------------------------------------------
@@ -377,6 +440,7 @@ class MqttBridge:
         (an administrator's decision changes it at once)."""
         if not self.connected.is_set():
             return
+        self._reload_nodes()
         with self._nodes_lock:
             nodes = [node for node in self._nodes.values()
                      if node.presence == Presence.ONLINE]
@@ -387,9 +451,18 @@ class MqttBridge:
                 sent += 1
         log.debug("configs republished to %d nodes", sent)
 
+    def _reload_nodes(self) -> None:
+        """The nodes as the registry holds them now: a record changed by an administrator
+        (or an inventory imported by `kezek-hub nodes import`, another process) is
+        what the next request is judged by."""
+        nodes = {node.node_id: node for node in self.hub.nodes.all()}
+        with self._nodes_lock:
+            self._nodes = nodes
+
     def _on_queue_event(self, event: QueueEvent) -> None:
         self._dirty.set()
         if event.kind == "config":
+            self._reload_nodes()
             for node in self.hub.nodes.all():
                 if node.presence == Presence.ONLINE and node.approval == Approval.APPROVED:
                     self._send_config(node)

@@ -1,7 +1,11 @@
 """Node requests turned into calls of the same services the web API uses, and their
 answers into contract replies. Resent requests never act twice: a ticket request's id
 is the queue's idempotency key, a button press's id is claimed in its action's
-transaction."""
+transaction.
+
+A node acts as the hub's record of it says (hub.domain.node_identity), never as its
+status declares: `_allowed` refuses a node whose declaration differs from its record,
+then judges the request by the record's role and desk."""
 
 from __future__ import annotations
 
@@ -20,8 +24,10 @@ from contract.mqtt import (
     Text,
     TicketRequest,
 )
+from hub.domain import node_identity
 from hub.domain.desk_actions import DeskAction
 from hub.domain.errors import DomainError, NodeNotAllowed
+from hub.domain.rate_limits import RateLimited
 from hub.domain.text import Bilingual
 from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import IssuedTicket as IssuedTicketView
@@ -45,13 +51,37 @@ def refused(hub: Hub, request_id: str, error: DomainError) -> Reply:
                  at=hub.clock.now())
 
 
+# Refusals that hold only while something else holds (a declaration the administrator
+# may put right, a limit that refills): not remembered as the request's answer, so the
+# same request resent later is judged again.
+PASSING_REFUSALS = frozenset({node_identity.IdentityMismatch.code, RateLimited.code})
+
+
+def remembered(reply: Reply) -> bool:
+    """Whether a reply is the request's final answer, given again on a resend."""
+    return reply.problem is None or reply.problem.code not in PASSING_REFUSALS
+
+
+def given_again(reply: Reply) -> Reply:
+    """A reply given again to a resent request: the same reply (its id, its `at`), a
+    ticket in it marked `replayed` as docs/mqtt.md says ("A ticket given again says
+    replayed: true")."""
+    if reply.ticket is None or reply.ticket.replayed:
+        return reply
+    return reply.model_copy(update={"ticket": reply.ticket.model_copy(
+        update={"replayed": True})})
+
+
 def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
              desk: str | None = None) -> None:
-    """A node acts only in its own role, and a call-button node only at its own desk."""
+    """A node acts only as its record says (a node declaring anything else is refused:
+    IdentityMismatch), only in its record's role, and a call-button node only at the
+    desk its record binds it to."""
     if node is None:
         raise NodeNotAllowed(f"node {node_id} has not reported its status yet",
                              Bilingual(kk="Құрылғы әлі тіркелмеген",
                                        ru="Устройство ещё не зарегистрировано"), field="node")
+    node_identity.check(node_id, node.record, node.declaration)
     if node.role != role.value:
         raise NodeNotAllowed(f"node {node_id} is a {node.role}, not a {role.value}",
                              Bilingual(kk="Бұл құрылғы мұндай сұрау жібере алмайды",
@@ -120,7 +150,7 @@ def handle_button(hub: Hub, node: NodeInfo | None, node_id: str, press: ButtonPr
                              target_desk=press.to_desk, claim=claim, panel=True)
     except AlreadyHandled as seen:
         if seen.reply is not None:
-            return Reply.model_validate(seen.reply)
+            return given_again(Reply.model_validate(seen.reply))
         # Done before the hub could store its answer (it stopped in between): the
         # desk as it is now is the answer.
         log.info("button request %s of %s was applied before; answering with the desk",

@@ -25,7 +25,7 @@ from contract.mqtt import (
     TicketRequest,
 )
 from hub.domain.errors import DomainError
-from hub.mqtt.requests import _allowed, node_actor, refused
+from hub.mqtt.requests import _allowed, given_again, node_actor, refused
 from hub.services.leases import LeaseBlock, OfflineTicketIn
 from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import IssuedTicket
@@ -56,7 +56,7 @@ def handle_lease(hub: Hub, node: NodeInfo | None, node_id: str, request: LeaseRe
                                   request_id=request.id, claim=claim)
     except AlreadyHandled as seen:
         if seen.reply is not None:
-            return Reply.model_validate(seen.reply)
+            return given_again(Reply.model_validate(seen.reply))
         blocks = hub.leases.blocks_of_request(node_id, request.id, request.zones)
     except DomainError as error:
         return refused(hub, request.id, error)
@@ -77,7 +77,7 @@ def handle_offline_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
             claim=claim)
     except AlreadyHandled as seen:
         if seen.reply is not None:
-            return Reply.model_validate(seen.reply)
+            return given_again(Reply.model_validate(seen.reply))
         again = hub.leases.ticket_of_report(node_id, report.id)
         if again is None:  # pragma: no cover - a claim is only stored with its ticket
             raise

@@ -1,7 +1,8 @@
 """The facts `hub.domain.staffing` judges desks by, read from what the hub stores
 anyway: today's open shifts, the visitors at desks, and the presses of call-button
 panels (the bridge keeps every press a node makes in `node_requests`, acted on or
-refused, by its id; a press belongs to the desk its node is bound to)."""
+refused, by its id; a press belongs to the desk the hub's record binds its node to,
+never the desk the node declares: hub.domain.node_identity)."""
 
 from __future__ import annotations
 
@@ -46,13 +47,15 @@ def visitors_at_desks(rows: Iterable[tuple[str | None, datetime]]) -> dict[str, 
 
 
 def last_presses(session: Session, since: datetime) -> dict[str, datetime]:
-    """Desk -> the last press of its call-button panel at or after `since`."""
+    """Desk -> the last press of its call-button panel at or after `since` (the panel
+    and its desk as the hub's record says)."""
     rows = session.execute(
-        select(NodeRow.desk, func.max(NodeRequestRow.received_at))
+        select(NodeRow.assigned_desk, func.max(NodeRequestRow.received_at))
         .join(NodeRow, NodeRow.node_id == NodeRequestRow.node_id)
         .where(NodeRequestRow.kind == _BUTTON, NodeRequestRow.received_at >= since,
-               NodeRow.role == NodeRole.CALL_BUTTON.value, NodeRow.desk.is_not(None))
-        .group_by(NodeRow.desk)).all()
+               NodeRow.assigned_role == NodeRole.CALL_BUTTON.value,
+               NodeRow.assigned_desk.is_not(None))
+        .group_by(NodeRow.assigned_desk)).all()
     return {str(desk): pressed for desk, pressed in rows if pressed is not None}
 
 

@@ -1,5 +1,6 @@
-"""The fleet: which nodes exist, whether they are online, what their drivers report,
-and which of their requests were already handled."""
+"""The fleet: which nodes exist, what each is (the hub's record: role, desk, zones),
+what each declares, whether they are online, what their drivers report, and which of
+their requests were already handled."""
 
 from __future__ import annotations
 
@@ -15,18 +16,43 @@ from sqlalchemy.orm import Session
 
 from contract.mqtt import NodeStatus, Telemetry
 from hub.domain.errors import Conflict, NotFound
+from hub.domain.node_identity import Identity, Mismatch, mismatches
 from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.clock import Clock
 from hub.storage.db import Database
-from hub.storage.models import NodeRequestRow, NodeRow
+from hub.storage.models import AuditRow, NodeRequestRow, NodeRow
 
 # How long a request id is remembered: far longer than any outbox keeps a request.
 REQUEST_MEMORY = timedelta(days=7)
+RATE_LIMITED_ACTION = "node.rate_limited"
+ALERT_ACTIONS = (RATE_LIMITED_ACTION, "node.identity_mismatch")
+ALERTS_SHOWN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RecordImported:
+    node_id: str
+    created: bool  # the hub had never heard of it
+    changed: bool  # its record was written (False: it already said the same)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAlert:
+    """A flood refused or an identity mismatch, as the audit log holds it."""
+
+    node_id: str
+    action: str
+    at: datetime
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class NodeInfo:
+    """A node as the hub knows it. `role`, `desk` and `zones` are the hub's record (what
+    the node may act as), or, while there is no record (a claim awaiting approval),
+    what it declares; `declared` is always what its status said."""
+
     node_id: str
     role: str
     presence: str
@@ -38,6 +64,22 @@ class NodeInfo:
     first_seen: datetime
     last_seen: datetime
     approval: str = "approved"  # pending / approved / rejected / revoked
+    declared: Identity | None = None  # None: as the record (never heard, or built so)
+    recorded: bool = True  # False: no record yet, role/desk/zones are the declaration
+
+    @property
+    def record(self) -> Identity | None:
+        return Identity.of(self.role, self.desk, self.zones) if self.recorded else None
+
+    @property
+    def declaration(self) -> Identity:
+        return self.declared or Identity.of(self.role, self.desk, self.zones)
+
+    @property
+    def mismatches(self) -> tuple[Mismatch, ...]:
+        """How the declaration differs from the record (empty without a record)."""
+        record = self.record
+        return mismatches(record, self.declaration) if record is not None else ()
 
     @property
     def clock_skew_s(self) -> float | None:
@@ -55,12 +97,40 @@ class AlreadyHandled(Exception):
         self.reply = reply
 
 
+def _declared(row: NodeRow) -> Identity:
+    return Identity.of(row.role, row.desk, row.zones)
+
+
+def _record(row: NodeRow) -> Identity | None:
+    if row.assigned_role is None:
+        return None
+    return Identity.of(row.assigned_role, row.assigned_desk, row.assigned_zones or ())
+
+
+def _set_record(row: NodeRow, identity: Identity, zones: Sequence[str] | None = None) -> None:
+    """`zones` in the order the node sends them (a board lists its zones in that order);
+    sorted when not given."""
+    row.assigned_role = identity.role
+    row.assigned_desk = identity.desk
+    row.assigned_zones = list(zones) if zones is not None else sorted(identity.zones)
+
+
 def _info(row: NodeRow) -> NodeInfo:
-    return NodeInfo(node_id=row.node_id, role=row.role, presence=row.presence,
-                    software=row.software, desk=row.desk, zones=tuple(row.zones),
+    declared = _declared(row)
+    record = _record(row)
+    shown = record or declared
+    zones = (row.assigned_zones or []) if record is not None else row.zones
+    return NodeInfo(node_id=row.node_id, role=shown.role, presence=row.presence,
+                    software=row.software, desk=shown.desk, zones=tuple(zones),
                     drivers=dict(row.drivers), telemetry=row.telemetry,
                     first_seen=row.first_seen, last_seen=row.last_seen,
-                    approval=row.approval)
+                    approval=row.approval, declared=declared, recorded=record is not None)
+
+
+def _unknown(node_id: str) -> NotFound:
+    return NotFound(f"node {node_id!r} is unknown",
+                    Bilingual(kk="Мұндай құрылғы белгісіз", ru="Такое устройство неизвестно"),
+                    field="node")
 
 
 class Approval(StrEnum):
@@ -84,6 +154,9 @@ class NodeRegistry:
     def __init__(self, db: Database, clock: Clock, *, approval_required: bool = False) -> None:
         self._db = db
         self._clock = clock
+        # Without approval (development, the one-box demo) the first status a node
+        # sends is its record: trust on first use.
+        self._trust_first_use = not approval_required
         # A node first heard from is pending (claiming) or trusted at once (development,
         # the one-box demo).
         self._first_approval = Approval.PENDING if approval_required else Approval.APPROVED
@@ -95,10 +168,12 @@ class NodeRegistry:
 
     def record_status(self, status: NodeStatus) -> tuple[NodeInfo, bool]:
         """Keep the status that arrived last (the broker keeps one node's messages in
-        order); returns the node and whether it changed: the same message delivered
-        again changes nothing."""
+        order) as the node's declaration; returns the node and whether it changed: the
+        same message delivered again changes nothing. A declaration that newly differs
+        from the record is audited (once per change of declaration, not per status)."""
         now = self._clock.now()
         drivers = {name: driver.model_dump(mode="json") for name, driver in status.drivers.items()}
+        declared = Identity.of(status.role.value, status.desk, status.zones)
         with self._db.write() as session:
             row = session.get(NodeRow, status.node)
             if row is None:
@@ -106,8 +181,18 @@ class NodeRegistry:
                               approval=self._first_approval.value)
                 session.add(row)
                 self._remember_approval(status.node, self._first_approval)
+                before = None
             elif status.id == row.status_id:
                 return _info(row), False
+            else:
+                before = _declared(row)
+            record = _record(row)
+            if record is None and self._trust_first_use \
+                    and row.approval == Approval.APPROVED.value:
+                record = declared
+                _set_record(row, record, status.zones)
+            if record is not None and declared != before:
+                self._audit_declaration(session, status.node, record, declared, before, now)
             row.role = status.role.value
             row.presence = status.state.value
             row.software = status.software
@@ -119,6 +204,22 @@ class NodeRegistry:
             row.last_seen = now
             session.flush()
             return _info(row), True
+
+    @staticmethod
+    def _audit_declaration(session: Session, node_id: str, record: Identity,
+                           declared: Identity, before: Identity | None,
+                           now: datetime) -> None:
+        """A declaration that starts to differ from the record, or that agrees again."""
+        differs = bool(mismatches(record, declared))
+        differed = before is not None and bool(mismatches(record, before))
+        if not differs and not differed:
+            return
+        audit.record(session, actor=f"node:{node_id}",
+                     action="node.identity_mismatch" if differs else "node.identity_agrees",
+                     entity="node", entity_id=node_id, at=now,
+                     before={"record": record.as_dict(),
+                             "declared": before.as_dict() if before else None},
+                     after={"record": record.as_dict(), "declared": declared.as_dict()})
 
     def record_telemetry(self, telemetry: Telemetry) -> NodeInfo | None:
         """Store the heartbeat of a known node; None for a node that never said who it is."""
@@ -142,7 +243,78 @@ class NodeRegistry:
     def all(self) -> list[NodeInfo]:
         with self._db.read() as session:
             return [_info(row) for row in session.scalars(select(NodeRow).order_by(
-                NodeRow.role, NodeRow.node_id))]
+                NodeRow.node_id))]
+
+    # The record ----------------------------------------------------------------
+
+    def assign(self, node_id: str, record: Identity, *, actor: str) -> NodeInfo:
+        """An administrator's change of a node's record (role, desk, zones), audited with
+        before and after. Raises NotFound for a node the hub does not know."""
+        with self._db.write() as session:
+            row = session.get(NodeRow, node_id)
+            if row is None:
+                raise _unknown(node_id)
+            self._assign(session, row, record, None, actor=actor)
+            session.flush()
+            return _info(row)
+
+    def import_records(self, records: Sequence[tuple[str, Identity, Sequence[str]]], *,
+                       actor: str) -> list[RecordImported]:
+        """Provisioning's inventory as the hub's records, in one transaction: (node id,
+        record, its zones in the inventory's order) each. A node never heard from is
+        made (approved: provisioning made its credentials; declaring its record until
+        its first status says otherwise); a known one gets its record changed, audited.
+        Its approval is kept: a revoked node stays revoked."""
+        now = self._clock.now()
+        done: list[RecordImported] = []
+        created: list[str] = []
+        with self._db.write() as session:
+            for node_id, record, zones in records:
+                row = session.get(NodeRow, node_id)
+                made = row is None
+                if row is None:
+                    row = NodeRow(node_id=node_id, role=record.role, presence="offline",
+                                  software="", desk=record.desk, zones=list(zones),
+                                  drivers={}, telemetry=None, first_seen=now, last_seen=now,
+                                  status_id="", status_at=now,
+                                  approval=Approval.APPROVED.value)
+                    session.add(row)
+                    created.append(node_id)
+                changed = self._assign(session, row, record, zones, actor=actor)
+                done.append(RecordImported(node_id, created=made, changed=changed))
+            session.flush()
+        for node_id in created:
+            self._remember_approval(node_id, Approval.APPROVED)
+        return done
+
+    def _assign(self, session: Session, row: NodeRow, record: Identity,
+                zones: Sequence[str] | None, *, actor: str) -> bool:
+        before = _record(row)
+        if before == record:
+            return False
+        _set_record(row, record, zones)
+        audit.record(session, actor=actor, action="node.record", entity="node",
+                     entity_id=row.node_id, at=self._clock.now(),
+                     before={"record": before.as_dict() if before else None},
+                     after={"record": record.as_dict(), "declared": _declared(row).as_dict()})
+        return True
+
+    def rate_limited(self, node_id: str, bucket: str, *, retry_after_s: float) -> None:
+        """A node met its request limit (the first refusal of a flood): audited, and so
+        shown on the fleet page (`alerts`)."""
+        with self._db.write() as session:
+            audit.record(session, actor=f"node:{node_id}", action=RATE_LIMITED_ACTION,
+                         entity="node", entity_id=node_id, at=self._clock.now(),
+                         after={"limit": bucket, "retry_after_s": round(retry_after_s, 1)})
+
+    def alerts(self, since: datetime) -> list[NodeAlert]:
+        """Floods and identity mismatches audited since `since`, newest first."""
+        with self._db.read() as session:
+            rows = session.scalars(select(AuditRow).where(
+                AuditRow.entity == "node", AuditRow.action.in_(ALERT_ACTIONS),
+                AuditRow.at >= since).order_by(AuditRow.id.desc()).limit(ALERTS_SHOWN)).all()
+            return [NodeAlert(node_id=row.entity_id, action=row.action, at=row.at,
+                              detail=dict(row.after or {})) for row in rows]
 
     # Claiming ------------------------------------------------------------------
 
@@ -172,9 +344,7 @@ class NodeRegistry:
         with self._db.write() as session:
             row = session.get(NodeRow, node_id)
             if row is None:
-                raise NotFound(f"node {node_id!r} is unknown",
-                               Bilingual(kk="Мұндай құрылғы белгісіз",
-                                         ru="Такое устройство неизвестно"), field="node")
+                raise _unknown(node_id)
             current = Approval(row.approval)
             if decision not in DECISIONS[current]:
                 raise Conflict(f"node {node_id!r} is {current.value}: it cannot be "
@@ -183,10 +353,14 @@ class NodeRegistry:
                                          ru="В текущем состоянии устройства такое решение "
                                             "невозможно"), field="decision")
             row.approval = decision.value
+            after: dict[str, Any] = {"approval": decision.value}
+            if decision is Approval.APPROVED and _record(row) is None:
+                # The claim approved: what the node declares now becomes its record.
+                _set_record(row, _declared(row), row.zones)
+                after["record"] = _declared(row).as_dict()
             audit.record(session, actor=actor, action=f"node.{decision.value}",
                          entity="node", entity_id=node_id, at=self._clock.now(),
-                         before={"approval": current.value},
-                         after={"approval": decision.value})
+                         before={"approval": current.value}, after=after)
             session.flush()
             info = _info(row)
         self._remember_approval(node_id, decision)

@@ -256,6 +256,13 @@ class NodeRow(Base):
     # rejected and revoked nodes are refused and cut off at the broker.
     approval: Mapped[str] = mapped_column(String(10), default="approved",
                                           server_default="approved")
+    # The hub's record of the node: what it is, whatever its status declares (the
+    # columns above keep the declaration). Written by an inventory import, an approved
+    # claim, an administrator, or (without approval) the first status; NULL role: no
+    # record yet (a claim waiting for approval).
+    assigned_role: Mapped[str | None] = mapped_column(String(30))
+    assigned_desk: Mapped[str | None] = mapped_column(String(40))
+    assigned_zones: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class NodeRequestRow(Base):

@@ -23,6 +23,7 @@ from contract.mqtt import (
     TicketRequest,
     UpChannel,
     encode,
+    request_channel,
 )
 from hub.mqtt.bridge import MqttBridge
 from hub.services.nodes import NodeInfo
@@ -52,9 +53,16 @@ def test_a_terminal_gets_a_ticket_and_a_repeated_request_gets_the_same_one(
     assert first.ticket.purpose_name.kk == "Қағаз түріндегі өтінішті тапсыру"
     assert first.ticket.people_ahead == 0
 
-    again = terminal.ask(request.model_copy())  # the same id, as an outbox resends it
-    assert again.ticket == first.ticket
-    assert again.id == first.id  # the very reply given the first time
+    assert not first.ticket.replayed
+    # The same id, as an outbox resends it.
+    terminal.publish(request_channel(request), request.model_copy())
+    again = terminal.wait_for(DownChannel.REPLY, Reply, lambda r: r.request_id == request.id
+                              and r.ticket is not None and r.ticket.replayed)
+    # The reply given the first time (its id, its time), the ticket said to be given
+    # again, as docs/mqtt.md says: "A ticket given again says replayed: true".
+    assert again.ticket == first.ticket.model_copy(update={"replayed": True})
+    assert again.id == first.id and again.at == first.at
+    assert terminal.count(DownChannel.REPLY) == 2
     assert tickets(bridged_hub) == 1
     with bridged_hub.hub.db.read() as session:
         audit = session.scalars(select(AuditRow).where(AuditRow.action == "issue")).one()

@@ -77,9 +77,13 @@ def test_decisions_follow_the_states_and_are_audited(claiming_hub: Hub) -> None:
         nodes.decide("terminal-1", Approval.REVOKED, actor="user:admin")
     assert nodes.decide("terminal-1", Approval.APPROVED, actor="user:admin").approval == \
         "approved"
-    # A later status does not undo the decision.
+    # The claim approved: what it declared then is its record. A later status does not
+    # undo the decision, nor change the record: it is kept as a declaration.
     nodes.record_status(status("terminal-1", zones=["consultation"]))
-    assert nodes.get("terminal-1").approval == "approved"
+    later = nodes.get("terminal-1")
+    assert later.approval == "approved"
+    assert later.zones == () and later.declaration.zones == {"consultation"}
+    assert [m.value for m in later.mismatches] == ["zones"]
     nodes.decide("terminal-1", Approval.REVOKED, actor="user:admin")
     assert nodes.approval("terminal-1") is Approval.REVOKED
     with pytest.raises(NotFound):
@@ -89,7 +93,13 @@ def test_decisions_follow_the_states_and_are_audited(claiming_hub: Hub) -> None:
                                     .order_by(AuditRow.id)))
     assert [(r.action, r.entity_id, r.actor, r.before, r.after) for r in rows] == [
         ("node.approved", "terminal-1", "user:admin", {"approval": "pending"},
-         {"approval": "approved"}),
+         {"approval": "approved",
+          "record": {"role": "ticket_terminal", "desk": None, "zones": []}}),
+        ("node.identity_mismatch", "terminal-1", "node:terminal-1",
+         {"record": {"role": "ticket_terminal", "desk": None, "zones": []},
+          "declared": {"role": "ticket_terminal", "desk": None, "zones": []}},
+         {"record": {"role": "ticket_terminal", "desk": None, "zones": []},
+          "declared": {"role": "ticket_terminal", "desk": None, "zones": ["consultation"]}}),
         ("node.revoked", "terminal-1", "user:admin", {"approval": "approved"},
          {"approval": "revoked"})]
 

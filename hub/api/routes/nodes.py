@@ -1,18 +1,21 @@
 """The fleet: the center's devices (ticket terminals, displays, call buttons) as the
-hub last heard from them over MQTT: presence, software, drivers, telemetry."""
+hub last heard from them over MQTT: presence, software, drivers, telemetry; what each
+is (the hub's record, which an administrator changes here) and what each declares."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from contract.mqtt import DriverState, NodeRole, Presence
-from hub.api.deps import HubDep, Viewer
+from hub.api.deps import Configurator, HubDep, Viewer
 from hub.domain.errors import NotFound
 from hub.domain.text import Bilingual
+from hub.services.events import QueueEvent
+from hub.services.node_records import change_record
 from hub.services.nodes import NodeInfo
 
 router = APIRouter(prefix="/api/v1/nodes", tags=["nodes"])
@@ -45,15 +48,27 @@ class TelemetryOut(BaseModel):
                           "only how wrong the node's own clock is (NTP)")
 
 
+class DeclaredOut(BaseModel):
+    role: NodeRole
+    desk: str | None
+    zones: list[str]
+
+
 class NodeOut(BaseModel):
     node_id: str
-    role: NodeRole
+    role: NodeRole = Field(description="the hub's record: what the node may act as")
     presence: Presence = Field(description="as the node (or its will) last said")
     silent: bool = Field(description=f"online, but nothing heard for over "
                                      f"{int(SILENT_AFTER.total_seconds())} s")
     software: str
-    desk: str | None
-    zones: list[str]
+    desk: str | None = Field(description="the hub's record (a call button acts only there)")
+    zones: list[str] = Field(description="the hub's record")
+    recorded: bool = Field(description="false: no record yet (a claim awaiting approval); "
+                                       "role, desk and zones are then what it declares")
+    declared: DeclaredOut = Field(description="what the node's last status declared")
+    identity_mismatch: list[Literal["role", "desk", "zones"]] = Field(
+        description="how the declaration differs from the record; not empty: every "
+                    "request of the node is refused (identity_mismatch)")
     drivers: dict[str, DriverOut] = Field(description="the latest state of each driver")
     telemetry: TelemetryOut | None = Field(description="the latest heartbeat, if any")
     first_seen: datetime
@@ -64,6 +79,11 @@ class NodeOut(BaseModel):
         return cls(node_id=node.node_id, role=NodeRole(node.role),
                    presence=Presence(node.presence), silent=is_silent(node, now),
                    software=node.software, desk=node.desk, zones=list(node.zones),
+                   recorded=node.recorded,
+                   declared=DeclaredOut(role=NodeRole(node.declaration.role),
+                                        desk=node.declaration.desk,
+                                        zones=sorted(node.declaration.zones)),
+                   identity_mismatch=[m.value for m in node.mismatches],
                    drivers={name: DriverOut.model_validate(value)
                             for name, value in node.drivers.items()},
                    telemetry=_telemetry(node.telemetry), first_seen=node.first_seen,
@@ -92,4 +112,23 @@ def get_node(node_id: str, hub: HubDep, _: Viewer) -> NodeOut:
                        Bilingual(kk=f"«{node_id}» құрылғысы табылмады",
                                  ru=f"Устройство «{node_id}» не найдено"),
                        field="node_id")
+    return NodeOut.of(node, hub.clock.now())
+
+
+class RecordIn(BaseModel):
+    role: NodeRole
+    desk: str | None = Field(None, max_length=40, description="a call button's desk")
+    zones: list[str] = Field(default_factory=list, max_length=50)
+
+
+@router.put("/{node_id}/record", response_model=NodeOut,
+            summary="Set what a node is: its role, desk and zones (administrators)")
+def set_record(node_id: str, body: RecordIn, hub: HubDep, principal: Configurator) -> NodeOut:
+    """The node acts as this record from its next request on; a node declaring
+    anything else is refused (identity_mismatch). Audited with before and after."""
+    node = change_record(hub.nodes, hub.centers.snapshot().config, node_id,
+                         role=body.role.value, desk=body.desk, zones=body.zones,
+                         actor=principal.actor)
+    # The bridge re-reads the records and sends the node its configuration.
+    hub.bus.publish(QueueEvent(kind="config", at=hub.clock.now()))
     return NodeOut.of(node, hub.clock.now())

@@ -1,0 +1,139 @@
+"""Who a node is: its role, its desk and its zones as the hub's record says, never as
+the node says.
+
+A node's retained status declares a role, a desk and zones, and anyone holding one
+node's password (readable from a hall terminal's SD card) can make it declare
+anything: a terminal declaring itself the call button of window 2 pressed Recall
+there, a display declaring itself a terminal got tickets (issue 17). So the hub keeps
+a record of each node, written by provisioning's inventory, by an administrator's
+approval of a claim, or by an administrator's change; in the one-box demo (no
+approval asked) by the node's first status (trust on first use). A node acts only as
+its record; a node declaring anything else is refused on every request until an
+administrator changes the record or the node is put right (its declaration is kept
+and shown, so the fleet page says what it claims).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hub.domain.errors import Forbidden, ValidationFailed
+from hub.domain.text import Bilingual
+
+# The contract's NodeRole values (the domain imports no contract; a test keeps them equal).
+ROLES = ("ticket_terminal", "display", "call_button")
+# The role whose node belongs to one desk (contract: a call-button panel's presses
+# name its desk); the other roles serve a hall, not a desk.
+DESK_ROLE = "call_button"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A node's role, desk and zones. Zones are a set: their order means nothing."""
+
+    role: str
+    desk: str | None = None
+    zones: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, role: str, desk: str | None, zones: Iterable[str]) -> Identity:
+        return cls(role=role, desk=desk, zones=frozenset(zones))
+
+    def as_dict(self) -> dict[str, object]:
+        """As the audit log and the API show it."""
+        return {"role": self.role, "desk": self.desk, "zones": sorted(self.zones)}
+
+
+class Mismatch(StrEnum):
+    """What a declaration says otherwise than the record, in the order it is judged."""
+
+    ROLE = "role"
+    DESK = "desk"
+    ZONES = "zones"
+
+
+class IdentityMismatch(Forbidden):
+    """The node declares another role, desk or zones than the hub's record of it."""
+
+    code = "identity_mismatch"
+
+
+class NoRecord(Forbidden):
+    """The hub has no record of the node yet: nobody said what it is."""
+
+    code = "not_allowed"
+
+
+MISMATCH_TEXT = Bilingual(
+    kk="Құрылғы өзін тіркелгенінен басқаша атайды; сұрау қабылданбады. Әкімшіге хабарласыңыз",
+    ru="Устройство называет себя не тем, кем оно зарегистрировано; запрос отклонён. "
+       "Обратитесь к администратору")
+
+
+def mismatches(record: Identity, declared: Identity) -> tuple[Mismatch, ...]:
+    """Every way the declaration differs from the record (empty: it agrees)."""
+    found = []
+    if declared.role != record.role:
+        found.append(Mismatch.ROLE)
+    if declared.desk != record.desk:
+        found.append(Mismatch.DESK)
+    if declared.zones != record.zones:
+        found.append(Mismatch.ZONES)
+    return tuple(found)
+
+
+def check(node_id: str, record: Identity | None, declared: Identity) -> Identity:
+    """The identity the node may act as: its record. Raises NoRecord when there is no
+    record and IdentityMismatch when the declaration differs from it (the first
+    difference is the error's field)."""
+    if record is None:
+        raise NoRecord(f"node {node_id} has no record at the hub",
+                       Bilingual(kk="Құрылғы орталық серверде тіркелмеген",
+                                 ru="Устройство не зарегистрировано на центральном сервере"),
+                       field="node")
+    differences = mismatches(record, declared)
+    if differences:
+        said = ", ".join(f"{d.value} {_shown(declared, d)!r} (recorded {_shown(record, d)!r})"
+                         for d in differences)
+        raise IdentityMismatch(f"node {node_id} declares {said}", MISMATCH_TEXT,
+                               field=differences[0].value,
+                               mismatches=[d.value for d in differences])
+    return record
+
+
+def _shown(identity: Identity, what: Mismatch) -> object:
+    if what is Mismatch.ROLE:
+        return identity.role
+    if what is Mismatch.DESK:
+        return identity.desk
+    return sorted(identity.zones)
+
+
+def valid_record(role: str, desk: str | None, zones: Sequence[str], *,
+                 desks: Iterable[str], zone_codes: Iterable[str]) -> Identity:
+    """A record an administrator may write: a known role; a call-button panel bound to
+    a desk (its presses act there); only the center's desks and zones (another role
+    may name a desk, e.g. a window's own board: it authorizes nothing). Raises
+    ValidationFailed naming the field."""
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}",
+                               Bilingual(kk="Құрылғының мұндай рөлі жоқ",
+                                         ru="Такой роли устройства нет"), field="role")
+    desk = desk or None
+    if role == DESK_ROLE and desk is None:
+        raise ValidationFailed("a call-button panel needs its desk",
+                               Bilingual(kk="Шақыру пультіне жұмыс орнын көрсетіңіз",
+                                         ru="Для пульта вызова укажите рабочее место"),
+                               field="desk")
+    if desk is not None and desk not in set(desks):
+        raise ValidationFailed(f"no desk {desk!r}",
+                               Bilingual(kk="Мұндай жұмыс орны жоқ",
+                                         ru="Такого рабочего места нет"), field="desk")
+    unknown = sorted(set(zones) - set(zone_codes))
+    if unknown:
+        raise ValidationFailed(f"no zone {unknown[0]!r}",
+                               Bilingual(kk="Мұндай аймақ жоқ", ru="Такой зоны нет"),
+                               field="zones")
+    return Identity.of(role, desk, zones)

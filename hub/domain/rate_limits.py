@@ -1,0 +1,137 @@
+"""How often one node may ask: a token bucket per node and kind of request.
+
+One terminal sent 400 ticket requests in 25 s and got 281 tickets, until the zone's
+range was exhausted for the day and reception got 409 (issue 17). A real terminal
+cannot ask that fast: a visitor chooses a language and a purpose and takes the printed
+ticket, some 10 s at the quickest. So each node has a bucket per kind of request that
+costs the center something:
+
+- a ticket terminal's tickets (a ticket request or a scanned booking code): a burst
+  of 20, refilled at 6 a minute (one per 10 s). The burst serves the queue at opening
+  (a line of visitors taking tickets back to back, and the few requests a terminal's
+  outbox resends after a short loss of the hub) with room to spare; 6 a minute is
+  above the quickest visitor-after-visitor pace, so a working terminal never meets
+  the limit, and a hijacked one takes at most 20 numbers plus 6 a minute, not a zone's
+  whole range.
+- a call-button panel's presses: a burst of 10, refilled at 3 a second. An operator
+  presses a few times a second at most (Next, Recall, a wrong button corrected); a
+  script pressing Next to empty a queue or Recall to flood the hall's board is held
+  to that pace.
+
+Leases, offline tickets and print reports are not limited here: they report what a
+terminal already did (its printed tickets must never be lost), and leases have their
+own limit (`hub.domain.leases`).
+
+Time is the hub's clock, injected, never the node's (a node's clock can be set to
+anything). A refusal starts an alert episode when none was refused for `QUIET`: the
+fleet page and the audit log hear of a flood once, not once per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hub.domain.errors import DomainError
+from hub.domain.text import Bilingual
+
+# A flood is one episode while refusals keep coming closer than this.
+QUIET = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RatePolicy:
+    """At most `burst` at once, then `per_minute` more each minute."""
+
+    burst: int
+    per_minute: float
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60.0
+
+
+TICKETS = "tickets"
+PRESSES = "presses"
+POLICIES: Mapping[str, RatePolicy] = {
+    TICKETS: RatePolicy(burst=20, per_minute=6),
+    PRESSES: RatePolicy(burst=10, per_minute=180),
+}
+# Which bucket a request kind (contract's `kind`) draws from; kinds not named are free.
+BUCKET_OF_KIND: Mapping[str, str] = {
+    "ticket": TICKETS,
+    "booking_code": TICKETS,
+    "button": PRESSES,
+}
+
+
+class RateLimited(DomainError):
+    """A node asked faster than its limit; nothing was done, no number was taken."""
+
+    code = "rate_limited"
+    status = 429
+
+
+RATE_LIMITED_TEXT = Bilingual(
+    kk="Сұраулар тым жиі келіп жатыр; біраздан кейін қайталаңыз",
+    ru="Слишком частые запросы; повторите немного позже")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    alert: bool = False  # the first refusal of an episode: tell the people once
+    retry_after_s: float = 0.0  # when a token will be back (refused only)
+
+    def error(self, node_id: str, bucket: str) -> RateLimited:
+        return RateLimited(f"node {node_id} exceeded its {bucket} limit; retry in "
+                           f"{self.retry_after_s:.0f} s", RATE_LIMITED_TEXT,
+                           field="kind", retry_after_s=round(self.retry_after_s, 1))
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    at: datetime
+    last_refused: datetime | None = None
+
+
+class RateLimiter:
+    """Token buckets per (node, bucket), refilled by the injected clock."""
+
+    def __init__(self, now: Callable[[], datetime],
+                 policies: Mapping[str, RatePolicy] = POLICIES,
+                 quiet: timedelta = QUIET) -> None:
+        self._now = now
+        self._policies = policies
+        self._quiet = quiet
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._lock = threading.Lock()  # the bridge handles nodes on several threads
+
+    def bucket_of(self, kind: str) -> str | None:
+        """The bucket a request kind draws from; None: not limited."""
+        bucket = BUCKET_OF_KIND.get(kind)
+        return bucket if bucket in self._policies else None
+
+    def take(self, node_id: str, bucket: str) -> Decision:
+        """Spend one token of the node's bucket, or refuse without spending."""
+        policy = self._policies[bucket]
+        now = self._now()
+        with self._lock:
+            state = self._buckets.get((node_id, bucket))
+            if state is None:
+                state = self._buckets[(node_id, bucket)] = _Bucket(float(policy.burst), now)
+            # A clock set back refills nothing (and takes nothing back).
+            elapsed = max(0.0, (now - state.at).total_seconds())
+            state.tokens = min(float(policy.burst), state.tokens + elapsed * policy.per_second)
+            state.at = max(now, state.at)
+            if state.tokens >= 1.0:
+                state.tokens -= 1.0
+                return Decision(allowed=True)
+            new_episode = (state.last_refused is None
+                           or now - state.last_refused >= self._quiet)
+            state.last_refused = now
+            wait = (1.0 - state.tokens) / policy.per_second if policy.per_second else 0.0
+            return Decision(allowed=False, alert=new_episode, retry_after_s=wait)

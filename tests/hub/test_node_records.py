@@ -1,0 +1,104 @@
+"""The hub's record of a node against what its status declares: trust on first use
+without approval, a changed declaration audited once and never believed, an inventory
+imported all or nothing, and staffing read from the record."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from contract.mqtt import NodeRole, NodeStatus, Presence
+from hub.domain.errors import NotFound, ValidationFailed
+from hub.domain.node_identity import Identity, Mismatch
+from hub.services.clock import ManualClock
+from hub.services.desk_presence import last_presses
+from hub.services.node_records import change_record, import_inventory
+from hub.services.nodes import Approval
+from hub.storage.models import AuditRow, NodeRequestRow
+from hub.wiring import Hub
+from provisioning.inventory import parse_inventory
+from tests.provisioning.conftest import EXAMPLE, example_data, local_broker
+
+
+def status(node: str, role: NodeRole = NodeRole.CALL_BUTTON, **extra: object) -> NodeStatus:
+    return NodeStatus(node=node, state=Presence.ONLINE, role=role, software="test", **extra)
+
+
+def audited(hub: Hub, node: str) -> list[str]:
+    with hub.db.read() as session:
+        return [row.action for row in session.scalars(select(AuditRow).where(
+            AuditRow.entity == "node", AuditRow.entity_id == node).order_by(AuditRow.id))]
+
+
+def test_without_approval_the_first_status_is_the_record_and_later_ones_are_not(
+        hub: Hub) -> None:
+    nodes = hub.nodes
+    first, _ = nodes.record_status(status("buttons-2", desk="window-2"))
+    assert first.record == Identity.of("call_button", "window-2", ())
+    assert first.mismatches == ()
+    # The same password, another desk declared: the record holds, the lie is kept.
+    lying, _ = nodes.record_status(status("buttons-2", desk="window-1"))
+    assert lying.desk == "window-2" and lying.declaration.desk == "window-1"
+    assert lying.mismatches == (Mismatch.DESK,)
+    nodes.record_status(status("buttons-2", desk="window-1"))  # again: no second entry
+    back, _ = nodes.record_status(status("buttons-2", desk="window-2"))
+    assert back.mismatches == ()
+    assert audited(hub, "buttons-2") == ["node.identity_mismatch", "node.identity_agrees"]
+
+
+def test_an_administrator_changes_the_record_within_the_center(hub: Hub) -> None:
+    hub.nodes.record_status(status("buttons-2", desk="window-2"))
+    config = hub.centers.snapshot().config
+    with pytest.raises(ValidationFailed):
+        change_record(hub.nodes, config, "buttons-2", role="call_button", desk="window-99",
+                      zones=[], actor="admin")
+    with pytest.raises(NotFound):
+        change_record(hub.nodes, config, "nobody", role="display", desk=None, zones=[],
+                      actor="admin")
+    moved = change_record(hub.nodes, config, "buttons-2", role="call_button",
+                          desk="window-1", zones=[], actor="admin")
+    assert moved.desk == "window-1" and moved.mismatches == (Mismatch.DESK,)
+    assert audited(hub, "buttons-2") == ["node.record"]
+
+
+def test_an_inventory_is_imported_whole_or_not_at_all(hub: Hub, tmp_path: Path) -> None:
+    inventory = parse_inventory(local_broker(example_data(), tmp_path), EXAMPLE)
+    config = hub.centers.snapshot().config
+    panel = next(n for n in inventory.nodes if n.node_id == "desk-window-1")
+    wrong = dataclasses.replace(panel, settings=panel.settings.model_copy(
+        update={"desk": "window-99"}))
+    broken = dataclasses.replace(inventory, nodes=tuple(
+        wrong if n is panel else n for n in inventory.nodes))
+    with pytest.raises(ValidationFailed) as refused:
+        import_inventory(hub.nodes, config, broken, actor="cli")
+    assert "desk-window-1" in refused.value.detail and "desk-window-1" in refused.value.text.ru
+    assert hub.nodes.all() == []  # nothing imported
+
+    hub.nodes.record_status(status("desk-window-1", desk="window-1"))
+    hub.nodes.decide("desk-window-1", Approval.REVOKED, actor="admin")
+    done = {item.node_id: item for item in
+            import_inventory(hub.nodes, config, inventory, actor="cli")}
+    assert done["terminal-1"].created and done["terminal-1"].changed
+    assert not done["desk-window-1"].created and not done["desk-window-1"].changed
+    board = hub.nodes.get("board-hall")
+    assert board is not None and board.role == "display"
+    assert board.zones == ("consultation", "personal") and board.approval == "approved"
+    assert hub.nodes.approval("board-hall") is Approval.APPROVED
+    assert hub.nodes.approval("desk-window-1") is Approval.REVOKED  # kept
+    again = import_inventory(hub.nodes, config, inventory, actor="cli")
+    assert not any(item.changed for item in again)
+
+
+def test_a_panels_presses_staff_the_desk_of_its_record(hub: Hub, clock: ManualClock) -> None:
+    hub.nodes.record_status(status("buttons-2", desk="window-2"))
+    hub.nodes.record_status(status("buttons-2", desk="window-1"))  # declares another desk
+    pressed = clock.now()
+    with hub.db.write() as session:
+        session.add(NodeRequestRow(node_id="buttons-2", request_id="p1", kind="button",
+                                   received_at=pressed, reply=None))
+    with hub.db.read() as session:
+        assert last_presses(session, pressed - timedelta(hours=1)) == {"window-2": pressed}
