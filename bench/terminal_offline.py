@@ -147,7 +147,8 @@ def main() -> int:
         broker.start()
         clock = ManualClock(MONDAY_TEN)
         hub = build_hub(HubSettings(data_dir=Path(scratch) / "hub", mqtt_enabled=False,
-                                    center_id="bench", lease_numbers=args.reports),
+                                    center_id="bench", lease_numbers=args.reports,
+                                    terminal_ticket_burst=args.reports),
                         clock=clock)
         bridge = MqttBridge(hub, broker.url)
         echoer = echo(broker.port, Topics("echo"))

@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from contract.broker import broker_address
 from contract.mqtt import ID_PATTERN
+from hub.domain.rate_limits import POLICIES, PRESSES, TICKETS
 from hub.domain.reception.profiles import DEFAULT_PROFILE
 from hub.letters.mail import MailSettings
 from hub.storage.db import sqlite_url
@@ -100,6 +101,18 @@ class HubSettings(BaseSettings):
     max_body_kib: int = Field(1024, ge=1, le=64 * 1024, description=(
         "largest request body in KiB, refused with 413 before it is read; uploads of "
         "scans have their own limit (appeals.max_attachment_mb)"))
+    terminal_ticket_burst: int = Field(
+        POLICIES[TICKETS].burst, ge=1, description=(
+            "ticket requests (and scanned booking codes) one terminal may send at once "
+            "before the limit applies (hub/domain/rate_limits.py)"))
+    terminal_tickets_per_minute: float = Field(
+        POLICIES[TICKETS].per_minute, gt=0,
+        description="after the burst, ticket requests one terminal may send a minute")
+    panel_press_burst: int = Field(POLICIES[PRESSES].burst, ge=1, description=(
+        "button presses one call-button panel may send at once"))
+    panel_presses_per_minute: float = Field(
+        POLICIES[PRESSES].per_minute, gt=0,
+        description="after the burst, presses one panel may send a minute")
     secure_cookies: bool = Field(False, description="mark cookies Secure (behind HTTPS)")
     center_id: str = Field("center", pattern=ID_PATTERN,
                            description="this center's MQTT topic root: kezek/<center_id>/…")

@@ -59,6 +59,14 @@ POLICIES: Mapping[str, RatePolicy] = {
     TICKETS: RatePolicy(burst=20, per_minute=6),
     PRESSES: RatePolicy(burst=10, per_minute=180),
 }
+
+
+def policies(*, ticket_burst: int, tickets_per_minute: float, press_burst: int,
+             presses_per_minute: float) -> Mapping[str, RatePolicy]:
+    """The limits a center's settings give (the defaults are `POLICIES`; a bench that
+    drives one terminal at hundreds of tickets a second raises them)."""
+    return {TICKETS: RatePolicy(burst=ticket_burst, per_minute=tickets_per_minute),
+            PRESSES: RatePolicy(burst=press_burst, per_minute=presses_per_minute)}
 # Which bucket a request kind (contract's `kind`) draws from; kinds not named are free.
 BUCKET_OF_KIND: Mapping[str, str] = {
     "ticket": TICKETS,

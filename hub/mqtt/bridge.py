@@ -59,7 +59,7 @@ from contract.mqtt import (
     valid_id,
 )
 from hub.domain.node_identity import MISMATCH_TEXT, IdentityMismatch
-from hub.domain.rate_limits import RateLimiter
+from hub.domain.rate_limits import RateLimiter, policies
 from hub.mqtt.broker_log import LOG_TOPICS, ClientConnected, is_log_topic, parse_log_line
 from hub.mqtt.desk_states import desk_state, transfer_announcement
 from hub.mqtt.outgoing import announcement, display_snapshot, followed_zones, node_config
@@ -134,7 +134,12 @@ class MqttBridge:
         self._recent = RecentReplies()
         # Request limits per node, by the hub's clock (hub.domain.rate_limits); the ids
         # already charged, so that a request resent before its answer costs nothing.
-        self._limits = RateLimiter(hub.clock.now)
+        settings = hub.settings
+        self._limits = RateLimiter(hub.clock.now, policies(
+            ticket_burst=settings.terminal_ticket_burst,
+            tickets_per_minute=settings.terminal_tickets_per_minute,
+            press_burst=settings.panel_press_burst,
+            presses_per_minute=settings.panel_presses_per_minute))
         self._charged: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._charged_lock = threading.Lock()
         self._reply_log: ReplyLog | None = None
