@@ -34,6 +34,7 @@ from hub.domain.errors import DomainError
 from hub.domain.roles import Permission, allows
 from hub.domain.text import Bilingual, Language
 from hub.services.broker_access import BrokerAccess
+from hub.services.connection_faults import TAKEN_OVER, WRONG_PROTOCOL
 from hub.services.events import QueueEvent
 from hub.services.node_records import change_record
 from hub.services.nodes import CUT_OFF, DECISIONS, Approval, NodeAlert, NodeInfo
@@ -251,6 +252,11 @@ def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
         if alert.action == "node.rate_limited":
             limit = str(alert.detail.get("limit", ""))
             detail = _known(language, f"fleet.alert.limit.{limit}", limit)
+        elif alert.action == WRONG_PROTOCOL:
+            detail = f"MQTT {alert.detail.get('protocol', '')}"
+        elif alert.action == TAKEN_OVER:
+            detail = translate(language, "fleet.alert.count").format(
+                count=alert.detail.get("count", 1))
         else:
             declared = alert.detail.get("declared")
             said = declared if isinstance(declared, dict) else {}

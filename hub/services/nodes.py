@@ -20,13 +20,16 @@ from hub.domain.node_identity import Identity, Mismatch, mismatches
 from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.clock import Clock
+from hub.services.connection_faults import TAKEN_OVER, WRONG_PROTOCOL
 from hub.storage.db import Database
 from hub.storage.models import AuditRow, NodeRequestRow, NodeRow
 
 # How long a request id is remembered: far longer than any outbox keeps a request.
 REQUEST_MEMORY = timedelta(days=7)
 RATE_LIMITED_ACTION = "node.rate_limited"
-ALERT_ACTIONS = (RATE_LIMITED_ACTION, "node.identity_mismatch")
+# What the fleet page lists as alerts: floods, false declarations, and the broker's
+# word on a node's connection (a wrong MQTT version, its credentials used twice).
+ALERT_ACTIONS = (RATE_LIMITED_ACTION, "node.identity_mismatch", WRONG_PROTOCOL, TAKEN_OVER)
 ALERTS_SHOWN = 50
 
 

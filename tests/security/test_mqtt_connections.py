@@ -30,6 +30,7 @@ from contract.mqtt import (
     encode,
 )
 from hub.domain.connection_faults import MqttProtocol
+from hub.domain.roles import Role
 from hub.mqtt.bridge import MqttBridge
 from hub.mqtt.embedded import EmbeddedBroker
 from hub.services.clock import ManualClock
@@ -38,6 +39,7 @@ from hub.storage.models import AuditRow
 from hub.wiring import Hub, build_hub
 from tests.brokers import free_port, mosquitto_binary, wait_until
 from tests.conftest import unavailable
+from tests.hub.test_console_check_in import signed_in
 from tests.provisioning.conftest import generate_local
 from tests.provisioning.probe import Probe
 from tests.provisioning.running import RunningCenter
@@ -121,6 +123,11 @@ def test_mqtt5_is_refused_and_a_second_connection_is_a_fault(
     assert served.ok and served.ticket is not None
     assert _audited(hub) == ["node.mqtt_protocol_refused", "node.connection_taken_over",
                              "node.mqtt_protocol_ok"]
+    # The administrator reads both on the fleet page, in the page's language.
+    page = signed_in(hub, "admin", Role.ADMINISTRATOR).get("/console/fleet").text
+    assert f'data-alert="node.mqtt_protocol_refused" data-node="{NODE}"' in page
+    assert f'data-alert="node.connection_taken_over" data-node="{NODE}"' in page
+    assert "MQTT 5" in page
 
 
 def test_a_fault_of_the_version_outlives_a_restart_of_the_hub(
