@@ -1,0 +1,60 @@
+"""center texts within the contract: names stored before the safe-text rule fit it
+
+A center's names travel to the nodes (zones, desks, purposes, out-of-turn categories,
+the center's own name), whose MQTT texts hold at most 200 characters; until issue 17
+the configuration took 300 and any character but a control one. A stored name that
+breaks today's rule would stop the hub from loading its center, so it is cleaned
+once here, as the configuration now refuses it: the refused characters (bidi
+controls, zero-width and other invisible ones) dropped, NFC, trimmed to the
+contract's length. A name left empty falls back to its code.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-08 01:00:00.000000
+"""
+import unicodedata
+
+import sqlalchemy as sa
+from alembic import op
+
+from contract.mqtt import TEXT_MAX_LENGTH
+from hub.domain.safe_text import refused_character
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+# table -> (key column, the text columns)
+TEXTS = {
+    'center': ('id', ('name_kk', 'name_ru')),
+    'zones': ('code', ('name_kk', 'name_ru')),
+    'desks': ('code', ('label_kk', 'label_ru')),
+    'purposes': ('code', ('name_kk', 'name_ru')),
+    'out_of_turn_categories': ('code', ('name_kk', 'name_ru')),
+}
+
+
+def cleaned(value: str, fallback: str) -> str:
+    kept = "".join(char for char in value if refused_character(char) is None)
+    text = unicodedata.normalize("NFC", kept).strip()[:TEXT_MAX_LENGTH].strip()
+    return text or fallback
+
+
+def upgrade() -> None:
+    connection = op.get_bind()
+    for table, (key, columns) in TEXTS.items():
+        rows = connection.execute(sa.text(
+            f"SELECT {key}, {', '.join(columns)} FROM {table}")).all()
+        for row in rows:
+            changed = {column: cleaned(value, str(row[0]))
+                       for column, value in zip(columns, row[1:], strict=True)
+                       if value is not None and cleaned(value, str(row[0])) != value}
+            if changed:
+                connection.execute(sa.text(
+                    f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in changed)} "
+                    f"WHERE {key} = :key"), {**changed, "key": row[0]})
+
+
+def downgrade() -> None:
+    pass  # the names were cleaned, not moved: there is nothing to put back
