@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub import __version__
-from hub.api import problems
+from hub.api import openapi, problems
 from hub.api.routes import (
     appeals,
     center,
@@ -90,6 +90,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
                        max_age=int(timedelta(hours=settings.session_hours).total_seconds()),
                        same_site="strict", https_only=settings.secure_cookies)
     problems.install(app)
+    openapi.install(app)  # the document made true to the answers
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
                    nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)

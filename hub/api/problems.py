@@ -9,12 +9,42 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.domain.errors import DomainError
 
 log = logging.getLogger("kezek.api")
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemText(BaseModel):
+    kk: str
+    ru: str
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error answer, as `problem()` writes it (documented in the OpenAPI)."""
+
+    # A domain error may add its own figures (e.g. the minutes to wait), so extra members
+    # are allowed, as RFC 9457 §3.2 allows extension members.
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="urn:kezek:problem:<code>")
+    title: str
+    status: int = Field(ge=400, le=599)
+    code: str = Field(description="the machine code of the error")
+    detail: str
+    field: str | None = Field(None, description="the field at fault, when there is one")
+    text: ProblemText | None = Field(None, description="the error for a person: Kazakh and "
+                                                       "Russian")
+    errors: list[FieldProblem] | None = Field(None, description="each invalid field of a "
+                                                                "request (422 only)")
 
 
 def problem(status: int, code: str, detail: str, *, text: dict[str, str] | None = None,
