@@ -15,12 +15,12 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import FastAPI, routing
+from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 
 from hub.api.deps import SAFE_METHODS, current_principal, optional_principal
 from hub.api.problems import PROBLEM_JSON, Problem
+from hub.api.served_routes import is_api_route, served_routes
 
 PROBLEM_REF = "#/components/schemas/Problem"
 # Pydantic's `time` is the center's wall time, written `09:00` or `09:00:00` with no UTC
@@ -28,7 +28,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 WALL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
 
 WHY = {
-    400: "The body could not be parsed (a broken multipart form)",
+    400: "The body could not be parsed",
     401: "No valid session and no valid bearer token",
     403: "The caller's role may not do this, or a session's change lacks its CSRF token",
     404: "Something the request names does not exist",
@@ -86,11 +86,8 @@ def problem_statuses(operation: dict[str, Any], method: str, route: Any) -> set[
         statuses |= {404, 422}  # it names records that may not exist; values may be invalid
     if method not in SAFE_METHODS:
         statuses.add(409)
-    body = operation.get("requestBody", {}).get("content", {})
-    if body:
-        statuses.add(413)
-    if "multipart/form-data" in body:
-        statuses.add(400)
+    if "requestBody" in operation:
+        statuses |= {400, 413}  # a body it cannot parse; a body larger than it reads
     return statuses
 
 
@@ -122,19 +119,8 @@ def _dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 def _routes(app: FastAPI) -> dict[tuple[str, str], Any]:
-    """Each operation's route as the app serves it (with its routers' dependencies).
-
-    FastAPI ≥ 0.160 includes routers lazily: the app's routes are then included
-    routers, walked the way FastAPI's own document generator walks them.
-    """
-    walk = getattr(routing, "iter_route_contexts", None)
-    contexts = walk(app.routes) if walk is not None else app.routes
-    found: dict[tuple[str, str], Any] = {}
-    for context in contexts:
-        if isinstance(getattr(context, "original_route", context), APIRoute):
-            for method in context.methods or ():
-                found[(context.path_format, method)] = context
-    return found
+    return {(route.path_format, method): route for route in served_routes(app)
+            if is_api_route(route) for method in route.methods or ()}
 
 
 def _wall_times(node: Any) -> None:

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.api.served_routes import allowed_methods
 from hub.domain.errors import DomainError
 
 log = logging.getLogger("kezek.api")
@@ -83,7 +84,21 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
                          "ru": f"Поле «{first}» в запросе заполнено неверно"})
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _invalid_change(_: Request, exc: Exception) -> JSONResponse:
+    """A service revalidates a whole document after a change (the center's configuration:
+    removing its last zone leaves none); the change is refused, nothing stored."""
+    assert isinstance(exc, ValidationError)
+    log.info("a change was refused by its document's validation: %s", exc)
+    errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+              for e in exc.errors()]
+    first = errors[0]["field"] if errors else "request"
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid change"
+    return problem(422, "invalid_change", detail, field=first, errors=errors,
+                   text={"kk": f"Бұл өзгерістен кейін «{first}» дұрыс болмайды",
+                         "ru": f"После этого изменения «{first}» станет неверным"})
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -97,6 +112,12 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
                        text=texts.get(exc.status_code, fallback))
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route at the path, but each method
+        # of a FastAPI path is its own route; RFC 9110 §15.5.6 wants all of them.
+        methods = allowed_methods(request.app, request.url.path)
+        if methods:
+            response.headers["Allow"] = ", ".join(sorted(methods))
     return response
 
 
@@ -110,5 +131,6 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ValidationError, _invalid_change)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
