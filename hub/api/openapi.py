@@ -42,7 +42,7 @@ SECURITY_SCHEMES = {
     "session": {"type": "apiKey", "in": "cookie", "name": "kezek_session",
                 "description": "the console's session; changes also need `X-CSRF-Token`"},
 }
-SIGNED_IN = [{"bearer": []}, {"session": []}]
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
 def install(app: FastAPI) -> None:

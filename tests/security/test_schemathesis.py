@@ -44,3 +44,28 @@ def test_every_answer_is_documented_and_none_is_a_server_error(hub: Hub,
     assert outcome.server_errors == 0, outcome.report()
     assert not outcome.failures, outcome.report()
     assert not outcome.errors, outcome.report()
+
+
+def test_the_run_catches_an_answer_the_document_does_not_describe() -> None:
+    """The checks are live: a `time` documented as RFC 3339 (as FastAPI does) and an
+    undocumented 404, the two faults the hub had, are both reported."""
+    from datetime import time
+
+    from fastapi import FastAPI, HTTPException
+    from pydantic import BaseModel
+
+    class Hours(BaseModel):
+        opens: time
+
+    app = FastAPI(openapi_url="/api/openapi.json")
+
+    @app.get("/hours/{day}", response_model=Hours)
+    def hours(day: int) -> Hours:
+        if day > 7:
+            raise HTTPException(404, "no such day")
+        return Hours(opens=time(9, 0))
+
+    outcome = run(app, "no-token", max_examples=5, seed=SEED)
+
+    assert {"response_schema_conformance", "status_code_conformance"} <= set(
+        outcome.failed_checks), outcome.report()
