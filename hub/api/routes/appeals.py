@@ -275,7 +275,7 @@ def call_list(hub: HubDep, who: Who, start: Period = None,
     return hub.appeals.consultations.call_list(who, *_period(hub, start, end))
 
 
-@router.post("/surveys/{consultation_id}", status_code=status.HTTP_204_NO_CONTENT,
+@router.post("/surveys/{consultation_id:int}", status_code=status.HTTP_204_NO_CONTENT,
              summary="Record the result of a survey call")
 def record_survey(consultation_id: int, body: SurveyIn, hub: HubDep, who: Who) -> Response:
     allow(who, REGISTRARS, "record survey calls")
