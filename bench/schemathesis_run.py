@@ -102,6 +102,8 @@ def configuration(token: str, *, max_examples: int, seed: int,
         "seed": seed,
         # Count every failing answer, not only the first of each operation.
         "continue-on-failure": True,
+        # Nothing left behind in the working tree (.schemathesis/).
+        "cache": {"enabled": False},
         "headers": {"Authorization": f"Bearer {token}"},
         "generation": {"max-examples": max_examples, "deterministic": True,
                        "database": "none"},
