@@ -86,9 +86,14 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_change(_: Request, exc: Exception) -> JSONResponse:
     """A service revalidates a whole document after a change (the center's configuration:
-    removing its last zone leaves none); the change is refused, nothing stored."""
+    removing its last zone leaves none); the change is refused, nothing stored.
+
+    Answers are validated by FastAPI (its own ResponseValidationError, a 500), so a
+    pydantic error reaching here is about what a request brought; it is logged all the
+    same, in case it is not."""
     assert isinstance(exc, ValidationError)
-    log.info("a change was refused by its document's validation: %s", exc)
+    log.warning("a change was refused by its document's validation (%s): %s",
+                exc.title, exc.errors(include_input=False))
     errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
               for e in exc.errors()]
     first = errors[0]["field"] if errors else "request"
@@ -115,7 +120,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         # Starlette names only the methods of the first route at the path, but each method
         # of a FastAPI path is its own route; RFC 9110 §15.5.6 wants all of them.
-        methods = allowed_methods(request.app, request.url.path)
+        path, root = request.scope["path"], request.scope.get("root_path", "")
+        methods = allowed_methods(request.app, path.removeprefix(root) if root else path)
         if methods:
             response.headers["Allow"] = ", ".join(sorted(methods))
     return response
