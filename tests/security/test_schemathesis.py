@@ -23,13 +23,6 @@ MAX_EXAMPLES = 3
 SEED = 17
 
 
-@pytest.fixture
-def database_url() -> None:
-    """SQLite only: the document's truth does not depend on the database, and the
-    PostgreSQL run is bench/schemathesis_run.py --db postgres."""
-    return None
-
-
 def test_every_answer_is_documented_and_none_is_a_server_error(hub: Hub,
                                                                admin_token: str) -> None:
     app = create_app(hub.settings, hub)
