@@ -75,6 +75,7 @@ class Failure:
 @dataclass
 class Outcome:
     cases: int = 0
+    failing_cases: int = 0
     operations: set[str] = field(default_factory=set)
     failed_checks: Counter[str] = field(default_factory=Counter)
     failures: dict[tuple[str, str, str], Failure] = field(default_factory=dict)
@@ -87,7 +88,7 @@ class Outcome:
 
     def report(self) -> str:
         lines = [f"{self.cases} cases over {len(self.operations)} operations "
-                 f"in {self.seconds:.1f} s; failed checks: "
+                 f"in {self.seconds:.1f} s; {self.failing_cases} answers failed; failed checks: "
                  f"{dict(self.failed_checks) or 'none'}; errors: {len(self.errors)}"]
         lines += [f"  {failure}" for failure in self.failures.values()]
         lines += [f"  error: {error}" for error in self.errors]
@@ -135,6 +136,8 @@ def _count(outcome: Outcome, recorder: Any) -> None:
     for node in recorder.cases.values():
         outcome.operations.add(node.value.operation.label)
     for checks in recorder.checks.values():
+        if any(check.status == Status.FAILURE for check in checks):
+            outcome.failing_cases += 1
         for check in checks:
             if check.status != Status.FAILURE or check.failure_info is None:
                 continue
