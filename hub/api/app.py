@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub import __version__
-from hub.api import docs, problems
+from hub.api import docs, openapi, problems
 from hub.api.body_limits import BodyLimitMiddleware, BodyLimits, RouteLimit
 from hub.api.cache_control import NoStoreMiddleware
 from hub.api.routes import (
@@ -114,6 +114,7 @@ def create_app(settings: HubSettings, hub: Hub | None = None, *,
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(settings))
     problems.install(app)
     docs.install(app)
+    openapi.install(app)  # the document made true to the answers
     for router in (tickets.router, desks.router, queue.router, center.router, users.router,
                    nodes.router, reception.router, check_in.router, letters.router):
         app.include_router(router)

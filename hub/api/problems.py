@@ -9,12 +9,43 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.api.served_routes import allowed_methods
 from hub.domain.errors import DomainError
 
 log = logging.getLogger("kezek.api")
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemText(BaseModel):
+    kk: str
+    ru: str
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error answer, as `problem()` writes it (documented in the OpenAPI)."""
+
+    # A domain error may add its own figures (e.g. the minutes to wait), so extra members
+    # are allowed, as RFC 9457 §3.2 allows extension members.
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="urn:kezek:problem:<code>")
+    title: str
+    status: int = Field(ge=400, le=599)
+    code: str = Field(description="the machine code of the error")
+    detail: str
+    field: str | None = Field(None, description="the field at fault, when there is one")
+    text: ProblemText | None = Field(None, description="the error for a person: Kazakh and "
+                                                       "Russian")
+    errors: list[FieldProblem] | None = Field(None, description="each invalid field of a "
+                                                                "request (422 only)")
 
 
 def problem(status: int, code: str, detail: str, *, text: dict[str, str] | None = None,
@@ -56,7 +87,26 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, "invalid_request", detail, field=first, errors=errors, text=text)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _invalid_change(_: Request, exc: Exception) -> JSONResponse:
+    """A service revalidates a whole document after a change (the center's configuration:
+    removing its last zone leaves none); the change is refused, nothing stored.
+
+    Answers are validated by FastAPI (its own ResponseValidationError, a 500), so a
+    pydantic error reaching here is about what a request brought; it is logged all the
+    same, in case it is not."""
+    assert isinstance(exc, ValidationError)
+    log.warning("a change was refused by its document's validation (%s): %s",
+                exc.title, exc.errors(include_input=False))
+    errors = [{"field": _location(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+              for e in exc.errors()]
+    first = errors[0]["field"] if errors else "request"
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid change"
+    return problem(422, "invalid_change", detail, field=first, errors=errors,
+                   text={"kk": f"Бұл өзгерістен кейін «{first}» дұрыс болмайды",
+                         "ru": f"После этого изменения «{first}» станет неверным"})
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -70,6 +120,13 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
                        text=texts.get(exc.status_code, fallback))
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route at the path, but each method
+        # of a FastAPI path is its own route; RFC 9110 §15.5.6 wants all of them.
+        path, root = request.scope["path"], request.scope.get("root_path", "")
+        methods = allowed_methods(request.app, path.removeprefix(root) if root else path)
+        if methods:
+            response.headers["Allow"] = ", ".join(sorted(methods))
     return response
 
 
@@ -83,5 +140,6 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ValidationError, _invalid_change)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

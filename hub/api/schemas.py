@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from hub.domain.estimate import WaitEstimate
@@ -18,6 +18,10 @@ from hub.services.views import IssuedTicket, TicketInfo
 MAX_ID = 2**31 - 1
 TicketId = Annotated[int, Path(ge=1, le=MAX_ID, description="the ticket's id")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+# A filter matched against stored text: no control characters (PostgreSQL refuses a NUL
+# in a text parameter, which was a 500), no longer than any stored key.
+FilterKey = Annotated[str | None, Query(min_length=1, max_length=200,
+                                        pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 def _plain_text(value: str, info: ValidationInfo) -> str:

@@ -67,6 +67,7 @@ from hub.domain.reception.schedule import (
     WaitingRequest,
     book_slot,
     place_in_arrival_order,
+    placement_days,
 )
 from hub.domain.safe_text import safe_text
 from hub.domain.text import Bilingual, Language
@@ -977,6 +978,7 @@ class ReceptionService:
         into the schedule, in order of arrival (002 §24, 004 §28)."""
         calendar, now = self.calendar, self._clock.now()
         today = calendar.service_day(now)
+        first_day, last_day = placement_days(first_day, last_day, earliest=today)
         # No day whose final list is already closed.
         while terms.final_list_due(first_day, self.profile, calendar) < today:
             first_day += timedelta(days=1)

@@ -125,6 +125,9 @@ def test_input_that_used_to_crash_gets_a_clear_answer(client: TestClient) -> Non
     assert huge.status_code == 422
     assert huge.json()["field"] == "ticket_id"
     assert client.get("/api/v1/audit", params={"before_id": 2**70}).status_code == 422
+    nul_filter = client.get("/api/v1/audit", params={"entity": "ticket\x00"})
+    assert nul_filter.status_code == 422  # PostgreSQL refused the NUL: a 500
+    assert nul_filter.json()["field"] == "entity"
     twice = client.put("/api/v1/center/calendar",
                        json={"closed_days": ["2026-12-18", "2026-12-18"]})
     assert twice.status_code == 422

@@ -166,7 +166,8 @@ def export_json(hub: HubDep, who: Who, start: Period = None, end: Period = None)
                         "Cache-Control": "no-store"})
 
 
-@router.get("/appeals/export.csv", summary="The same export as CSV")
+@router.get("/appeals/export.csv", summary="The same export as CSV",
+            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def export_csv(hub: HubDep, who: Who, start: Period = None, end: Period = None) -> Response:
     service = hub.appeals.register
     return Response(service.export_csv(service.export(who, start=start, end=end)),
@@ -225,7 +226,8 @@ async def attach(number: str, file: UploadFile, hub: HubDep, who: Who) -> dict[s
 
 
 @router.get("/appeals/{number}/attachments/{attachment_id}",
-            summary="A scan's content (personal data; audited)")
+            summary="A scan's content (personal data; audited)", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "image/*": {}}}})
 def attachment(number: str, attachment_id: int, hub: HubDep, who: Who) -> Response:
     info, content = hub.appeals.register.attachment(number, attachment_id, who)
     return Response(content, media_type=info.media_type, headers={
@@ -273,7 +275,7 @@ def call_list(hub: HubDep, who: Who, start: Period = None,
     return hub.appeals.consultations.call_list(who, *_period(hub, start, end))
 
 
-@router.post("/surveys/{consultation_id}", status_code=status.HTTP_204_NO_CONTENT,
+@router.post("/surveys/{consultation_id:int}", status_code=status.HTTP_204_NO_CONTENT,
              summary="Record the result of a survey call")
 def record_survey(consultation_id: int, body: SurveyIn, hub: HubDep, who: Who) -> Response:
     allow(who, REGISTRARS, "record survey calls")

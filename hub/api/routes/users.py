@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from hub.api.deps import Auditor, HubDep, UserManager
-from hub.api.schemas import MAX_ID, AuditOut, TokenIn, TokenOut, UserIn, UserPatch
+from hub.api.schemas import MAX_ID, AuditOut, FilterKey, TokenIn, TokenOut, UserIn, UserPatch
 from hub.services import audit
 from hub.services.users import UserInfo
 
@@ -48,7 +48,7 @@ def revoke_token(name: str, hub: HubDep, who: UserManager) -> None:
 
 
 @router.get("/audit", response_model=list[AuditOut], summary="The audit log, newest first")
-def audit_log(hub: HubDep, _: Auditor, entity: str | None = None, entity_id: str | None = None,
+def audit_log(hub: HubDep, _: Auditor, entity: FilterKey = None, entity_id: FilterKey = None,
               before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
               limit: int = Query(100, ge=1, le=1000)) -> list[AuditOut]:
     with hub.db.read() as session:

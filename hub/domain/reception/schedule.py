@@ -22,6 +22,7 @@ from hub.domain.reception.errors import NonWorkingDay, OutsideReceptionHours, Sl
 from hub.domain.text import Bilingual
 
 __all__ = [
+    "PLACEMENT_MAX_DAYS",
     "ExtraReception",
     "Placement",
     "ReceptionHours",
@@ -30,7 +31,12 @@ __all__ = [
     "WaitingRequest",
     "book_slot",
     "place_in_arrival_order",
+    "placement_days",
 ]
+
+# How far ahead one placement looks: officials' schedules are approved for a year
+# at most (002 §7), and each day considered costs the hub a schedule lookup.
+PLACEMENT_MAX_DAYS = 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +228,27 @@ class Placement:
 
     def slot_of(self, key: str) -> Slot | None:
         return dict(self.assigned).get(key)
+
+
+def placement_days(first_day: date, last_day: date, *, earliest: date) -> tuple[date, date]:
+    """The days a placement considers: none before ``earliest`` (the first day whose
+    final list is still open; an earlier one cannot be booked any more), and at most
+    ``PLACEMENT_MAX_DAYS`` of them (a longer window is a mistake, and would keep the
+    hub stepping through days that have no schedule)."""
+    if last_day < first_day:
+        raise ValidationFailed("last_day is before first_day",
+                               Bilingual(kk="Кезеңнің соңы басынан бұрын бола алмайды.",
+                                         ru="Конец периода не может быть раньше начала."),
+                               field="last_day")
+    first_day = max(first_day, earliest)
+    if (last_day - first_day).days >= PLACEMENT_MAX_DAYS:
+        raise ValidationFailed(
+            f"placement spans more than {PLACEMENT_MAX_DAYS} days",
+            Bilingual(kk=f"Бір рет орналастыру {PLACEMENT_MAX_DAYS} күннен аспауы керек.",
+                      ru=f"Одно распределение охватывает не более {PLACEMENT_MAX_DAYS} "
+                         "дней."),
+            field="last_day")
+    return first_day, last_day
 
 
 def place_in_arrival_order(

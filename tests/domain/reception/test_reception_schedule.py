@@ -14,6 +14,7 @@ from hub.domain.calendar import WorkCalendar
 from hub.domain.errors import Conflict, ValidationFailed
 from hub.domain.reception.errors import NonWorkingDay, OutsideReceptionHours, SlotTaken
 from hub.domain.reception.schedule import (
+    PLACEMENT_MAX_DAYS,
     ExtraReception,
     ReceptionHours,
     ReceptionSchedule,
@@ -21,6 +22,7 @@ from hub.domain.reception.schedule import (
     WaitingRequest,
     book_slot,
     place_in_arrival_order,
+    placement_days,
 )
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -257,3 +259,23 @@ def test_placement_properties(arrivals: list[int], taken_starts: list[int]) -> N
     # No slot twice, none over a taken one, each a bookable slot.
     for i, s in enumerate(slots):
         book_slot(s, AKIM, CAL, taken=taken + slots[:i])
+
+
+def test_placement_days_start_no_earlier_than_the_first_open_day() -> None:
+    today = date(2026, 3, 23)
+    assert placement_days(date(1, 1, 1), date(2026, 4, 30), earliest=today) == (
+        today, date(2026, 4, 30))
+    assert placement_days(date(2026, 4, 1), date(2026, 4, 30), earliest=today) == (
+        date(2026, 4, 1), date(2026, 4, 30))
+
+
+def test_placement_days_refuse_a_window_backwards_or_over_a_year() -> None:
+    today = date(2026, 3, 23)
+    with pytest.raises(ValidationFailed) as backwards:
+        placement_days(date(2026, 4, 30), date(2026, 4, 1), earliest=today)
+    assert backwards.value.field == "last_day"
+    with pytest.raises(ValidationFailed) as too_long:
+        placement_days(today, date(9999, 12, 31), earliest=today)
+    assert too_long.value.field == "last_day"
+    assert placement_days(today, today + timedelta(days=PLACEMENT_MAX_DAYS - 1),
+                          earliest=today)[1] == today + timedelta(days=PLACEMENT_MAX_DAYS - 1)
