@@ -159,7 +159,9 @@ class HubSettings(BaseSettings):
                           "password file")
     # Ticket terminals (issue 4).
     public_url: str | None = Field(
-        None, description="the hub's address as visitors' phones reach it, e.g. "
+        # A ticket's status URL (this + "/t/<id>-<token>", ~40 characters) travels in
+        # the MQTT reply, which carries at most 300 (contract/mqtt.py IssuedTicket).
+        None, max_length=200, description="the hub's address as visitors' phones reach it, e.g. "
                           "http://hub.local:8000; printed in each ticket's QR code. Empty: "
                           "http://<host>:<port>")
     lease_numbers: int = Field(20, ge=1, le=500,
