@@ -5,8 +5,9 @@ the satisfaction survey's call list and the control work list.
 Who may do what: reception workers, consultation workers (operators) and
 administrators register appeals; reception and administrators give them for
 consideration and take them off control (the employee holding an appeal may
-answer it too); every role reads the lists, in which the IIN is masked and
-names are shown only to roles that see personal data.
+answer it too); every role reads the lists. Who reads personal data in full,
+who masked, and who exports is ``hub.domain.personal_data``'s alone (the
+service asks it); an export needs the purpose the exporter types.
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ class DoneIn(Body):
 
 
 Period = Annotated[date | None, Query()]
+Purpose = Annotated[str | None, Query(max_length=300, description=(
+    "why the personal data are read (kept in the audit log; required for an export)"))]
 
 
 def _period(hub: Hub, start: date | None, end: date | None) -> tuple[date, date]:
@@ -156,10 +159,11 @@ def list_appeals(hub: HubDep, who: Who, state: str | None = None,
 
 
 @router.get("/appeals/export.json", summary="Export for e-Өтініш (docs/appeals-export.md)")
-def export_json(hub: HubDep, who: Who, start: Period = None, end: Period = None) -> Response:
+def export_json(hub: HubDep, who: Who, purpose: Purpose = None, start: Period = None,
+                end: Period = None) -> Response:
     import json
 
-    exported = hub.appeals.register.export(who, start=start, end=end)
+    exported = hub.appeals.register.export(who, purpose=purpose, start=start, end=end)
     return Response(json.dumps(exported, ensure_ascii=False, indent=1),
                     media_type="application/json", headers={
                         "Content-Disposition": 'attachment; filename="appeals.json"',
@@ -167,9 +171,11 @@ def export_json(hub: HubDep, who: Who, start: Period = None, end: Period = None)
 
 
 @router.get("/appeals/export.csv", summary="The same export as CSV")
-def export_csv(hub: HubDep, who: Who, start: Period = None, end: Period = None) -> Response:
+def export_csv(hub: HubDep, who: Who, purpose: Purpose = None, start: Period = None,
+               end: Period = None) -> Response:
     service = hub.appeals.register
-    return Response(service.export_csv(service.export(who, start=start, end=end)),
+    return Response(service.export_csv(service.export(who, purpose=purpose, start=start,
+                                                      end=end)),
                     media_type="text/csv; charset=utf-8", headers={
                         "Content-Disposition": 'attachment; filename="appeals.csv"',
                         "Cache-Control": "no-store"})
@@ -183,9 +189,10 @@ def appeal_figures(hub: HubDep, who: Who, start: Period = None,
 
 
 @router.get("/appeals/{number}", response_model=AppealRecord,
-            summary="One appeal (whole for roles that see personal data; audited)")
-def get_appeal(number: str, hub: HubDep, who: Who) -> AppealRecord:
-    return hub.appeals.register.get(number, who)
+            summary="One appeal (whole or masked by hub.domain.personal_data; a whole "
+                    "read is audited)")
+def get_appeal(number: str, hub: HubDep, who: Who, purpose: Purpose = None) -> AppealRecord:
+    return hub.appeals.register.get(number, who, purpose=purpose or "")
 
 
 @router.post("/appeals/{number}/assign", response_model=AppealRecord,

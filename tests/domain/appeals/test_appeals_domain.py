@@ -20,11 +20,11 @@ from hub.domain.appeals.errors import (
     NoMotivatedAnswer,
     NotOnControl,
 )
-from hub.domain.appeals.privacy import mask_iin, mask_phone
 from hub.domain.appeals.register import AppealDraft, registration_number
 from hub.domain.appeals.surveys import SurveyAnswer, SurveyResult, eligible, sampled
 from hub.domain.calendar import WorkCalendar
 from hub.domain.errors import ValidationFailed
+from hub.domain.personal_data import mask_iin, mask_phone
 from hub.domain.reception.applicants import Phone, Representative
 from hub.domain.reception.errors import InvalidIin
 from hub.domain.reception.iin import Iin, check_digit, parse_iin
@@ -191,9 +191,9 @@ def test_attachments_are_judged_by_their_first_bytes() -> None:
 
 
 def test_lists_mask_the_iin_and_the_phone() -> None:
-    assert mask_iin("850101300024") == "85010•••••24"
+    assert mask_iin("850101300024") == "••••••••0024"
     assert mask_iin("123") == "•••"
-    assert mask_phone(Phone.parse("8 701 234 56 78").value) == "+7 701 ••• •• 78"
+    assert mask_phone(Phone.parse("8 701 234 56 78").value) == "+7 ••• ••• •• 78"
 
 
 def test_a_consultation_records_question_history_advice_and_outcome() -> None:
