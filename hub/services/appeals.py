@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from hub.domain.appeals.attachments import check_attachment
+from hub.domain.appeals.attachments import check_attachment, check_file_name
 from hub.domain.appeals.control import (
     OPEN_STATES,
     Assignment,
@@ -506,7 +506,8 @@ class AppealService:
         try:
             kind = check_attachment(content, max_bytes=int(
                 self.settings.max_attachment_mb * 1024 * 1024))
-            name = clean_text(Path(file_name or "").name or f"scan.{kind.extension}",
+            name = clean_text(check_file_name(Path(file_name or "").name)
+                              or f"scan.{kind.extension}",
                               "file", Bilingual(kk="файл атауы", ru="имя файла"),
                               limit=200)
             digest = hashlib.sha256(content).hexdigest()

@@ -23,13 +23,14 @@ from hub.settings import AppealSettings
 from hub.storage.appeal_models import AppealRow
 from hub.wiring import Hub
 from tests.domain.appeals.test_appeals_domain import make_iin
+from tests.security.documents import clean_pdf
 
 API = "/api/v1/appeals"
 IIN = make_iin("85010130000")
 REP_IIN = make_iin("79120540002")
 NAME = "Сейітқали Ерлан Бауыржанұлы"
 PHONE = "+7 701 234 56 78"
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = clean_pdf()
 
 APPEAL: dict[str, Any] = {
     "kind": "complaint", "form": "individual", "medium": "written",
