@@ -161,7 +161,9 @@ def _check_pdf(content: bytes) -> None:
                     kk="PDF құпиясөзбен қорғалған: қорғаусыз сканерді жүктеңіз.",
                     ru="PDF защищён паролем: загрузите скан без защиты."),
                 field="file", reason="encrypted")
-        catalog = reader.trailer["/Root"].get_object()
+        catalog = _resolved(reader.trailer["/Root"])
+        if not isinstance(catalog, DictionaryObject):
+            raise _unreadable("no catalog")
         if "/OpenAction" in catalog:
             _check_action(catalog["/OpenAction"], "the catalog's /OpenAction")
             if isinstance(_resolved(catalog["/OpenAction"]), DictionaryObject):
