@@ -151,6 +151,11 @@ class Asker:
         username = f"matrix.{who}"
         hub.users.create_user(username=username, full_name="Матрица Тексеру", role=role,
                               password=PASSWORD, actor="test")
+        if role is Role.OFFICIAL:  # an official of the schedule, reading their own receptions
+            hub.reception.put_official(
+                "matrix-official", actor="test", full_name="Матрица Тексеру",
+                position_kk="Аудан әкімі", position_ru="Аким района",
+                state_body_kk="Әкімдік", state_body_ru="Акимат", username=username)
         login = self.console.get("/console/login")
         signed = self.console.post("/console/login", data={
             "username": username, "password": PASSWORD,
