@@ -134,10 +134,10 @@ def register_appeal(request: Request, principal: Who, form: Form) -> Response:
 
 def _appeal_page(request: Request, principal: Principal, number: str, *,
                  errors: dict[str, Any] | None = None, values: dict[str, str] | None = None,
-                 status: int = 200) -> Response:
+                 status: int = 200, purpose: str = "") -> Response:
     hub = hub_of(request)
     try:
-        record = hub.appeals.register.get(number, principal)
+        record = hub.appeals.register.get(number, principal, purpose=purpose)
     except DomainError as exc:
         flash(request, exc.text, "error")
         return see_other(f"{PREFIX}/appeals")
@@ -152,8 +152,9 @@ def _appeal_page(request: Request, principal: Principal, number: str, *,
 
 
 @router.get(f"{PREFIX}/appeals/{{number}}")
-def appeal_page(request: Request, principal: Who, number: str) -> Response:
-    return _appeal_page(request, principal, number)
+def appeal_page(request: Request, principal: Who, number: str, purpose: str = "") -> Response:
+    """``purpose`` (optional) goes into the audit row of a full read."""
+    return _appeal_page(request, principal, number, purpose=purpose[:300])
 
 
 @router.post(f"{PREFIX}/appeals/{{number}}/assign")

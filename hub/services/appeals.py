@@ -381,16 +381,17 @@ class AppealService:
     def get(self, number: str, viewer: Principal, *, purpose: str = "") -> AppealRecord:
         """One appeal, in full or masked as ``hub.domain.personal_data`` says; a
         full read is audited with its basis and the purpose the reader gave."""
-        with self._db.write() as session:
+        with self._db.read() as session:
             row = self._row(session, number)
             grant = self.reading(viewer, row.assignee)
             record = self._record(session, row, self._today(), full=grant.full)
-            if grant.full:
+        if grant.full:
+            with self._db.write() as session:
                 audit.record(session, actor=viewer.actor, action="appeal_read_full",
-                             entity=ENTITY, entity_id=row.number, at=self._clock.now(),
+                             entity=ENTITY, entity_id=number, at=self._clock.now(),
                              after={"basis": grant.basis,
                                     "purpose": " ".join(purpose.split())[:300] or None})
-            return record
+        return record
 
     def _record(self, session: Session, row: AppealRow, today: date, *,
                 full: bool) -> AppealRecord:
