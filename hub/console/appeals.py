@@ -29,7 +29,6 @@ from hub.console.web import (
 )
 from hub.domain.appeals.consultations import OUTCOME_LABELS
 from hub.domain.appeals.control import SIGNAL_LABELS, STATE_LABELS
-from hub.domain.appeals.privacy import sees_full_data
 from hub.domain.appeals.register import (
     CHANNEL_LABELS,
     FORM_LABELS,
@@ -38,6 +37,7 @@ from hub.domain.appeals.register import (
 )
 from hub.domain.appeals.surveys import RESULT_LABELS
 from hub.domain.errors import DomainError
+from hub.domain.personal_data import may_export, reads_call_list
 from hub.services.appeals import AppealInput
 from hub.services.consultations import ConsultationInput
 from hub.services.users import Principal
@@ -75,7 +75,8 @@ def register_page(request: Request, principal: Who, state: str = "open") -> Resp
     hub = hub_of(request)
     items = hub.appeals.register.list_appeals(principal, state=state or None)
     return render(request, "appeals_list.html", principal, section="appeals", items=items,
-                  state=state, full=sees_full_data(principal.role),
+                  state=state, may_export=may_export(principal.role),
+                  may_call=reads_call_list(principal.role),
                   may_register=principal.role in REGISTRARS,
                   may_consult=principal.role in CONSULTANTS, **_labels())
 
@@ -133,10 +134,10 @@ def register_appeal(request: Request, principal: Who, form: Form) -> Response:
 
 def _appeal_page(request: Request, principal: Principal, number: str, *,
                  errors: dict[str, Any] | None = None, values: dict[str, str] | None = None,
-                 status: int = 200) -> Response:
+                 status: int = 200, purpose: str = "") -> Response:
     hub = hub_of(request)
     try:
-        record = hub.appeals.register.get(number, principal)
+        record = hub.appeals.register.get(number, principal, purpose=purpose)
     except DomainError as exc:
         flash(request, exc.text, "error")
         return see_other(f"{PREFIX}/appeals")
@@ -151,8 +152,9 @@ def _appeal_page(request: Request, principal: Principal, number: str, *,
 
 
 @router.get(f"{PREFIX}/appeals/{{number}}")
-def appeal_page(request: Request, principal: Who, number: str) -> Response:
-    return _appeal_page(request, principal, number)
+def appeal_page(request: Request, principal: Who, number: str, purpose: str = "") -> Response:
+    """``purpose`` (optional) goes into the audit row of a full read."""
+    return _appeal_page(request, principal, number, purpose=purpose[:300])
 
 
 @router.post(f"{PREFIX}/appeals/{{number}}/assign")
@@ -233,15 +235,19 @@ def attachment(request: Request, principal: Who, number: str, attachment_id: int
 
 @router.get(f"{PREFIX}/appeals-export.{{kind}}")
 def export(request: Request, principal: Who, kind: str, start: str = "",
-           end: str = "") -> Response:
-    if kind not in ("json", "csv") or not sees_full_data(principal.role):
+           end: str = "", purpose: str = "") -> Response:
+    if kind not in ("json", "csv") or not may_export(principal.role):
         raise PageRefused(principal)
     import json
 
     service = hub_of(request).appeals.register
     try:
-        exported = service.export(principal, start=date.fromisoformat(start) if start else None,
+        exported = service.export(principal, purpose=purpose,
+                                  start=date.fromisoformat(start) if start else None,
                                   end=date.fromisoformat(end) if end else None)
+    except DomainError as exc:
+        flash(request, exc.text, "error")
+        return see_other(f"{PREFIX}/appeals")
     except ValueError:
         flash_key(request, "err.invalid", "error")
         return see_other(f"{PREFIX}/appeals")
@@ -329,7 +335,7 @@ def record_consultation(request: Request, principal: Who, form: Form) -> Respons
 @router.get(f"{PREFIX}/surveys")
 def survey_page(request: Request, principal: Who) -> Response:
     hub = hub_of(request)
-    if not sees_full_data(principal.role):
+    if not reads_call_list(principal.role):
         raise PageRefused(principal)
     today = hub.centers.snapshot().calendar.service_day(hub.clock.now())
     start = today.replace(day=1)

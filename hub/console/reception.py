@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from hub.api.routes.reception import MANAGERS, READERS, parse_month
+from hub.api.routes.reception import MANAGERS, READERS, parse_month, reads_request
 from hub.console import forms
 from hub.console.i18n import DEFAULT_LANGUAGE, parse_language, translate
 from hub.console.web import (
@@ -234,7 +234,7 @@ def request_page(request: Request, principal: Reader, number: str) -> Response:
     except DomainError as exc:
         flash(request, exc.text, "error")
         return see_other(f"{PREFIX}/reception")
-    if mine is not None and mine not in (info.official, info.official_asked):
+    if mine is not None and not reads_request(hub, principal, info):
         raise PageRefused(principal)
     officials = [(o.code, o.full_name) for o in hub.reception.list_officials(active_only=True)]
     grounds = [(g.value, label) for g, label in GROUND_LABELS.items()

@@ -1,9 +1,10 @@
 """The appeals register (issue 8, items 1, 3, 6, 7): registration, control of
 consideration, attachments, personal data and the export for e-Өтініш.
 
-Personal data (000 §2): lists carry the IIN masked and no name for roles that
-do not need it; a full record, an attachment or an export is given only to the
-roles of ``hub.domain.appeals.privacy`` and each such read writes an audit row.
+Personal data (000 §2): who reads an appeal in full and who masked, who may
+read its scans and who may export is decided by ``hub.domain.personal_data``
+alone; each full read, scan read and export writes an audit row with its basis
+and purpose (an export's purpose is typed by the exporter).
 Audit rows keep the masked IIN, never a name, a phone or an address; a refused
 attempt is audited too (what was refused and why, not what was typed).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from hub.domain.appeals.attachments import check_attachment
+from hub.domain.appeals.attachments import check_attachment, check_file_name
 from hub.domain.appeals.control import (
     OPEN_STATES,
     Assignment,
@@ -33,7 +35,6 @@ from hub.domain.appeals.control import (
     Signal,
     deadline_signal,
 )
-from hub.domain.appeals.privacy import mask_iin, mask_phone, sees_full_data
 from hub.domain.appeals.register import (
     RECEPTION_MARK,
     AppealDraft,
@@ -41,6 +42,17 @@ from hub.domain.appeals.register import (
     registration_number,
 )
 from hub.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from hub.domain.personal_data import (
+    Grant,
+    appeal_reading,
+    export_purpose,
+    mask_address,
+    mask_email,
+    mask_iin,
+    mask_name,
+    mask_phone,
+    may_export,
+)
 from hub.domain.reception.applicants import Phone, Representative
 from hub.domain.reception.iin import parse_iin
 from hub.domain.spreadsheet_cells import csv_cell
@@ -58,6 +70,7 @@ from hub.storage.appeal_models import (
 )
 from hub.storage.db import Database
 from hub.storage.models import UserRow
+from hub.storage.private_files import private_dir, tighten, write_private
 
 EXPORT_FORMAT = "kezek.appeals/1"
 CSV_COLUMNS = (
@@ -98,8 +111,8 @@ class AppealInput:
 
 @dataclass(frozen=True, slots=True)
 class AppealSummary:
-    """A row of the register's list: the IIN masked; the name only for roles
-    that see personal data."""
+    """A row of the register's list: the IIN masked; the name in full for a
+    viewer who reads this appeal in full, its initials otherwise."""
 
     number: str
     registered_on: date
@@ -108,7 +121,7 @@ class AppealSummary:
     channel: str
     language: str
     iin_masked: str
-    applicant: str  # the name, or "" for roles that may not see it
+    applicant: str  # the name in full or masked (hub.domain.personal_data)
     subject: str
     state: str
     from_reception: bool
@@ -131,7 +144,7 @@ class AttachmentInfo:
 
 @dataclass(frozen=True, slots=True)
 class AppealRecord:
-    """One appeal. With ``full`` False the personal fields are masked or empty."""
+    """One appeal. With ``full`` False the personal fields are masked."""
 
     full: bool
     number: str
@@ -200,8 +213,18 @@ class AppealService:
         self._clock = clock
         self.settings = settings
         self._files = data_dir / "attachments"
+        self._tighten_scans()
 
     # ------------------------------------------------------------------ helpers
+
+    def _tighten_scans(self) -> None:
+        """Scans kept by an older hub may be 0644: restrict them at start."""
+        if not self._files.is_dir():
+            return
+        for directory, _, names in os.walk(self._files):
+            private_dir(Path(directory))
+            for name in names:
+                tighten(Path(directory) / name)
 
     def _today(self) -> date:
         return self._centers.snapshot().calendar.service_day(self._clock.now())
@@ -325,9 +348,9 @@ class AppealService:
 
     def list_appeals(self, viewer: Principal, *, state: str | None = None,
              subject: str | None = None, limit: int = 500) -> list[AppealSummary]:
-        """Newest first. Names only for roles that see personal data; IINs masked."""
+        """Newest first; IINs masked, names as ``hub.domain.personal_data`` lets
+        the viewer read each appeal."""
         today = self._today()
-        full = sees_full_data(viewer.role)
         with self._db.read() as session:
             query = select(AppealRow).order_by(AppealRow.id.desc()).limit(limit)
             if state == "open":
@@ -340,25 +363,36 @@ class AppealService:
         summaries = []
         for row in rows:
             signal, left = self._signal(row, today)
+            full = self.reading(viewer, row.assignee).full
             summaries.append(AppealSummary(
                 number=row.number, registered_on=row.registered_on, kind=row.kind,
                 form=row.form, channel=row.channel, language=row.language,
-                iin_masked=mask_iin(row.iin), applicant=row.full_name if full else "",
+                iin_masked=mask_iin(row.iin),
+                applicant=row.full_name if full else mask_name(row.full_name),
                 subject=row.subject, state=row.state, from_reception=row.from_reception,
                 assignee=row.assignee, due=row.due, signal=signal, working_days_left=left))
         return summaries
 
-    def get(self, number: str, viewer: Principal) -> AppealRecord:
-        """One appeal; whole for roles that see personal data (the read is
-        audited), masked for the others."""
-        full = sees_full_data(viewer.role)
-        with (self._db.write() if full else self._db.read()) as session:
+    @staticmethod
+    def reading(viewer: Principal, holder: str | None) -> Grant:
+        """How ``viewer`` reads an appeal held by ``holder`` (000 §2)."""
+        return appeal_reading(viewer.role, viewer=viewer.name if viewer.kind == "user"
+                              else None, holder=holder)
+
+    def get(self, number: str, viewer: Principal, *, purpose: str = "") -> AppealRecord:
+        """One appeal, in full or masked as ``hub.domain.personal_data`` says; a
+        full read is audited with its basis and the purpose the reader gave."""
+        with self._db.read() as session:
             row = self._row(session, number)
-            record = self._record(session, row, self._today(), full=full)
-            if full:
+            grant = self.reading(viewer, row.assignee)
+            record = self._record(session, row, self._today(), full=grant.full)
+        if grant.full:
+            with self._db.write() as session:
                 audit.record(session, actor=viewer.actor, action="appeal_read_full",
-                             entity=ENTITY, entity_id=row.number, at=self._clock.now())
-            return record
+                             entity=ENTITY, entity_id=number, at=self._clock.now(),
+                             after={"basis": grant.basis,
+                                    "purpose": " ".join(purpose.split())[:300] or None})
+        return record
 
     def _record(self, session: Session, row: AppealRow, today: date, *,
                 full: bool) -> AppealRecord:
@@ -367,19 +401,20 @@ class AppealService:
             AppealAttachmentRow.appeal_id == row.id).order_by(AppealAttachmentRow.id)))
         signal, left = self._signal(row, today)
 
-        def personal(value: str | None) -> str:
-            return (value or "") if full else ""
+        def personal(value: str | None, mask: Any = lambda _: "") -> str:
+            return (value or "") if full else mask(value or "")
 
         return AppealRecord(
             full=full, number=row.number, registered_on=row.registered_on,
             registered_at=row.registered_at, registered_by=row.registered_by,
             kind=row.kind, form=row.form, medium=row.medium, channel=row.channel,
             language=row.language, translation_notarised=row.translation_notarised,
-            iin=row.iin if full else mask_iin(row.iin), full_name=personal(row.full_name),
+            iin=row.iin if full else mask_iin(row.iin),
+            full_name=personal(row.full_name, mask_name),
             phone=(Phone(row.phone).display if row.phone else "") if full
             else (mask_phone(row.phone) if row.phone else ""),
-            email=personal(row.email), address=personal(row.address),
-            representative_name=personal(row.representative_name),
+            email=personal(row.email, mask_email), address=personal(row.address, mask_address),
+            representative_name=personal(row.representative_name, mask_name),
             representative_iin=(row.representative_iin or "") if full
             else mask_iin(row.representative_iin or ""),
             representative_basis=personal(row.representative_basis),
@@ -473,7 +508,8 @@ class AppealService:
         try:
             kind = check_attachment(content, max_bytes=int(
                 self.settings.max_attachment_mb * 1024 * 1024))
-            name = clean_text(Path(file_name or "").name or f"scan.{kind.extension}",
+            name = clean_text(check_file_name(Path(file_name or "").name)
+                              or f"scan.{kind.extension}",
                               "file", Bilingual(kk="файл атауы", ru="имя файла"),
                               limit=200)
             digest = hashlib.sha256(content).hexdigest()
@@ -481,10 +517,9 @@ class AppealService:
                 row = self._row(session, number)
                 stored_as = f"{row.id}/{digest}.{kind.extension}"
                 target = self._files / stored_as
-                target.parent.mkdir(parents=True, exist_ok=True)
-                temporary = target.with_suffix(".part")
-                temporary.write_bytes(content)
-                temporary.replace(target)
+                private_dir(self._files)
+                private_dir(target.parent)
+                write_private(target, content)
                 file = AppealAttachmentRow(
                     appeal_id=row.id, file_name=name, media_type=kind.media_type,
                     size=len(content), sha256=digest, stored_as=stored_as, added_at=now,
@@ -503,8 +538,11 @@ class AppealService:
 
     def attachment(self, number: str, attachment_id: int,
                    viewer: Principal) -> tuple[AttachmentInfo, bytes]:
-        """A scan's bytes, for roles that see personal data; the read is audited."""
-        self._need_full(viewer, number, "appeal_attachment_read")
+        """A scan's bytes, for a viewer who reads the appeal in full; audited."""
+        with self._db.read() as session:
+            grant = self.reading(viewer, self._row(session, number).assignee)
+        if not grant.full:
+            self._refuse(viewer, number, "appeal_attachment_read")
         with self._db.write() as session:
             row = self._row(session, number)
             file = session.get(AppealAttachmentRow, attachment_id)
@@ -515,28 +553,35 @@ class AppealService:
             content = (self._files / file.stored_as).read_bytes()
             audit.record(session, actor=viewer.actor, action="appeal_attachment_read",
                          entity=ENTITY, entity_id=row.number, at=self._clock.now(),
-                         after={"attachment": file.id})
+                         after={"attachment": file.id, "basis": grant.basis})
             return AttachmentInfo(file.id, file.file_name, file.media_type, file.size,
                                   file.sha256, file.added_at, file.added_by), content
 
-    def _need_full(self, viewer: Principal, entity_id: str, action: str) -> None:
-        if not sees_full_data(viewer.role):
-            error = Forbidden(
-                f"role {viewer.role.value} does not see personal data",
-                Bilingual(kk="Сіздің рөліңізге өтініш берушілердің дербес деректері "
-                             "көрсетілмейді.",
-                          ru="Вашей роли персональные данные заявителей не показываются."),
-                field="role")
-            self.audit_refusal(viewer.actor, action, entity_id, error)
-            raise error
+    def _refuse(self, viewer: Principal, entity_id: str, action: str) -> None:
+        error = Forbidden(
+            f"role {viewer.role.value} does not see this personal data",
+            Bilingual(kk="Сіздің рөліңізге өтініш берушілердің бұл дербес деректері "
+                         "көрсетілмейді.",
+                      ru="Вашей роли эти персональные данные заявителей не показываются."),
+            field="role")
+        self.audit_refusal(viewer.actor, action, entity_id, error)
+        raise error
 
     # ----------------------------------------------------------------- export
 
-    def export(self, viewer: Principal, *, start: date | None = None,
+    def export(self, viewer: Principal, *, purpose: str | None, start: date | None = None,
                end: date | None = None) -> dict[str, Any]:
         """The appeals registered from `start` to `end` inclusive, in the format
-        of docs/appeals-export.md, for e-Өтініш's operators. Audited."""
-        self._need_full(viewer, "export", "appeal_export")
+        of docs/appeals-export.md, for e-Өтініш's operators: only for the roles
+        ``hub.domain.personal_data.may_export`` names and with the purpose the
+        exporter typed, which the audit row keeps."""
+        if not may_export(viewer.role):
+            self._refuse(viewer, "export", "appeal_export")
+        try:
+            purpose = export_purpose(purpose)
+        except DomainError as error:
+            self.audit_refusal(viewer.actor, "appeal_export", "export", error)
+            raise
         with self._db.write() as session:
             query = select(AppealRow).order_by(AppealRow.id)
             if start is not None:
@@ -552,7 +597,7 @@ class AppealService:
                          entity_id="export", at=now,
                          after={"start": start.isoformat() if start else None,
                                 "end": end.isoformat() if end else None,
-                                "appeals": len(rows)})
+                                "appeals": len(rows), "purpose": purpose})
         return {"format": EXPORT_FORMAT, "exported_at": now.isoformat(),
                 "period": {"start": start.isoformat() if start else None,
                            "end": end.isoformat() if end else None},

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.domain.appeals.consultations import ConsultationDraft, Outcome
-from hub.domain.appeals.privacy import mask_iin, mask_phone, sees_full_data
 from hub.domain.appeals.surveys import ANSWERED, SurveyAnswer, SurveyResult, eligible, sampled
 from hub.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from hub.domain.personal_data import mask_iin, mask_phone, reads_call_list
 from hub.domain.reception.applicants import Phone
 from hub.domain.reception.iin import parse_iin
 from hub.domain.text import Bilingual
@@ -241,7 +241,7 @@ class ConsultationService:
     def call_list(self, viewer: Principal, start: date, end: date) -> list[CallListEntry]:
         """Whom to call for the satisfaction survey among the consultations of
         `start`..`end`: phones in full, so the read is audited."""
-        if not sees_full_data(viewer.role):
+        if not reads_call_list(viewer.role):
             raise Forbidden(f"role {viewer.role.value} does not see phone numbers", Bilingual(
                 kk="Сіздің рөліңізге өтініш берушілердің телефондары көрсетілмейді.",
                 ru="Вашей роли телефоны заявителей не показываются."), field="role")

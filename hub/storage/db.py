@@ -4,11 +4,17 @@ SQLite's driver starts transactions lazily and upgrades a read to a write,
 which fails under concurrency; so the driver's own transaction handling is
 switched off and we issue BEGIN ourselves: BEGIN IMMEDIATE for sessions that
 will write, so writers queue on the lock (busy_timeout) instead of failing.
+
+The SQLite file holds applicants' personal data (000 §2): it is created 0600
+before the first connection, and SQLite gives its -wal and -shm files the mode
+of the database file (whatever the umask); files left 0644 by an older hub are
+tightened on opening (``hub.storage.private_files``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+from hub.storage.private_files import PRIVATE_FILE, tighten
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def sqlite_url(path: Path) -> str:
@@ -40,9 +50,30 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for PostgreSQL or in-memory."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_private(path: Path) -> None:
+    """Create the database file 0600 if it is missing, and restrict it and its
+    companions (WAL, shared memory, rollback journal) to the hub's user."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+    for companion in ("", *SQLITE_COMPANIONS):
+        tighten(path.with_name(path.name + companion))
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        path = sqlite_file(url)
+        if path is not None and path.parent.is_dir():
+            make_private(path)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
                                                               "timeout": 30},
                                pool_size=20, max_overflow=20, hide_parameters=True,

@@ -5,14 +5,15 @@ the satisfaction survey's call list and the control work list.
 Who may do what: reception workers, consultation workers (operators) and
 administrators register appeals; reception and administrators give them for
 consideration and take them off control (the employee holding an appeal may
-answer it too); every role reads the lists, in which the IIN is masked and
-names are shown only to roles that see personal data.
+answer it too); every role reads the lists. Who reads personal data in full,
+who masked, and who exports is ``hub.domain.personal_data``'s alone (the
+service asks it); an export needs the purpose the exporter types.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile, status
 from fastapi.responses import Response
@@ -50,13 +51,29 @@ def allow(principal: Principal, roles: frozenset[Role], what: str) -> None:
         raise HTTPException(403, f"role {principal.role.value} may not {what}")
 
 
-def may_answer(hub: Hub, principal: Principal, number: str) -> None:
+def _role_in(roles: frozenset[Role], what: str) -> Any:
+    """A dependency: the role is checked before the body is validated, so a
+    role that may not do this hears 403 whatever it sent."""
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        allow(principal, roles, what)
+        return principal
+    return Depends(check)
+
+
+def may_answer(number: str, hub: HubDep,
+               principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """Controllers answer any appeal; the employee holding it answers their own."""
     if principal.role in CONTROLLERS:
-        return
+        return principal
     if principal.kind == "user" and hub.appeals.register.holder(number) == principal.name:
-        return
+        return principal
     raise HTTPException(403, f"{principal.actor} does not hold appeal {number}")
+
+
+Registrar = Annotated[Principal, _role_in(REGISTRARS, "register appeals, scans or survey calls")]
+Controller = Annotated[Principal, _role_in(CONTROLLERS, "give appeals or close instructions")]
+Consultant = Annotated[Principal, _role_in(CONSULTANTS, "record consultations")]
+Answerer = Annotated[Principal, Depends(may_answer)]
 
 
 # --------------------------------------------------------------------------- bodies
@@ -130,6 +147,8 @@ class DoneIn(Body):
 
 
 Period = Annotated[date | None, Query()]
+Purpose = Annotated[str | None, Query(max_length=300, description=(
+    "why the personal data are read (kept in the audit log; required for an export)"))]
 
 
 def _period(hub: Hub, start: date | None, end: date | None) -> tuple[date, date]:
@@ -142,8 +161,7 @@ def _period(hub: Hub, start: date | None, end: date | None) -> tuple[date, date]
 
 @router.post("/appeals", response_model=AppealRecord, status_code=status.HTTP_201_CREATED,
              summary="Register an appeal")
-def register(body: AppealIn, hub: HubDep, who: Who) -> AppealRecord:
-    allow(who, REGISTRARS, "register appeals")
+def register(body: AppealIn, hub: HubDep, who: Registrar) -> AppealRecord:
     return hub.appeals.register.register(AppealInput(**body.model_dump(
         mode="json") | {"handled_before": tuple(body.handled_before)}), actor=who.actor)
 
@@ -156,10 +174,11 @@ def list_appeals(hub: HubDep, who: Who, state: str | None = None,
 
 
 @router.get("/appeals/export.json", summary="Export for e-Өтініш (docs/appeals-export.md)")
-def export_json(hub: HubDep, who: Who, start: Period = None, end: Period = None) -> Response:
+def export_json(hub: HubDep, who: Who, purpose: Purpose = None, start: Period = None,
+                end: Period = None) -> Response:
     import json
 
-    exported = hub.appeals.register.export(who, start=start, end=end)
+    exported = hub.appeals.register.export(who, purpose=purpose, start=start, end=end)
     return Response(json.dumps(exported, ensure_ascii=False, indent=1),
                     media_type="application/json", headers={
                         "Content-Disposition": 'attachment; filename="appeals.json"',
@@ -168,9 +187,11 @@ def export_json(hub: HubDep, who: Who, start: Period = None, end: Period = None)
 
 @router.get("/appeals/export.csv", summary="The same export as CSV",
             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def export_csv(hub: HubDep, who: Who, start: Period = None, end: Period = None) -> Response:
+def export_csv(hub: HubDep, who: Who, purpose: Purpose = None, start: Period = None,
+               end: Period = None) -> Response:
     service = hub.appeals.register
-    return Response(service.export_csv(service.export(who, start=start, end=end)),
+    return Response(service.export_csv(service.export(who, purpose=purpose, start=start,
+                                                      end=end)),
                     media_type="text/csv; charset=utf-8", headers={
                         "Content-Disposition": 'attachment; filename="appeals.csv"',
                         "Cache-Control": "no-store"})
@@ -184,39 +205,37 @@ def appeal_figures(hub: HubDep, who: Who, start: Period = None,
 
 
 @router.get("/appeals/{number}", response_model=AppealRecord,
-            summary="One appeal (whole for roles that see personal data; audited)")
-def get_appeal(number: str, hub: HubDep, who: Who) -> AppealRecord:
-    return hub.appeals.register.get(number, who)
+            summary="One appeal (whole or masked by hub.domain.personal_data; a whole "
+                    "read is audited)")
+def get_appeal(number: str, hub: HubDep, who: Who, purpose: Purpose = None) -> AppealRecord:
+    return hub.appeals.register.get(number, who, purpose=purpose or "")
 
 
 @router.post("/appeals/{number}/assign", response_model=AppealRecord,
              summary="Give the appeal for consideration; it goes on control")
-def assign(number: str, body: AssignIn, hub: HubDep, who: Who) -> AppealRecord:
-    allow(who, CONTROLLERS, "assign appeals")
+def assign(number: str, body: AssignIn, hub: HubDep, who: Controller) -> AppealRecord:
     return hub.appeals.register.assign(number, body.assignee, actor=who.actor, due=body.due,
                                        working_days=body.working_days)
 
 
 @router.post("/appeals/{number}/answer", response_model=AppealRecord,
              summary="An interim answer; the appeal stays on control")
-def answer(number: str, body: AnswerIn, hub: HubDep, who: Who) -> AppealRecord:
-    may_answer(hub, who, number)
+def answer(number: str, body: AnswerIn, hub: HubDep, who: Answerer) -> AppealRecord:
     return hub.appeals.register.answer(number, body.text, actor=who.actor)
 
 
 @router.post("/appeals/{number}/close", response_model=AppealRecord,
              summary="Take off control with the final motivated answer (002 §33)")
-def close(number: str, body: CloseIn, hub: HubDep, who: Who) -> AppealRecord:
-    may_answer(hub, who, number)
+def close(number: str, body: CloseIn, hub: HubDep, who: Answerer) -> AppealRecord:
     return hub.appeals.register.close(number, body.answer, body.motivation, actor=who.actor)
 
 
 @router.post("/appeals/{number}/attachments", status_code=status.HTTP_201_CREATED,
              summary="Attach a scan (PDF, JPEG, PNG or TIFF; checked by content)")
-async def attach(number: str, file: UploadFile, hub: HubDep, who: Who) -> dict[str, object]:
+async def attach(number: str, file: UploadFile, hub: HubDep,
+                 who: Registrar) -> dict[str, object]:
     from fastapi.concurrency import run_in_threadpool
 
-    allow(who, REGISTRARS, "attach scans")
     limit = int(hub.appeals.register.settings.max_attachment_mb * 1024 * 1024)
     content = await file.read(limit + 1)  # one byte more tells "too large" without reading all
     info = await run_in_threadpool(hub.appeals.register.attach, number, file.filename or "",
@@ -240,15 +259,14 @@ def attachment(number: str, attachment_id: int, hub: HubDep, who: Who) -> Respon
 
 @router.get("/consultations/tickets", response_model=list[CalledTicket],
             summary="Today's tickets called at my desk that have no consultation yet")
-def called_tickets(hub: HubDep, who: Who) -> list[CalledTicket]:
-    allow(who, CONSULTANTS, "record consultations")
+def called_tickets(hub: HubDep, who: Consultant) -> list[CalledTicket]:
     return hub.appeals.consultations.called_tickets(desk_binding(hub, who))
 
 
 @router.post("/consultations", response_model=ConsultationInfo,
              status_code=status.HTTP_201_CREATED, summary="Record a consultation (000 §12)")
-def record_consultation(body: ConsultationIn, hub: HubDep, who: Who) -> ConsultationInfo:
-    allow(who, CONSULTANTS, "record consultations")
+def record_consultation(body: ConsultationIn, hub: HubDep,
+                        who: Consultant) -> ConsultationInfo:
     values = body.model_dump(mode="json", exclude={"ticket_id"})
     return hub.appeals.consultations.record(body.ticket_id, ConsultationInput(**values),
                                             actor=who.actor, desk=desk_binding(hub, who))
@@ -277,8 +295,8 @@ def call_list(hub: HubDep, who: Who, start: Period = None,
 
 @router.post("/surveys/{consultation_id:int}", status_code=status.HTTP_204_NO_CONTENT,
              summary="Record the result of a survey call")
-def record_survey(consultation_id: int, body: SurveyIn, hub: HubDep, who: Who) -> Response:
-    allow(who, REGISTRARS, "record survey calls")
+def record_survey(consultation_id: int, body: SurveyIn, hub: HubDep,
+                  who: Registrar) -> Response:
     hub.appeals.consultations.record_survey(consultation_id, result=body.result.value,
                                             score=body.score, comment=body.comment,
                                             actor=who.actor)
@@ -298,7 +316,6 @@ def control_list(hub: HubDep, who: Who) -> list[ControlItem]:
              status_code=status.HTTP_204_NO_CONTENT,
              summary="Report an instruction of a reception protocol as carried out")
 def instruction_done(number: str, position: int, body: DoneIn, hub: HubDep,
-                     who: Who) -> Response:
-    allow(who, CONTROLLERS, "close instructions")
+                     who: Controller) -> Response:
     hub.appeals.control.mark_done(number, position, body.report, actor=who.actor)
     return Response(status_code=204)

@@ -3,7 +3,9 @@ requests and each step of their procedure, the final list of a day, and the
 public schedule (no login).
 
 Administrators and reception workers manage; an official signed in reads the
-requests and lists of their own receptions only.
+requests and lists of their own receptions only. Who reads a request (it
+carries the applicant's IIN, name and phone) is ``hub.domain.personal_data``'s
+``booking_reading``; ``reads_request`` asks it for the API and the console.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import Field
 from hub.api.deps import HubDep, current_principal
 from hub.api.schemas import MAX_ID, Body, Code, PlainText
 from hub.domain.errors import ValidationFailed
+from hub.domain.personal_data import Reading, booking_reading
 from hub.domain.roles import Role
 from hub.domain.text import Bilingual, Language
 from hub.services.reception import (
@@ -33,7 +36,9 @@ from hub.wiring import Hub
 router = APIRouter(prefix="/api/v1/reception", tags=["reception"])
 
 MANAGERS = frozenset({Role.ADMINISTRATOR, Role.RECEPTION})
-READERS = MANAGERS | {Role.OFFICIAL}
+# Roles that read some requests: those the personal-data rule lets read their own.
+READERS = frozenset(role for role in Role
+                    if booking_reading(role, own_reception=True) is not Reading.NONE)
 
 
 async def _manager(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
@@ -60,6 +65,15 @@ def own_official(hub: Hub, principal: Principal) -> str | None:
     if mine is None:
         raise HTTPException(403, f"{principal.actor} is no official of the schedule")
     return mine
+
+
+def reads_request(hub: Hub, principal: Principal, info: RequestInfo) -> bool:
+    """Whether ``principal`` may read this request with its applicant's data:
+    an official's own reception is the one asked for, decided or booked."""
+    mine = hub.reception.official_of_user(principal.name) if principal.kind == "user" else None
+    own = mine is not None and mine in (info.official, info.official_asked,
+                                        info.booking.official if info.booking else None)
+    return booking_reading(principal.role, own_reception=own) is not Reading.NONE
 
 
 # --------------------------------------------------------------------------- bodies
@@ -334,9 +348,8 @@ def list_requests(hub: HubDep, who: Reader,
             summary="One request with its history")
 def get_request(number: str, hub: HubDep, who: Reader) -> RequestInfo:
     found = hub.reception.get(number)
-    mine = own_official(hub, who)
-    if mine is not None and mine not in (found.official, found.official_asked,
-                                         found.booking.official if found.booking else None):
+    own_official(hub, who)  # an official who is no official of the schedule: 403
+    if not reads_request(hub, who, found):
         raise HTTPException(404, "no such request among your receptions")
     return found
 
