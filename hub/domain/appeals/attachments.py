@@ -6,13 +6,12 @@ within a pixel budget, and no second format hidden in the same bytes (a
 polyglot). Anything else is refused with a reason a person can act on.
 
 The file name is shown to people: control, bidi and zero-width characters are
-refused in it here (``check_file_name``; the register's free text goes through
-``hub.domain.text``)."""
+refused in it (``check_file_name``, by the one rule of
+``hub.domain.safe_text``)."""
 
 from __future__ import annotations
 
 import io
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from hub.domain.appeals.errors import AttachmentRefused
+from hub.domain.safe_text import refused_character
 from hub.domain.text import Bilingual
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_PIXELS", "DocumentType", "check_attachment",
@@ -246,15 +246,18 @@ def _check_image(content: bytes, kind: DocumentType, max_pixels: int) -> None:
 # Bidi embeddings, overrides and isolates, marks, zero-width characters: a name
 # like "scan\u202efdp.exe" shows as "scanexe.pdf".
 def check_file_name(name: str) -> str:
-    """The file name as it will be shown: one line of visible characters."""
+    """The file name as it will be shown: one line of visible characters, by the one
+    rule of what free text may hold (`hub.domain.safe_text.refused_character`); the
+    words here name the file (a hidden U+202E turns `scan\u202efdp.exe` into what
+    looks like `scanexe.pdf`)."""
     for char in name:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
+        if refused_character(char) is not None:
+            code_point = f"U+{ord(char):04X}"
             raise AttachmentRefused(
-                f"the file name has the invisible character U+{ord(char):04X}",
-                Bilingual(kk="Файл атауында көрінбейтін немесе мәтін бағытын өзгертетін "
-                             "таңба бар: файлдың атын өзгертіңіз.",
-                          ru="В имени файла есть невидимый символ или символ смены "
-                             "направления текста: переименуйте файл."),
+                f"the file name has the invisible character {code_point}",
+                Bilingual(kk=f"Файл атауында көрінбейтін немесе мәтін бағытын өзгертетін "
+                             f"таңба бар ({code_point}): файлдың атын өзгертіңіз.",
+                          ru=f"В имени файла есть невидимый символ или символ смены "
+                             f"направления текста ({code_point}): переименуйте файл."),
                 field="file", reason="bad_file_name")
     return name
