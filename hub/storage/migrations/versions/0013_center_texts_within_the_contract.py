@@ -17,13 +17,24 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-from contract.mqtt import TEXT_MAX_LENGTH
-from hub.domain.safe_text import refused_character
-
 revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
+
+# The rule of hub/domain/safe_text.py and the contract's text length as they were on
+# the day of this migration, copied: a migration does what it did, whatever the rules
+# become later.
+TEXT_MAX_LENGTH = 200
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"})
+INVISIBLE = frozenset({
+    0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
+    *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)})
+
+
+def refused(char: str) -> bool:
+    return ord(char) in INVISIBLE or unicodedata.category(char) in REFUSED_CATEGORIES
+
 
 # table -> (key column, the text columns)
 TEXTS = {
@@ -36,7 +47,7 @@ TEXTS = {
 
 
 def cleaned(value: str, fallback: str) -> str:
-    kept = "".join(char for char in value if refused_character(char) is None)
+    kept = "".join(char for char in value if not refused(char))
     text = unicodedata.normalize("NFC", kept).strip()[:TEXT_MAX_LENGTH].strip()
     return text or fallback
 
