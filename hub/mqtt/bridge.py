@@ -318,7 +318,9 @@ class MqttBridge:
             return
         if not isinstance(request, TicketRequest):
             # Leases, offline tickets, booking scans and print reports (issue 4).
-            self._answer(node, request, terminal_reply(self.hub, known, node, request))
+            reply = terminal_reply(self.hub, known, node, request)
+            self._charge(node, request, reply)
+            self._answer(node, request, reply)
             return
         outcome = submit_ticket(self.hub, known, node, request)
         if outcome.done():  # refused before reaching the queue
@@ -403,6 +405,19 @@ class MqttBridge:
             while len(self._charged) > CHARGED_REMEMBERED:
                 self._charged.popitem(last=False)
         return True
+
+    def _charge(self, node: str, request: AnyRequest, reply: Reply) -> None:
+        """Charge a newly accepted offline ticket to the node's ticket bucket, never
+        refusing it (hub.domain.rate_limits: a printed ticket is never lost, but a
+        terminal reporting blocks it never printed leases no faster than it may ask
+        for tickets). A refused report, or one given again, costs nothing."""
+        bucket = self._limits.charged_bucket_of(request.kind)
+        if bucket is None or not reply.ok or reply.ticket is None or reply.ticket.replayed:
+            return
+        left = self._limits.charge(node, bucket)
+        if left < 0:
+            log.info("node %s reported offline tickets beyond its %s limit (%.1f)", node,
+                     bucket, left)
 
     def _submit(self, node: str, job: Callable[[], None]) -> None:
         assert self._workers is not None
