@@ -99,12 +99,17 @@ class NodeRow:
 
 @dataclass(frozen=True, slots=True)
 class AlertRow:
+    """One node's newest alert of one kind, and how many of that kind the day held."""
+
     node_id: str
-    action: str  # node.rate_limited / node.identity_mismatch
+    # node.rate_limited / node.identity_mismatch, or a connection fault the broker
+    # reported: node.mqtt_protocol_refused / node.connection_taken_over
+    action: str
     what: str
     at: datetime
     at_ago: str
-    detail: str  # the limit met, or what the node declared
+    detail: str  # the limit met, what the node declared, its MQTT version, takeovers
+    times: str = ""  # "12 times today" when the day held more than one, "" otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +251,8 @@ def role_name(language: Language, role: str) -> str:
 
 def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
                desk_labels: dict[str, str], zone_names: dict[str, str]) -> list[AlertRow]:
-    """The audit's floods and false declarations as the page shows them."""
+    """The audit's floods, false declarations and connection faults as the page shows
+    them: one line per node and kind (NodeRegistry.alerts groups them)."""
     rows = []
     for alert in alerts:
         if alert.action == "node.rate_limited":
@@ -268,7 +274,9 @@ def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
                 if part)
         rows.append(AlertRow(node_id=alert.node_id, action=alert.action,
                              what=_known(language, f"fleet.alert.{alert.action}", alert.action),
-                             at=alert.at, at_ago=ago(language, now - alert.at), detail=detail))
+                             at=alert.at, at_ago=ago(language, now - alert.at), detail=detail,
+                             times=translate(language, "fleet.alert.times").format(
+                                 count=alert.count) if alert.count > 1 else ""))
     return rows
 
 

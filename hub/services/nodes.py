@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contract.mqtt import NodeStatus, Telemetry
 from hub.domain.errors import Conflict, NotFound
 from hub.domain.node_identity import Identity, Mismatch, mismatches
+from hub.domain.rate_limits import QUIET
 from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.clock import Clock
@@ -27,10 +28,21 @@ from hub.storage.models import AuditRow, NodeRequestRow, NodeRow
 # How long a request id is remembered: far longer than any outbox keeps a request.
 REQUEST_MEMORY = timedelta(days=7)
 RATE_LIMITED_ACTION = "node.rate_limited"
+MISMATCH_ACTION = "node.identity_mismatch"
 # What the fleet page lists as alerts: floods, false declarations, and the broker's
 # word on a node's connection (a wrong MQTT version, its credentials used twice).
-ALERT_ACTIONS = (RATE_LIMITED_ACTION, "node.identity_mismatch", WRONG_PROTOCOL, TAKEN_OVER)
+ALERT_ACTIONS = (RATE_LIMITED_ACTION, MISMATCH_ACTION, WRONG_PROTOCOL, TAKEN_OVER)
+# Alerts listed: one line per node and kind of alert, so one noisy node cannot push
+# the others' off the page.
 ALERTS_SHOWN = 50
+
+
+@dataclass(slots=True)
+class _Episode:
+    """A node's declaration changes closer together than QUIET: one episode."""
+
+    changed_at: datetime
+    audited_mismatch: bool = False  # the last row audited for it was a mismatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +54,17 @@ class RecordImported:
 
 @dataclass(frozen=True, slots=True)
 class NodeAlert:
-    """A flood refused or an identity mismatch, as the audit log holds it."""
+    """The newest alert of one kind about one node, as the audit log holds it: a flood
+    refused (node.rate_limited), a false declaration (node.identity_mismatch), or a
+    fault of its connection the broker reported (node.mqtt_protocol_refused: it spoke
+    another MQTT version; node.connection_taken_over: its credentials connected twice).
+    `count`: how many of that kind the period holds."""
 
     node_id: str
     action: str
     at: datetime
     detail: dict[str, Any]
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +183,9 @@ class NodeRegistry:
         # Asked on every request: kept in memory, filled from the table on first use.
         self._approvals: dict[str, Approval] | None = None
         self._approvals_lock = threading.Lock()
+        # Per node: the episode of changed declarations (`_audit_declaration`).
+        self._episodes: dict[str, _Episode] = {}
+        self._episodes_lock = threading.Lock()
 
     # Presence ------------------------------------------------------------------
 
@@ -208,17 +228,34 @@ class NodeRegistry:
             session.flush()
             return _info(row), True
 
-    @staticmethod
-    def _audit_declaration(session: Session, node_id: str, record: Identity,
+    def _audit_declaration(self, session: Session, node_id: str, record: Identity,
                            declared: Identity, before: Identity | None,
                            now: datetime) -> None:
-        """A declaration that starts to differ from the record, or that agrees again."""
+        """A declaration that starts to differ from the record, or that agrees again,
+        audited as an episode, as floods are (hub.domain.rate_limits.QUIET): a node
+        alternating its declared desk 200 times wrote 200 rows and pushed the real
+        alerts off the fleet page (issue 17). A mismatch is audited when the node's
+        declaration had not changed for `QUIET`; within an episode only the first
+        return to agreement after an audited mismatch is, so the rows pair up. The
+        fleet page always shows what the node declares now."""
         differs = bool(mismatches(record, declared))
         differed = before is not None and bool(mismatches(record, before))
         if not differs and not differed:
             return
+        with self._episodes_lock:
+            episode = self._episodes.get(node_id)
+            within = episode is not None and now - episode.changed_at < QUIET
+            audit_it = (not within) if differs else (
+                episode is not None and episode.audited_mismatch)
+            if episode is None:
+                episode = self._episodes[node_id] = _Episode(changed_at=now)
+            episode.changed_at = max(now, episode.changed_at)
+            if audit_it:
+                episode.audited_mismatch = differs
+        if not audit_it:
+            return
         audit.record(session, actor=f"node:{node_id}",
-                     action="node.identity_mismatch" if differs else "node.identity_agrees",
+                     action=MISMATCH_ACTION if differs else "node.identity_agrees",
                      entity="node", entity_id=node_id, at=now,
                      before={"record": record.as_dict(),
                              "declared": before.as_dict() if before else None},
@@ -311,13 +348,20 @@ class NodeRegistry:
                          after={"limit": bucket, "retry_after_s": round(retry_after_s, 1)})
 
     def alerts(self, since: datetime) -> list[NodeAlert]:
-        """Floods and identity mismatches audited since `since`, newest first."""
+        """The alerts audited since `since`: per node and kind the newest, with how many
+        there were, newest first (at most ALERTS_SHOWN)."""
         with self._db.read() as session:
-            rows = session.scalars(select(AuditRow).where(
-                AuditRow.entity == "node", AuditRow.action.in_(ALERT_ACTIONS),
-                AuditRow.at >= since).order_by(AuditRow.id.desc()).limit(ALERTS_SHOWN)).all()
+            groups = (select(func.max(AuditRow.id).label("newest"),
+                             func.count().label("count"))
+                      .where(AuditRow.entity == "node", AuditRow.action.in_(ALERT_ACTIONS),
+                             AuditRow.at >= since)
+                      .group_by(AuditRow.entity_id, AuditRow.action).subquery())
+            rows = session.execute(select(AuditRow, groups.c.count).join(
+                groups, AuditRow.id == groups.c.newest).order_by(AuditRow.id.desc())
+                .limit(ALERTS_SHOWN)).all()
             return [NodeAlert(node_id=row.entity_id, action=row.action, at=row.at,
-                              detail=dict(row.after or {})) for row in rows]
+                              detail=dict(row.after or {}), count=int(count))
+                    for row, count in rows]
 
     # Claiming ------------------------------------------------------------------
 
