@@ -31,6 +31,7 @@ from hub.console.web import (
     see_other,
 )
 from hub.domain.errors import DomainError
+from hub.domain.node_identity import Identity
 from hub.domain.roles import Permission, allows
 from hub.domain.text import Bilingual, Language
 from hub.services.broker_access import BrokerAccess
@@ -91,7 +92,8 @@ class NodeRow:
     declared_role: str = ""
     declared_desk: str | None = None
     declared_zones: tuple[str, ...] = ()
-    # The record's codes, for the administrator's form.
+    # The record's codes, for the administrator's forms (without a record: what the
+    # node declares, the claim an approval makes its record).
     record_role: str = ""
     record_desk: str | None = None
     record_zones: tuple[str, ...] = ()
@@ -323,11 +325,16 @@ Form = Annotated[FormData, Depends(checked_form)]
 @router.post("/fleet/{node_id}/approval")
 def decide_node(request: Request, node_id: str, principal: Decider, form: Form) -> Response:
     """Approve, reject or revoke a node. Rejecting or revoking also removes its broker
-    credentials and reloads the broker, when the hub manages them."""
+    credentials and reloads the broker, when the hub manages them. The form carries the
+    role, desk and zones the page showed for a node without a record: approving its
+    claim makes them its record only if the node still declares them."""
     hub = hub_of(request)
+    role = str(form.get("role", ""))
+    claim = Identity.of(role, str(form.get("desk", "")).strip() or None,
+                        [str(zone) for zone in form.getlist("zones")]) if role else None
     try:
         decision = Approval(str(form.get("decision", "")))
-        hub.nodes.decide(node_id, decision, actor=principal.actor)
+        hub.nodes.decide(node_id, decision, actor=principal.actor, claim=claim)
     except ValueError as error:  # an unknown decision, an unknown node, a wrong state
         template = text("fleet.decision_refused")
         reason = error.text if isinstance(error, DomainError) else Bilingual(

@@ -4,6 +4,7 @@ their requests were already handled."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contract.mqtt import NodeStatus, Telemetry
-from hub.domain.errors import Conflict, NotFound
-from hub.domain.node_identity import Identity, Mismatch, mismatches
+from hub.domain.center import CenterConfig
+from hub.domain.errors import Conflict, NotFound, ValidationFailed
+from hub.domain.node_identity import Identity, Mismatch, mismatches, valid_record
 from hub.domain.rate_limits import QUIET
 from hub.domain.text import Bilingual
 from hub.services import audit
@@ -24,6 +26,8 @@ from hub.services.clock import Clock
 from hub.services.connection_faults import TAKEN_OVER, WRONG_PROTOCOL
 from hub.storage.db import Database
 from hub.storage.models import AuditRow, NodeRequestRow, NodeRow
+
+log = logging.getLogger("kezek.nodes")
 
 # How long a request id is remembered: far longer than any outbox keeps a request.
 REQUEST_MEMORY = timedelta(days=7)
@@ -109,6 +113,16 @@ class NodeInfo:
         return float(skew) if isinstance(skew, int | float) else None
 
 
+class DeclarationChanged(Conflict):
+    """The node declares otherwise than the page the administrator approved it on."""
+
+
+DECLARATION_CHANGED_TEXT = Bilingual(
+    kk="Құрылғы бет ашылғаннан кейін өзін басқаша атады; бетті жаңартып, қайта шешіңіз",
+    ru="Устройство изменило сведения о себе после открытия страницы; обновите страницу "
+       "и решите снова")
+
+
 class AlreadyHandled(Exception):
     """The request id was seen before; `reply` is the answer given then, if stored."""
 
@@ -171,9 +185,13 @@ CUT_OFF: frozenset[Approval] = frozenset({Approval.REJECTED, Approval.REVOKED})
 
 
 class NodeRegistry:
-    def __init__(self, db: Database, clock: Clock, *, approval_required: bool = False) -> None:
+    def __init__(self, db: Database, clock: Clock, center: Callable[[], CenterConfig], *,
+                 approval_required: bool = False) -> None:
         self._db = db
         self._clock = clock
+        # The center's configuration as the hub holds it now: a record written here (a
+        # first use trusted, a claim approved) names only its desks and zones.
+        self._center = center
         # Without approval (development, the one-box demo) the first status a node
         # sends is its record: trust on first use.
         self._trust_first_use = not approval_required
@@ -212,8 +230,15 @@ class NodeRegistry:
             record = _record(row)
             if record is None and self._trust_first_use \
                     and row.approval == Approval.APPROVED.value:
-                record = declared
-                _set_record(row, record, status.zones)
+                try:
+                    record = self._within_center(declared, status.zones)
+                    _set_record(row, record, status.zones)
+                except ValidationFailed as error:
+                    # No record: refused (`not_allowed`) until it declares what the
+                    # center has or an administrator gives it a record.
+                    log.warning("node %s declares what the center does not have (%s): "
+                                "not trusted as its record", status.node, error.detail)
+                    record = None
             if record is not None and declared != before:
                 self._audit_declaration(session, status.node, record, declared, before, now)
             row.role = status.role.value
@@ -385,9 +410,24 @@ class NodeRegistry:
         pending, rejected and revoked nodes get nothing."""
         return self.approval(node_id) in (None, Approval.APPROVED)
 
-    def decide(self, node_id: str, decision: Approval, *, actor: str) -> NodeInfo:
+    def _within_center(self, identity: Identity, zones: Sequence[str]) -> Identity:
+        """The identity as a record, checked against the center's desks and zones
+        (hub.domain.node_identity.valid_record); ValidationFailed otherwise."""
+        config = self._center()
+        return valid_record(identity.role, identity.desk, list(zones),
+                            desks=[d.code for d in config.desks],
+                            zone_codes=[z.code for z in config.zones])
+
+    def decide(self, node_id: str, decision: Approval, *, actor: str,
+               claim: Identity | None = None) -> NodeInfo:
         """An administrator's decision on a node, audited. Raises NotFound for an unknown
-        node and Conflict for a decision its state does not allow."""
+        node and Conflict for a decision its state does not allow.
+
+        Approving a node without a record (a claim) makes its declaration the record, so
+        the decision names the declaration the administrator saw (`claim`): a node that
+        declared something else meanwhile (a click on a panel's claim approving it as a
+        terminal) is refused with DeclarationChanged, and a declaration naming a desk or
+        zone the center does not have with ValidationFailed; nothing is changed."""
         with self._db.write() as session:
             row = session.get(NodeRow, node_id)
             if row is None:
@@ -399,12 +439,19 @@ class NodeRegistry:
                                Bilingual(kk="Құрылғының қазіргі күйінде бұл шешім мүмкін емес",
                                          ru="В текущем состоянии устройства такое решение "
                                             "невозможно"), field="decision")
-            row.approval = decision.value
             after: dict[str, Any] = {"approval": decision.value}
             if decision is Approval.APPROVED and _record(row) is None:
-                # The claim approved: what the node declares now becomes its record.
-                _set_record(row, _declared(row), row.zones)
-                after["record"] = _declared(row).as_dict()
+                # The claim approved: what the node declares, as the administrator saw
+                # it, becomes its record.
+                declared = _declared(row)
+                if claim != declared:
+                    raise DeclarationChanged(
+                        f"node {node_id!r} declares {declared.as_dict()}, not "
+                        f"{claim.as_dict() if claim else None}", DECLARATION_CHANGED_TEXT,
+                        field="decision")
+                _set_record(row, self._within_center(declared, row.zones), row.zones)
+                after["record"] = declared.as_dict()
+            row.approval = decision.value
             audit.record(session, actor=actor, action=f"node.{decision.value}",
                          entity="node", entity_id=node_id, at=self._clock.now(),
                          before={"approval": current.value}, after=after)

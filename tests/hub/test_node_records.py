@@ -142,3 +142,16 @@ def test_one_noisy_node_does_not_push_the_others_alerts_off_the_fleet_page(
     assert alerts[0].at == clock.now()  # the newest of its kind
     rows = alert_rows(alerts, clock.now(), Language.RU, {}, {})
     assert rows[0].times == f"{ALERTS_SHOWN * 4} раз за сутки" and rows[1].times == ""
+
+
+def test_a_first_use_naming_what_the_center_does_not_have_is_not_trusted(hub: Hub) -> None:
+    """Trust on first use writes only a record the center could have been given: a desk
+    or zone it does not have leaves the node without a record (refused, shown)."""
+    nodes = hub.nodes
+    panel, _ = nodes.record_status(status("buttons-7", desk="window-99"))
+    terminal, _ = nodes.record_status(status("terminal-7", NodeRole.TICKET_TERMINAL,
+                                             zones=["no-such-zone"]))
+    assert not panel.recorded and not terminal.recorded
+    assert panel.approval == "approved"  # approved, but acts as nothing until recorded
+    put_right, _ = nodes.record_status(status("buttons-7", desk="window-2"))
+    assert put_right.record == Identity.of("call_button", "window-2", ())
