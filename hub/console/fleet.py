@@ -2,7 +2,9 @@
 buttons), whether it is online, when it was last heard from, its software, its
 drivers, its latest heartbeat and how far its clock is from the hub's; what it is
 (the hub's record, which an administrator changes here) and, when it says otherwise,
-what it declares; and the floods and false declarations of the last day."""
+what it declares; and the last day's alerts, one line per node and kind: floods,
+false declarations and faults of its connection (a wrong MQTT version, its
+credentials connected twice)."""
 
 from __future__ import annotations
 
