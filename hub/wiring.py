@@ -127,7 +127,8 @@ def build_hub(settings: HubSettings, *, clock: Clock | None = None,
     letters = LetterOutbox(db, centers, clock, mail_enabled=settings.mail is not None,
                            sms_enabled=sms is not None)
     protocols = ProtocolService(db, centers, clock)
-    nodes = NodeRegistry(db, clock, approval_required=settings.nodes_need_approval)
+    nodes = NodeRegistry(db, clock, lambda: centers.snapshot().config,
+                         approval_required=settings.nodes_need_approval)
     links = TicketLinks(settings.session_secret(), settings.public_base_url)
     breaks = DeskBreaks(db, centers, clock, bus)
     day_close = DayCloseService(db, centers, clock, bus)

@@ -2,7 +2,9 @@
 buttons), whether it is online, when it was last heard from, its software, its
 drivers, its latest heartbeat and how far its clock is from the hub's; what it is
 (the hub's record, which an administrator changes here) and, when it says otherwise,
-what it declares; and the floods and false declarations of the last day."""
+what it declares; and the last day's alerts, one line per node and kind: floods,
+false declarations and faults of its connection (a wrong MQTT version, its
+credentials connected twice)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from hub.console.web import (
     see_other,
 )
 from hub.domain.errors import DomainError
+from hub.domain.node_identity import Identity
 from hub.domain.roles import Permission, allows
 from hub.domain.text import Bilingual, Language
 from hub.services.broker_access import BrokerAccess
@@ -91,7 +94,8 @@ class NodeRow:
     declared_role: str = ""
     declared_desk: str | None = None
     declared_zones: tuple[str, ...] = ()
-    # The record's codes, for the administrator's form.
+    # The record's codes, for the administrator's forms (without a record: what the
+    # node declares, the claim an approval makes its record).
     record_role: str = ""
     record_desk: str | None = None
     record_zones: tuple[str, ...] = ()
@@ -99,12 +103,17 @@ class NodeRow:
 
 @dataclass(frozen=True, slots=True)
 class AlertRow:
+    """One node's newest alert of one kind, and how many of that kind the day held."""
+
     node_id: str
-    action: str  # node.rate_limited / node.identity_mismatch
+    # node.rate_limited / node.identity_mismatch, or a connection fault the broker
+    # reported: node.mqtt_protocol_refused / node.connection_taken_over
+    action: str
     what: str
     at: datetime
     at_ago: str
-    detail: str  # the limit met, or what the node declared
+    detail: str  # the limit met, what the node declared, its MQTT version, takeovers
+    times: str = ""  # "12 times today" when the day held more than one, "" otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +255,8 @@ def role_name(language: Language, role: str) -> str:
 
 def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
                desk_labels: dict[str, str], zone_names: dict[str, str]) -> list[AlertRow]:
-    """The audit's floods and false declarations as the page shows them."""
+    """The audit's floods, false declarations and connection faults as the page shows
+    them: one line per node and kind (NodeRegistry.alerts groups them)."""
     rows = []
     for alert in alerts:
         if alert.action == "node.rate_limited":
@@ -268,7 +278,9 @@ def alert_rows(alerts: list[NodeAlert], now: datetime, language: Language,
                 if part)
         rows.append(AlertRow(node_id=alert.node_id, action=alert.action,
                              what=_known(language, f"fleet.alert.{alert.action}", alert.action),
-                             at=alert.at, at_ago=ago(language, now - alert.at), detail=detail))
+                             at=alert.at, at_ago=ago(language, now - alert.at), detail=detail,
+                             times=translate(language, "fleet.alert.times").format(
+                                 count=alert.count) if alert.count > 1 else ""))
     return rows
 
 
@@ -315,11 +327,16 @@ Form = Annotated[FormData, Depends(checked_form)]
 @router.post("/fleet/{node_id}/approval")
 def decide_node(request: Request, node_id: str, principal: Decider, form: Form) -> Response:
     """Approve, reject or revoke a node. Rejecting or revoking also removes its broker
-    credentials and reloads the broker, when the hub manages them."""
+    credentials and reloads the broker, when the hub manages them. The form carries the
+    role, desk and zones the page showed for a node without a record: approving its
+    claim makes them its record only if the node still declares them."""
     hub = hub_of(request)
+    role = str(form.get("role", ""))
+    claim = Identity.of(role, str(form.get("desk", "")).strip() or None,
+                        [str(zone) for zone in form.getlist("zones")]) if role else None
     try:
         decision = Approval(str(form.get("decision", "")))
-        hub.nodes.decide(node_id, decision, actor=principal.actor)
+        hub.nodes.decide(node_id, decision, actor=principal.actor, claim=claim)
     except ValueError as error:  # an unknown decision, an unknown node, a wrong state
         template = text("fleet.decision_refused")
         reason = error.text if isinstance(error, DomainError) else Bilingual(

@@ -98,6 +98,7 @@ FLEET_MESSAGES: dict[str, dict[str, str]] = {
         "kk": "Осы құрылғының деректерімен екінші қосылым ашылды: біріншісі жабылды",
         "ru": "С данными этого устройства открыто второе подключение: первое закрыто"},
     "fleet.alert.count": {"kk": "{count} рет", "ru": "{count} раз"},
+    "fleet.alert.times": {"kk": "тәулікте {count} рет", "ru": "{count} раз за сутки"},
     "fleet.alert.limit.tickets": {"kk": "талондар", "ru": "талоны"},
     "fleet.alert.limit.presses": {"kk": "батырма басулары", "ru": "нажатия кнопок"},
 }

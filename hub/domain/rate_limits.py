@@ -18,9 +18,27 @@ costs the center something:
   script pressing Next to empty a queue or Recall to flood the hall's board is held
   to that pace.
 
-Leases, offline tickets and print reports are not limited here: they report what a
-terminal already did (its printed tickets must never be lost), and leases have their
-own limit (`hub.domain.leases`).
+A lease draws from the same `tickets` bucket, and an accepted offline ticket is
+charged to it. The hub cannot tell a ticket printed while the terminal was cut off
+from one reported by a connected terminal that leases a block, reports every number
+of it as printed and leases again: that loop put 299 tickets in a zone's queue with
+the hub's clock standing still (issue 17). So:
+
+- an accepted offline ticket is charged one token but never refused for the limit
+  (a printed ticket is never lost): the bucket may go into debt, down to `-burst`;
+- a lease needs a token like a ticket request, and is refused (`rate_limited`) while
+  the bucket is empty or in debt: a terminal that reported a block leases the next
+  one only once its bucket refilled. The loop runs at the bucket's pace (a lease
+  bringing n numbers costs n + 1 tokens) while a lease brings at most `burst`
+  numbers (the default block, 20, is the default burst); a larger one gives its n
+  numbers for burst + 1 tokens, still a bounded pace.
+
+The debt is bounded so that a terminal cut off for an hour, reporting a hundred
+genuine tickets at once, is held back (its ticket requests and leases refused) for
+at most (burst + 1) / per_minute minutes, 3.5 at the defaults, not for the hour its
+tickets would cost; the bucket refilled while it was away, so a short loss of the
+hub costs nothing. Print reports cost the center nothing and are free; leases also
+have their own limit per hour (`hub.domain.leases`).
 
 Time is the hub's clock, injected, never the node's (a node's clock can be set to
 anything). A refusal starts an alert episode when none was refused for `QUIET`: the
@@ -67,11 +85,19 @@ def policies(*, ticket_burst: int, tickets_per_minute: float, press_burst: int,
     drives one terminal at hundreds of tickets a second raises them)."""
     return {TICKETS: RatePolicy(burst=ticket_burst, per_minute=tickets_per_minute),
             PRESSES: RatePolicy(burst=press_burst, per_minute=presses_per_minute)}
-# Which bucket a request kind (contract's `kind`) draws from; kinds not named are free.
+
+# Which bucket a request kind (contract's `kind`) draws from before it is handled
+# (refused when empty); kinds not named are free.
 BUCKET_OF_KIND: Mapping[str, str] = {
     "ticket": TICKETS,
     "booking_code": TICKETS,
+    "lease": TICKETS,
     "button": PRESSES,
+}
+# Which bucket a request kind is charged to once it was accepted, never refused: what
+# the node reports having done (a printed offline ticket).
+CHARGED_KIND: Mapping[str, str] = {
+    "offline_ticket": TICKETS,
 }
 
 
@@ -123,18 +149,39 @@ class RateLimiter:
         bucket = BUCKET_OF_KIND.get(kind)
         return bucket if bucket in self._policies else None
 
-    def take(self, node_id: str, bucket: str) -> Decision:
-        """Spend one token of the node's bucket, or refuse without spending."""
+    def charged_bucket_of(self, kind: str) -> str | None:
+        """The bucket an accepted request of this kind is charged to; None: free."""
+        bucket = CHARGED_KIND.get(kind)
+        return bucket if bucket in self._policies else None
+
+    def _refilled(self, node_id: str, bucket: str, policy: RatePolicy,
+                  now: datetime) -> _Bucket:
+        state = self._buckets.get((node_id, bucket))
+        if state is None:
+            state = self._buckets[(node_id, bucket)] = _Bucket(float(policy.burst), now)
+        # A clock set back refills nothing (and takes nothing back).
+        elapsed = max(0.0, (now - state.at).total_seconds())
+        state.tokens = min(float(policy.burst), state.tokens + elapsed * policy.per_second)
+        state.at = max(now, state.at)
+        return state
+
+    def charge(self, node_id: str, bucket: str) -> float:
+        """Charge one token for something the node already did (never refused): the
+        bucket may go into debt, down to -burst. Returns the tokens left."""
         policy = self._policies[bucket]
         now = self._now()
         with self._lock:
-            state = self._buckets.get((node_id, bucket))
-            if state is None:
-                state = self._buckets[(node_id, bucket)] = _Bucket(float(policy.burst), now)
-            # A clock set back refills nothing (and takes nothing back).
-            elapsed = max(0.0, (now - state.at).total_seconds())
-            state.tokens = min(float(policy.burst), state.tokens + elapsed * policy.per_second)
-            state.at = max(now, state.at)
+            state = self._refilled(node_id, bucket, policy, now)
+            state.tokens = max(-float(policy.burst), state.tokens - 1.0)
+            return state.tokens
+
+    def take(self, node_id: str, bucket: str) -> Decision:
+        """Spend one token of the node's bucket, or refuse without spending (also while
+        the bucket is in debt)."""
+        policy = self._policies[bucket]
+        now = self._now()
+        with self._lock:
+            state = self._refilled(node_id, bucket, policy, now)
             if state.tokens >= 1.0:
                 state.tokens -= 1.0
                 return Decision(allowed=True)

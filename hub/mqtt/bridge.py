@@ -23,6 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -84,6 +85,15 @@ from hub.wiring import Hub
 
 log = logging.getLogger("kezek.mqtt.bridge")
 
+
+def with_record_of(newer: NodeInfo, stored: NodeInfo) -> NodeInfo:
+    """`newer` (a status handled after `stored` was read) with `stored`'s record and
+    approval: what the node says is the status's, what it is the registry's."""
+    if not stored.recorded:
+        return replace(newer, approval=stored.approval)
+    return replace(newer, role=stored.role, desk=stored.desk, zones=stored.zones,
+                   recorded=True, approval=stored.approval)
+
 # Display snapshots are rebuilt at least this often: opening hours change with the clock.
 SNAPSHOT_REFRESH_SECONDS = 30.0
 # ...and at most this often: under a burst of tickets the boards still change within
@@ -131,6 +141,9 @@ class MqttBridge:
         # request (role, desk) and every call (which displays announce it).
         self._nodes: dict[str, NodeInfo] = {}
         self._nodes_lock = threading.Lock()
+        # How many statuses of each node were put into `_nodes`: a reload of the
+        # registry keeps what a status handled during its read brought (`_reload_nodes`).
+        self._statuses: dict[str, int] = {}
         self._recent = RecentReplies()
         # Request limits per node, by the hub's clock (hub.domain.rate_limits); the ids
         # already charged, so that a request resent before its answer costs nothing.
@@ -265,6 +278,7 @@ class MqttBridge:
             return
         with self._nodes_lock:
             self._nodes[info.node_id] = info
+            self._statuses[info.node_id] = self._statuses.get(info.node_id, 0) + 1
         log.info("node %s (%s) is %s", node, info.role, info.presence)
         if status.state is Presence.ONLINE and info.mismatches:
             # Told at once, not only at its next request: the node's own display and log
@@ -318,7 +332,9 @@ class MqttBridge:
             return
         if not isinstance(request, TicketRequest):
             # Leases, offline tickets, booking scans and print reports (issue 4).
-            self._answer(node, request, terminal_reply(self.hub, known, node, request))
+            reply = terminal_reply(self.hub, known, node, request)
+            self._charge(node, request, reply)
+            self._answer(node, request, reply)
             return
         outcome = submit_ticket(self.hub, known, node, request)
         if outcome.done():  # refused before reaching the queue
@@ -404,6 +420,19 @@ class MqttBridge:
                 self._charged.popitem(last=False)
         return True
 
+    def _charge(self, node: str, request: AnyRequest, reply: Reply) -> None:
+        """Charge a newly accepted offline ticket to the node's ticket bucket, never
+        refusing it (hub.domain.rate_limits: a printed ticket is never lost, but a
+        terminal reporting blocks it never printed leases no faster than it may ask
+        for tickets). A refused report, or one given again, costs nothing."""
+        bucket = self._limits.charged_bucket_of(request.kind)
+        if bucket is None or not reply.ok or reply.ticket is None or reply.ticket.replayed:
+            return
+        left = self._limits.charge(node, bucket)
+        if left < 0:
+            log.info("node %s reported offline tickets beyond its %s limit (%.1f)", node,
+                     bucket, left)
+
     def _submit(self, node: str, job: Callable[[], None]) -> None:
         assert self._workers is not None
         self._workers.submit(node, job)
@@ -457,12 +486,28 @@ class MqttBridge:
         log.debug("configs republished to %d nodes", sent)
 
     def _reload_nodes(self) -> None:
-        """The nodes as the registry holds them now: a record changed by an administrator
-        (or an inventory imported by `kezek-hub nodes import`, another process) is
-        what the next request is judged by."""
-        nodes = {node.node_id: node for node in self.hub.nodes.all()}
+        """The nodes as the registry holds them now: a record or approval changed by an
+        administrator in the console (its `config` event reloads at once) is what the
+        node's next request is judged by; one changed by another process (`kezek-hub
+        nodes import`) within `hub_time_seconds`, at the next republishing of configs.
+
+        The registry is read without holding the cache's lock, so a status may be
+        handled meanwhile: merged per node, not replaced wholesale. A node whose
+        status came during the read keeps what that status brought (presence,
+        declaration) with the record and approval just read; a node first heard of
+        during the read is kept."""
         with self._nodes_lock:
-            self._nodes = nodes
+            before = dict(self._statuses)
+        read = {node.node_id: node for node in self.hub.nodes.all()}
+        with self._nodes_lock:
+            merged = dict(self._nodes)
+            for node_id, stored in read.items():
+                cached = self._nodes.get(node_id)
+                if cached is not None and self._statuses.get(node_id) != before.get(node_id):
+                    merged[node_id] = with_record_of(cached, stored)
+                else:
+                    merged[node_id] = stored
+            self._nodes = merged
 
     def _on_queue_event(self, event: QueueEvent) -> None:
         self._dirty.set()

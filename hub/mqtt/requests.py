@@ -52,9 +52,13 @@ def refused(hub: Hub, request_id: str, error: DomainError) -> Reply:
 
 
 # Refusals that hold only while something else holds (a declaration the administrator
-# may put right, a limit that refills): not remembered as the request's answer, so the
-# same request resent later is judged again.
-PASSING_REFUSALS = frozenset({node_identity.IdentityMismatch.code, RateLimited.code})
+# may put right, a limit that refills, a node the hub has no record of yet, or one
+# whose record an administrator may change: `not_allowed`, NoRecord's and
+# NodeNotAllowed's code): not remembered as the request's answer, so the same request
+# resent later is judged again. Such a refusal changed nothing, so judging it again
+# can act at most once.
+PASSING_REFUSALS = frozenset({node_identity.IdentityMismatch.code, RateLimited.code,
+                              node_identity.NoRecord.code, NodeNotAllowed.code})
 
 
 def remembered(reply: Reply) -> bool:

@@ -4,6 +4,7 @@ their requests were already handled."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contract.mqtt import NodeStatus, Telemetry
-from hub.domain.errors import Conflict, NotFound
-from hub.domain.node_identity import Identity, Mismatch, mismatches
+from hub.domain.center import CenterConfig
+from hub.domain.errors import Conflict, NotFound, ValidationFailed
+from hub.domain.node_identity import Identity, Mismatch, mismatches, valid_record
+from hub.domain.rate_limits import QUIET
 from hub.domain.text import Bilingual
 from hub.services import audit
 from hub.services.clock import Clock
@@ -24,13 +27,26 @@ from hub.services.connection_faults import TAKEN_OVER, WRONG_PROTOCOL
 from hub.storage.db import Database
 from hub.storage.models import AuditRow, NodeRequestRow, NodeRow
 
+log = logging.getLogger("kezek.nodes")
+
 # How long a request id is remembered: far longer than any outbox keeps a request.
 REQUEST_MEMORY = timedelta(days=7)
 RATE_LIMITED_ACTION = "node.rate_limited"
+MISMATCH_ACTION = "node.identity_mismatch"
 # What the fleet page lists as alerts: floods, false declarations, and the broker's
 # word on a node's connection (a wrong MQTT version, its credentials used twice).
-ALERT_ACTIONS = (RATE_LIMITED_ACTION, "node.identity_mismatch", WRONG_PROTOCOL, TAKEN_OVER)
+ALERT_ACTIONS = (RATE_LIMITED_ACTION, MISMATCH_ACTION, WRONG_PROTOCOL, TAKEN_OVER)
+# Alerts listed: one line per node and kind of alert, so one noisy node cannot push
+# the others' off the page.
 ALERTS_SHOWN = 50
+
+
+@dataclass(slots=True)
+class _Episode:
+    """A node's declaration changes closer together than QUIET: one episode."""
+
+    changed_at: datetime
+    audited_mismatch: bool = False  # the last row audited for it was a mismatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +58,17 @@ class RecordImported:
 
 @dataclass(frozen=True, slots=True)
 class NodeAlert:
-    """A flood refused or an identity mismatch, as the audit log holds it."""
+    """The newest alert of one kind about one node, as the audit log holds it: a flood
+    refused (node.rate_limited), a false declaration (node.identity_mismatch), or a
+    fault of its connection the broker reported (node.mqtt_protocol_refused: it spoke
+    another MQTT version; node.connection_taken_over: its credentials connected twice).
+    `count`: how many of that kind the period holds."""
 
     node_id: str
     action: str
     at: datetime
     detail: dict[str, Any]
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +111,16 @@ class NodeInfo:
         (Telemetry.clock_skew_s, kept with the heartbeat); None when unknown."""
         skew = (self.telemetry or {}).get("clock_skew_s")
         return float(skew) if isinstance(skew, int | float) else None
+
+
+class DeclarationChanged(Conflict):
+    """The node declares otherwise than the page the administrator approved it on."""
+
+
+DECLARATION_CHANGED_TEXT = Bilingual(
+    kk="Құрылғы бет ашылғаннан кейін өзін басқаша атады; бетті жаңартып, қайта шешіңіз",
+    ru="Устройство изменило сведения о себе после открытия страницы; обновите страницу "
+       "и решите снова")
 
 
 class AlreadyHandled(Exception):
@@ -154,9 +185,13 @@ CUT_OFF: frozenset[Approval] = frozenset({Approval.REJECTED, Approval.REVOKED})
 
 
 class NodeRegistry:
-    def __init__(self, db: Database, clock: Clock, *, approval_required: bool = False) -> None:
+    def __init__(self, db: Database, clock: Clock, center: Callable[[], CenterConfig], *,
+                 approval_required: bool = False) -> None:
         self._db = db
         self._clock = clock
+        # The center's configuration as the hub holds it now: a record written here (a
+        # first use trusted, a claim approved) names only its desks and zones.
+        self._center = center
         # Without approval (development, the one-box demo) the first status a node
         # sends is its record: trust on first use.
         self._trust_first_use = not approval_required
@@ -166,6 +201,9 @@ class NodeRegistry:
         # Asked on every request: kept in memory, filled from the table on first use.
         self._approvals: dict[str, Approval] | None = None
         self._approvals_lock = threading.Lock()
+        # Per node: the episode of changed declarations (`_audit_declaration`).
+        self._episodes: dict[str, _Episode] = {}
+        self._episodes_lock = threading.Lock()
 
     # Presence ------------------------------------------------------------------
 
@@ -192,8 +230,15 @@ class NodeRegistry:
             record = _record(row)
             if record is None and self._trust_first_use \
                     and row.approval == Approval.APPROVED.value:
-                record = declared
-                _set_record(row, record, status.zones)
+                try:
+                    record = self._within_center(declared, status.zones)
+                    _set_record(row, record, status.zones)
+                except ValidationFailed as error:
+                    # No record: refused (`not_allowed`) until it declares what the
+                    # center has or an administrator gives it a record.
+                    log.warning("node %s declares what the center does not have (%s): "
+                                "not trusted as its record", status.node, error.detail)
+                    record = None
             if record is not None and declared != before:
                 self._audit_declaration(session, status.node, record, declared, before, now)
             row.role = status.role.value
@@ -208,17 +253,34 @@ class NodeRegistry:
             session.flush()
             return _info(row), True
 
-    @staticmethod
-    def _audit_declaration(session: Session, node_id: str, record: Identity,
+    def _audit_declaration(self, session: Session, node_id: str, record: Identity,
                            declared: Identity, before: Identity | None,
                            now: datetime) -> None:
-        """A declaration that starts to differ from the record, or that agrees again."""
+        """A declaration that starts to differ from the record, or that agrees again,
+        audited as an episode, as floods are (hub.domain.rate_limits.QUIET): a node
+        alternating its declared desk 200 times wrote 200 rows and pushed the real
+        alerts off the fleet page (issue 17). A mismatch is audited when the node's
+        declaration had not changed for `QUIET`; within an episode only the first
+        return to agreement after an audited mismatch is, so the rows pair up. The
+        fleet page always shows what the node declares now."""
         differs = bool(mismatches(record, declared))
         differed = before is not None and bool(mismatches(record, before))
         if not differs and not differed:
             return
+        with self._episodes_lock:
+            episode = self._episodes.get(node_id)
+            within = episode is not None and now - episode.changed_at < QUIET
+            audit_it = (not within) if differs else (
+                episode is not None and episode.audited_mismatch)
+            if episode is None:
+                episode = self._episodes[node_id] = _Episode(changed_at=now)
+            episode.changed_at = max(now, episode.changed_at)
+            if audit_it:
+                episode.audited_mismatch = differs
+        if not audit_it:
+            return
         audit.record(session, actor=f"node:{node_id}",
-                     action="node.identity_mismatch" if differs else "node.identity_agrees",
+                     action=MISMATCH_ACTION if differs else "node.identity_agrees",
                      entity="node", entity_id=node_id, at=now,
                      before={"record": record.as_dict(),
                              "declared": before.as_dict() if before else None},
@@ -311,13 +373,20 @@ class NodeRegistry:
                          after={"limit": bucket, "retry_after_s": round(retry_after_s, 1)})
 
     def alerts(self, since: datetime) -> list[NodeAlert]:
-        """Floods and identity mismatches audited since `since`, newest first."""
+        """The alerts audited since `since`: per node and kind the newest, with how many
+        there were, newest first (at most ALERTS_SHOWN)."""
         with self._db.read() as session:
-            rows = session.scalars(select(AuditRow).where(
-                AuditRow.entity == "node", AuditRow.action.in_(ALERT_ACTIONS),
-                AuditRow.at >= since).order_by(AuditRow.id.desc()).limit(ALERTS_SHOWN)).all()
+            groups = (select(func.max(AuditRow.id).label("newest"),
+                             func.count().label("count"))
+                      .where(AuditRow.entity == "node", AuditRow.action.in_(ALERT_ACTIONS),
+                             AuditRow.at >= since)
+                      .group_by(AuditRow.entity_id, AuditRow.action).subquery())
+            rows = session.execute(select(AuditRow, groups.c.count).join(
+                groups, AuditRow.id == groups.c.newest).order_by(AuditRow.id.desc())
+                .limit(ALERTS_SHOWN)).all()
             return [NodeAlert(node_id=row.entity_id, action=row.action, at=row.at,
-                              detail=dict(row.after or {})) for row in rows]
+                              detail=dict(row.after or {}), count=int(count))
+                    for row, count in rows]
 
     # Claiming ------------------------------------------------------------------
 
@@ -341,9 +410,24 @@ class NodeRegistry:
         pending, rejected and revoked nodes get nothing."""
         return self.approval(node_id) in (None, Approval.APPROVED)
 
-    def decide(self, node_id: str, decision: Approval, *, actor: str) -> NodeInfo:
+    def _within_center(self, identity: Identity, zones: Sequence[str]) -> Identity:
+        """The identity as a record, checked against the center's desks and zones
+        (hub.domain.node_identity.valid_record); ValidationFailed otherwise."""
+        config = self._center()
+        return valid_record(identity.role, identity.desk, list(zones),
+                            desks=[d.code for d in config.desks],
+                            zone_codes=[z.code for z in config.zones])
+
+    def decide(self, node_id: str, decision: Approval, *, actor: str,
+               claim: Identity | None = None) -> NodeInfo:
         """An administrator's decision on a node, audited. Raises NotFound for an unknown
-        node and Conflict for a decision its state does not allow."""
+        node and Conflict for a decision its state does not allow.
+
+        Approving a node without a record (a claim) makes its declaration the record, so
+        the decision names the declaration the administrator saw (`claim`): a node that
+        declared something else meanwhile (a click on a panel's claim approving it as a
+        terminal) is refused with DeclarationChanged, and a declaration naming a desk or
+        zone the center does not have with ValidationFailed; nothing is changed."""
         with self._db.write() as session:
             row = session.get(NodeRow, node_id)
             if row is None:
@@ -355,12 +439,19 @@ class NodeRegistry:
                                Bilingual(kk="Құрылғының қазіргі күйінде бұл шешім мүмкін емес",
                                          ru="В текущем состоянии устройства такое решение "
                                             "невозможно"), field="decision")
-            row.approval = decision.value
             after: dict[str, Any] = {"approval": decision.value}
             if decision is Approval.APPROVED and _record(row) is None:
-                # The claim approved: what the node declares now becomes its record.
-                _set_record(row, _declared(row), row.zones)
-                after["record"] = _declared(row).as_dict()
+                # The claim approved: what the node declares, as the administrator saw
+                # it, becomes its record.
+                declared = _declared(row)
+                if claim != declared:
+                    raise DeclarationChanged(
+                        f"node {node_id!r} declares {declared.as_dict()}, not "
+                        f"{claim.as_dict() if claim else None}", DECLARATION_CHANGED_TEXT,
+                        field="decision")
+                _set_record(row, self._within_center(declared, row.zones), row.zones)
+                after["record"] = declared.as_dict()
+            row.approval = decision.value
             audit.record(session, actor=actor, action=f"node.{decision.value}",
                          entity="node", entity_id=node_id, at=self._clock.now(),
                          before={"approval": current.value}, after=after)

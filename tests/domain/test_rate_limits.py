@@ -109,3 +109,38 @@ def test_a_refusal_is_a_bilingual_rate_limited_error() -> None:
     assert (error.code, error.status) == ("rate_limited", 429)
     assert error.text.kk and error.text.ru
     assert error.extra["retry_after_s"] == 10.0
+
+
+def test_offline_tickets_are_charged_never_refused_and_the_debt_is_bounded() -> None:
+    clock = Clock()
+    limits = RateLimiter(clock)
+    burst = POLICIES[TICKETS].burst
+    assert limits.bucket_of("lease") == TICKETS  # a lease draws like a ticket
+    assert limits.bucket_of("offline_ticket") is None  # never refused before handling
+    assert limits.charged_bucket_of("offline_ticket") == TICKETS
+    assert limits.charged_bucket_of("print_report") is None
+    # A terminal back from an hour away reports 100 printed tickets: all charged.
+    left = [limits.charge("terminal-1", TICKETS) for _ in range(100)]
+    assert left[burst - 1] == 0 and left[-1] == -burst  # into debt, no deeper than -burst
+    refused = limits.take("terminal-1", TICKETS)  # neither a lease nor a ticket now
+    assert not refused.allowed and refused.alert
+    assert refused.retry_after_s == (burst + 1) * 10
+    clock.advance((burst + 1) * 10 - 1)
+    assert not limits.take("terminal-1", TICKETS).allowed
+    clock.advance(1)  # held back (burst + 1) / 6 minutes, not the hour its tickets cost
+    assert limits.take("terminal-1", TICKETS).allowed
+
+
+def test_the_lease_and_report_loop_runs_at_the_ticket_pace() -> None:
+    """Lease a block of 20, report all 20 as printed, lease again as soon as allowed:
+    over an hour it gets no more numbers than ticket requests at 6 a minute would."""
+    clock = Clock()
+    limits = RateLimiter(clock)
+    reported = 0
+    for _ in range(3600):
+        if limits.take("terminal-1", TICKETS).allowed:  # the lease
+            for _ in range(20):
+                limits.charge("terminal-1", TICKETS)
+            reported += 20
+        clock.advance(1)
+    assert reported <= POLICIES[TICKETS].burst + 60 * POLICIES[TICKETS].per_minute

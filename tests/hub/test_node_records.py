@@ -12,12 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from contract.mqtt import NodeRole, NodeStatus, Presence
+from hub.console.fleet import alert_rows
 from hub.domain.errors import NotFound, ValidationFailed
 from hub.domain.node_identity import Identity, Mismatch
+from hub.domain.rate_limits import QUIET
+from hub.domain.text import Language
 from hub.services.clock import ManualClock
 from hub.services.desk_presence import last_presses
 from hub.services.node_records import change_record, import_inventory
-from hub.services.nodes import Approval
+from hub.services.nodes import ALERTS_SHOWN, Approval
 from hub.storage.models import AuditRow, NodeRequestRow
 from hub.wiring import Hub
 from provisioning.inventory import parse_inventory
@@ -102,3 +105,53 @@ def test_a_panels_presses_staff_the_desk_of_its_record(hub: Hub, clock: ManualCl
                                    received_at=pressed, reply=None))
     with hub.db.read() as session:
         assert last_presses(session, pressed - timedelta(hours=1)) == {"window-2": pressed}
+
+
+def test_a_node_alternating_its_declaration_is_audited_once_per_episode(
+        hub: Hub, clock: ManualClock) -> None:
+    """200 statuses alternating the declared desk wrote 200 rows (issue 17); now the
+    mismatch once and its first return to agreement, while changes keep coming closer
+    than QUIET; a mismatch after a quiet spell is a new episode."""
+    nodes = hub.nodes
+    nodes.record_status(status("buttons-2", desk="window-2"))  # the record (first use)
+    for turn in range(200):
+        nodes.record_status(status("buttons-2", desk="window-1" if turn % 2 == 0
+                                   else "window-2"))
+        clock.advance(seconds=1)
+    assert audited(hub, "buttons-2") == ["node.identity_mismatch", "node.identity_agrees"]
+    assert nodes.get("buttons-2").mismatches == ()  # type: ignore[union-attr]
+    clock.advance(seconds=QUIET.total_seconds())
+    lying, _ = nodes.record_status(status("buttons-2", desk="window-1"))
+    assert lying.mismatches == (Mismatch.DESK,)  # the fleet page shows it, as ever
+    assert audited(hub, "buttons-2")[-1] == "node.identity_mismatch"
+    assert len(audited(hub, "buttons-2")) == 3
+
+
+def test_one_noisy_node_does_not_push_the_others_alerts_off_the_fleet_page(
+        hub: Hub, clock: ManualClock) -> None:
+    since = clock.now()
+    hub.nodes.record_status(status("buttons-1", desk="window-1"))
+    hub.nodes.record_status(status("buttons-1", desk="window-2"))  # a false declaration
+    for _ in range(ALERTS_SHOWN * 4):  # floods of another node, one after another
+        clock.advance(seconds=QUIET.total_seconds())
+        hub.nodes.rate_limited("terminal-1", "tickets", retry_after_s=10)
+    alerts = hub.nodes.alerts(since)
+    assert [(a.node_id, a.action, a.count) for a in alerts] == [
+        ("terminal-1", "node.rate_limited", ALERTS_SHOWN * 4),
+        ("buttons-1", "node.identity_mismatch", 1)]
+    assert alerts[0].at == clock.now()  # the newest of its kind
+    rows = alert_rows(alerts, clock.now(), Language.RU, {}, {})
+    assert rows[0].times == f"{ALERTS_SHOWN * 4} раз за сутки" and rows[1].times == ""
+
+
+def test_a_first_use_naming_what_the_center_does_not_have_is_not_trusted(hub: Hub) -> None:
+    """Trust on first use writes only a record the center could have been given: a desk
+    or zone it does not have leaves the node without a record (refused, shown)."""
+    nodes = hub.nodes
+    panel, _ = nodes.record_status(status("buttons-7", desk="window-99"))
+    terminal, _ = nodes.record_status(status("terminal-7", NodeRole.TICKET_TERMINAL,
+                                             zones=["no-such-zone"]))
+    assert not panel.recorded and not terminal.recorded
+    assert panel.approval == "approved"  # approved, but acts as nothing until recorded
+    put_right, _ = nodes.record_status(status("buttons-7", desk="window-2"))
+    assert put_right.record == Identity.of("call_button", "window-2", ())

@@ -5,6 +5,7 @@ Mosquitto reloaded) and shown so. Every decision is audited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from contract.mqtt import (
     decode,
     encode,
 )
-from hub.domain.errors import Conflict, NotFound
+from hub.domain.errors import Conflict, NotFound, ValidationFailed
+from hub.domain.node_identity import Identity
 from hub.domain.roles import Role
 from hub.mqtt.bridge import MqttBridge
 from hub.services.clock import ManualClock
@@ -44,6 +46,18 @@ def status(node: str, role: NodeRole = NodeRole.TICKET_TERMINAL, **extra: object
            ) -> NodeStatus:
     return NodeStatus(node=node, state=Presence.ONLINE, role=role, software="test",
                       **extra)
+
+
+def claim_shown(page: str, node: str) -> dict[str, str | list[str]]:
+    """The role, desk and zones the fleet page's approval form of `node` carries."""
+    form = re.search(rf'action="/console/fleet/{re.escape(node)}/approval".*?</form>', page,
+                     re.S)
+    assert form is not None, f"no approval form for {node}"
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'type="hidden" name="(role|desk|zones)" value="([^"]*)"',
+                                  form.group(0)):
+        fields.setdefault(name, []).append(value)
+    return {name: values if name == "zones" else values[0] for name, values in fields.items()}
 
 
 @pytest.fixture
@@ -75,8 +89,8 @@ def test_decisions_follow_the_states_and_are_audited(claiming_hub: Hub) -> None:
     assert nodes.approval("terminal-1") is Approval.PENDING
     with pytest.raises(Conflict):
         nodes.decide("terminal-1", Approval.REVOKED, actor="user:admin")
-    assert nodes.decide("terminal-1", Approval.APPROVED, actor="user:admin").approval == \
-        "approved"
+    assert nodes.decide("terminal-1", Approval.APPROVED, actor="user:admin",
+                        claim=Identity.of("ticket_terminal", None, ())).approval == "approved"
     # The claim approved: what it declared then is its record. A later status does not
     # undo the decision, nor change the record: it is kept as a declaration.
     nodes.record_status(status("terminal-1", zones=["consultation"]))
@@ -182,8 +196,9 @@ def test_a_new_node_is_claimed_approved_and_revoked_through_the_console(
         assert 'data-count="pending">1<' in page.text
         assert 'data-approval="pending"' in page.text
         token = CSRF.search(page.text).group(1)
-        approved = admin.post("/console/fleet/terminal-1/approval",
-                              data={"decision": "approved", "csrf_token": token})
+        approved = admin.post("/console/fleet/terminal-1/approval", data={
+            "decision": "approved", "csrf_token": token,
+            **claim_shown(page.text, "terminal-1")})
         assert "Устройство terminal-1 подтверждено." in approved.text or \
             "terminal-1 құрылғысы расталды." in approved.text
         assert hub.nodes.approval("terminal-1") is Approval.APPROVED
@@ -211,3 +226,48 @@ def test_a_new_node_is_claimed_approved_and_revoked_through_the_console(
         bridge.stop()
         hub.close()
         center.stop()
+
+
+def test_an_approval_makes_a_record_only_of_the_claim_the_administrator_saw(
+        claiming_hub: Hub) -> None:
+    """The node's declaration at the click is not trusted: the form carries what the
+    page showed, and a node that declared otherwise meanwhile stays pending."""
+    nodes = claiming_hub.nodes
+    nodes.record_status(status("terminal-5", zones=["consultation"]))
+    admin = signed_in(claiming_hub, "admin", Role.ADMINISTRATOR)
+    page = admin.get("/console/fleet").text
+    shown = claim_shown(page, "terminal-5")
+    assert shown == {"role": "ticket_terminal", "desk": "", "zones": ["consultation"]}
+    token = CSRF.search(page)
+    assert token is not None
+    # Meanwhile the node declares itself the call button of window 1.
+    nodes.record_status(status("terminal-5", NodeRole.CALL_BUTTON, desk="window-1"))
+    refused = admin.post("/console/fleet/terminal-5/approval", data={
+        "decision": "approved", "csrf_token": token.group(1), **shown})
+    assert "Устройство изменило сведения о себе после открытия страницы" in refused.text \
+        or "Құрылғы бет ашылғаннан кейін өзін басқаша атады" in refused.text
+    assert nodes.approval("terminal-5") is Approval.PENDING
+    assert not nodes.get("terminal-5").recorded  # type: ignore[union-attr]
+    with pytest.raises(Conflict) as no_claim:
+        nodes.decide("terminal-5", Approval.APPROVED, actor="user:admin")
+    assert no_claim.value.text.kk and no_claim.value.text.ru
+    # What the page shows now is approved, as the record.
+    again = admin.get("/console/fleet").text
+    admin.post("/console/fleet/terminal-5/approval", data={
+        "decision": "approved", "csrf_token": token.group(1),
+        **claim_shown(again, "terminal-5")})
+    approved = nodes.get("terminal-5")
+    assert approved is not None and approved.approval == "approved"
+    assert approved.record == Identity.of("call_button", "window-1", ())
+
+
+def test_a_claim_naming_what_the_center_does_not_have_is_not_approved(
+        claiming_hub: Hub) -> None:
+    nodes = claiming_hub.nodes
+    nodes.record_status(status("buttons-9", NodeRole.CALL_BUTTON, desk="window-99"))
+    with pytest.raises(ValidationFailed) as refused:
+        nodes.decide("buttons-9", Approval.APPROVED, actor="user:admin",
+                     claim=Identity.of("call_button", "window-99", ()))
+    assert refused.value.field == "desk" and refused.value.text.ru == "Такого рабочего места нет"
+    assert nodes.approval("buttons-9") is Approval.PENDING
+    assert not nodes.get("buttons-9").recorded  # type: ignore[union-attr]

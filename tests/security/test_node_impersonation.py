@@ -7,7 +7,8 @@ and then lie about themselves or flood the hub.
 Each impersonation of the issue is refused with `identity_mismatch` on the node's
 reply (and its error topic), changes nothing, is shown on the fleet page and audited
 once; 400 ticket requests from one terminal give its burst, the rest `rate_limited`,
-while another terminal and the HTTP API are still served."""
+while another terminal and the HTTP API are still served; leasing blocks and reporting
+every number as printed offline is held to the same bucket."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ from contract.mqtt import (
     ButtonPress,
     DownChannel,
     ErrorMessage,
+    LeaseRequest,
     NodeRole,
+    OfflineTicket,
     Reply,
     TicketRequest,
     encode,
@@ -380,6 +383,48 @@ def test_a_flood_from_one_terminal_gives_its_burst_and_others_are_still_served(
     page = admin.get("/console/fleet").text
     assert alerted(page, "terminal-1", "node.rate_limited")
     assert not alerted(page, "terminal-2", "node.rate_limited")
+
+
+def test_leasing_and_reporting_every_number_as_printed_is_held_to_the_ticket_bucket(
+        center: Center, clock: ManualClock) -> None:
+    """The reviewer's loop: lease a block, report each of its numbers as an offline
+    ticket, lease again. Every accepted report is charged to the terminal's tickets and
+    a lease needs a token, so with the hub's clock standing still the loop ends after
+    the burst's worth of blocks (not the zone's range); a report is never refused."""
+    hub = center.hub
+    terminal = center.node("terminal-1", NodeRole.TICKET_TERMINAL)
+    reported = 0
+    leases = 0
+    refusal: Reply | None = None
+    while refusal is None and leases < 30:
+        lease = terminal.ask(LeaseRequest(node="terminal-1", zones=["consultation"]))
+        if not lease.ok:
+            refusal = lease
+            break
+        leases += 1
+        assert lease.lease, lease
+        for block in lease.lease:
+            for number in block.numbers:
+                printed = terminal.ask(OfflineTicket(
+                    node="terminal-1", lease_id=block.lease_id, zone=block.zone,
+                    number=number, language="kk", printed_at=clock.now()))
+                assert printed.ok, printed.problem  # charged, never refused
+                reported += 1
+    assert refusal is not None and refusal.problem is not None
+    assert refusal.problem.code == "rate_limited"
+    assert refusal.problem.text.kk and refusal.problem.text.ru
+    # One lease's block (the default block is the burst), then the bucket is in debt.
+    assert leases == 1
+    assert reported == tickets(hub) <= BURST
+    # Its ticket requests wait for the same refill; another terminal is served.
+    over = terminal.ask(TicketRequest(node="terminal-1", language="kk", zone="consultation"))
+    assert over.problem is not None and over.problem.code == "rate_limited"
+    other = center.node("terminal-2", NodeRole.TICKET_TERMINAL)
+    assert other.ask(TicketRequest(node="terminal-2", language="ru", zone="consultation")).ok
+    # The debt is bounded: (burst + 1) tokens' refill and the terminal may lease again.
+    clock.advance(seconds=(BURST + 1) * 60 / POLICIES[TICKETS].per_minute)
+    again = terminal.ask(LeaseRequest(node="terminal-1", zones=["consultation"]))
+    assert again.ok, again.problem
 
 
 def test_the_fleet_and_api_need_an_administrator_to_change_a_record(center: Center) -> None:

@@ -102,3 +102,22 @@ def test_a_block_the_hub_no_longer_lists_is_dropped(rig: Rig) -> None:
     spare = rig.block(numbers=[320, 321, 322, 323], lease_id=2)
     assert rig.store.keep_blocks(["consultation"], [spare]) == {2}
     assert rig.store.take_number("consultation", rig.clock.now).number == 320  # type: ignore[union-attr]
+
+
+def test_a_lease_refused_for_the_limit_is_asked_for_again_after_the_backoff(rig: Rig) -> None:
+    """The hub charges reported offline tickets to the terminal's allowance and refuses
+    a lease while it is used up (`rate_limited`, hub.domain.rate_limits): the terminal
+    waits as after any refusal and asks again, printing on meanwhile."""
+    rig.terminal.tick()
+    (request,) = lease_requests(rig)
+    rig.answer(request, Reply(request_id=request.id, ok=False, problem=Problem(
+        code="rate_limited", detail="node terminal-1 exceeded its tickets limit",
+        text=Text(kk="Сұраулар тым жиі", ru="Слишком частые запросы"), field="kind")))
+    assert rig.terminal.lease_backoff.wait == FIRST_WAIT
+    rig.clock.advance(FIRST_WAIT - 1)
+    rig.terminal.tick()
+    assert lease_requests(rig) == []
+    rig.clock.advance(1)
+    rig.terminal.tick()
+    (again,) = lease_requests(rig)
+    assert again.zones == request.zones
