@@ -104,7 +104,8 @@ class HubSettings(BaseSettings):
     terminal_ticket_burst: int = Field(
         POLICIES[TICKETS].burst, ge=1, description=(
             "ticket requests (and scanned booking codes) one terminal may send at once "
-            "before the limit applies (hub/domain/rate_limits.py)"))
+            "before the limit applies; its leases and offline tickets have a bucket of "
+            "the same size and pace (hub/domain/rate_limits.py)"))
     terminal_tickets_per_minute: float = Field(
         POLICIES[TICKETS].per_minute, gt=0,
         description="after the burst, ticket requests one terminal may send a minute")

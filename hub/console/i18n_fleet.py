@@ -100,5 +100,7 @@ FLEET_MESSAGES: dict[str, dict[str, str]] = {
     "fleet.alert.count": {"kk": "{count} рет", "ru": "{count} раз"},
     "fleet.alert.times": {"kk": "тәулікте {count} рет", "ru": "{count} раз за сутки"},
     "fleet.alert.limit.tickets": {"kk": "талондар", "ru": "талоны"},
+    "fleet.alert.limit.leased": {"kk": "офлайн нөмірлер блоктары",
+                                 "ru": "блоки номеров для офлайн-печати"},
     "fleet.alert.limit.presses": {"kk": "батырма басулары", "ru": "нажатия кнопок"},
 }

@@ -18,27 +18,28 @@ costs the center something:
   script pressing Next to empty a queue or Recall to flood the hall's board is held
   to that pace.
 
-A lease draws from the same `tickets` bucket, and an accepted offline ticket is
-charged to it. The hub cannot tell a ticket printed while the terminal was cut off
-from one reported by a connected terminal that leases a block, reports every number
-of it as printed and leases again: that loop put 299 tickets in a zone's queue with
-the hub's clock standing still (issue 17). So:
+Leases and offline tickets have a bucket of their own, `leased`, of the same size
+and pace. The hub cannot tell a ticket printed while the terminal was cut off from
+one reported by a connected terminal that leases a block, reports every number of it
+as printed and leases again: that loop put 299 tickets in a zone's queue with the
+hub's clock standing still (issue 17). So:
 
-- an accepted offline ticket is charged one token but never refused for the limit
-  (a printed ticket is never lost): the bucket may go into debt, down to `-burst`;
-- a lease needs a token like a ticket request, and is refused (`rate_limited`) while
-  the bucket is empty or in debt: a terminal that reported a block leases the next
-  one only once its bucket refilled. The loop runs at the bucket's pace (a lease
-  bringing n numbers costs n + 1 tokens) while a lease brings at most `burst`
-  numbers (the default block, 20, is the default burst); a larger one gives its n
-  numbers for burst + 1 tokens, still a bounded pace.
+- an accepted offline ticket is charged one token of `leased` but never refused for
+  the limit (a printed ticket is never lost): the bucket may go into debt, down to
+  `-burst`;
+- a lease needs a token of `leased`, and is refused (`rate_limited`) while that
+  bucket is empty or in debt: a terminal that reported a block leases the next one
+  only once the bucket refilled. The loop runs at the bucket's pace (a lease bringing
+  n numbers costs n + 1 tokens) while a lease brings at most `burst` numbers (the
+  default block, 20, is the default burst); a larger one gives its n numbers for
+  burst + 1 tokens, still a bounded pace.
 
-The debt is bounded so that a terminal cut off for an hour, reporting a hundred
-genuine tickets at once, is held back (its ticket requests and leases refused) for
-at most (burst + 1) / per_minute minutes, 3.5 at the defaults, not for the hour its
-tickets would cost; the bucket refilled while it was away, so a short loss of the
-hub costs nothing. Print reports cost the center nothing and are free; leases also
-have their own limit per hour (`hub.domain.leases`).
+A bucket apart, so that a terminal back from an hour cut off, reporting its printed
+tickets at once, still gives the visitors in front of it their tickets at once: the
+debt holds back only its next lease, for at most (burst + 1) / per_minute minutes
+(3.5 at the defaults). A hijacked terminal thus takes at most twice the ticket pace,
+online and through leases together. Print reports cost the center nothing and are
+free; leases also have their own limit per hour (`hub.domain.leases`).
 
 Time is the hub's clock, injected, never the node's (a node's clock can be set to
 anything). A refusal starts an alert episode when none was refused for `QUIET`: the
@@ -72,9 +73,11 @@ class RatePolicy:
 
 
 TICKETS = "tickets"
+LEASED = "leased"
 PRESSES = "presses"
 POLICIES: Mapping[str, RatePolicy] = {
     TICKETS: RatePolicy(burst=20, per_minute=6),
+    LEASED: RatePolicy(burst=20, per_minute=6),
     PRESSES: RatePolicy(burst=10, per_minute=180),
 }
 
@@ -83,7 +86,8 @@ def policies(*, ticket_burst: int, tickets_per_minute: float, press_burst: int,
              presses_per_minute: float) -> Mapping[str, RatePolicy]:
     """The limits a center's settings give (the defaults are `POLICIES`; a bench that
     drives one terminal at hundreds of tickets a second raises them)."""
-    return {TICKETS: RatePolicy(burst=ticket_burst, per_minute=tickets_per_minute),
+    tickets = RatePolicy(burst=ticket_burst, per_minute=tickets_per_minute)
+    return {TICKETS: tickets, LEASED: tickets,
             PRESSES: RatePolicy(burst=press_burst, per_minute=presses_per_minute)}
 
 # Which bucket a request kind (contract's `kind`) draws from before it is handled
@@ -91,13 +95,13 @@ def policies(*, ticket_burst: int, tickets_per_minute: float, press_burst: int,
 BUCKET_OF_KIND: Mapping[str, str] = {
     "ticket": TICKETS,
     "booking_code": TICKETS,
-    "lease": TICKETS,
+    "lease": LEASED,
     "button": PRESSES,
 }
 # Which bucket a request kind is charged to once it was accepted, never refused: what
 # the node reports having done (a printed offline ticket).
 CHARGED_KIND: Mapping[str, str] = {
-    "offline_ticket": TICKETS,
+    "offline_ticket": LEASED,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub.domain.rate_limits import (
+    LEASED,
     POLICIES,
     PRESSES,
     TICKETS,
@@ -114,21 +115,23 @@ def test_a_refusal_is_a_bilingual_rate_limited_error() -> None:
 def test_offline_tickets_are_charged_never_refused_and_the_debt_is_bounded() -> None:
     clock = Clock()
     limits = RateLimiter(clock)
-    burst = POLICIES[TICKETS].burst
-    assert limits.bucket_of("lease") == TICKETS  # a lease draws like a ticket
+    burst = POLICIES[LEASED].burst
+    assert limits.bucket_of("lease") == LEASED  # a lease draws from the leased bucket
     assert limits.bucket_of("offline_ticket") is None  # never refused before handling
-    assert limits.charged_bucket_of("offline_ticket") == TICKETS
+    assert limits.charged_bucket_of("offline_ticket") == LEASED
     assert limits.charged_bucket_of("print_report") is None
     # A terminal back from an hour away reports 100 printed tickets: all charged.
-    left = [limits.charge("terminal-1", TICKETS) for _ in range(100)]
+    left = [limits.charge("terminal-1", LEASED) for _ in range(100)]
     assert left[burst - 1] == 0 and left[-1] == -burst  # into debt, no deeper than -burst
-    refused = limits.take("terminal-1", TICKETS)  # neither a lease nor a ticket now
+    # The visitors in front of it get their tickets at once: another bucket.
+    assert limits.take("terminal-1", TICKETS).allowed
+    refused = limits.take("terminal-1", LEASED)  # its next lease waits
     assert not refused.allowed and refused.alert
     assert refused.retry_after_s == (burst + 1) * 10
     clock.advance((burst + 1) * 10 - 1)
-    assert not limits.take("terminal-1", TICKETS).allowed
+    assert not limits.take("terminal-1", LEASED).allowed
     clock.advance(1)  # held back (burst + 1) / 6 minutes, not the hour its tickets cost
-    assert limits.take("terminal-1", TICKETS).allowed
+    assert limits.take("terminal-1", LEASED).allowed
 
 
 def test_the_lease_and_report_loop_runs_at_the_ticket_pace() -> None:
@@ -138,9 +141,9 @@ def test_the_lease_and_report_loop_runs_at_the_ticket_pace() -> None:
     limits = RateLimiter(clock)
     reported = 0
     for _ in range(3600):
-        if limits.take("terminal-1", TICKETS).allowed:  # the lease
+        if limits.take("terminal-1", LEASED).allowed:  # the lease
             for _ in range(20):
-                limits.charge("terminal-1", TICKETS)
+                limits.charge("terminal-1", LEASED)
             reported += 20
         clock.advance(1)
-    assert reported <= POLICIES[TICKETS].burst + 60 * POLICIES[TICKETS].per_minute
+    assert reported <= POLICIES[LEASED].burst + 60 * POLICIES[LEASED].per_minute
