@@ -303,3 +303,17 @@ def test_a_reception_step_keeps_the_lines_of_its_reason_and_note(
     assert "1) қолы жоқ;\n2) мекенжайы жоқ." in notes  # the defects asked for
     assert "Түзетілді.\nҚабылданды." in notes
     assert "Күн ұсынылды.\nӘкіммен келісілді." in notes
+
+
+def test_the_api_takes_the_lines_the_console_takes(client: TestClient) -> None:  # noqa: F811
+    created = client.post(API, json=APPEAL | {"summary": LINES_TYPED})
+    assert created.status_code == 201, created.text
+    assert created.json()["summary"] == LINES_KEPT
+    one_line = client.post(API, json=APPEAL | {"full_name": "Сейітқали\r\nЕрлан"})
+    assert one_line.status_code == 422 and one_line.json()["field"] == "full_name"
+    add_akim(client)
+    number = register(client)["number"]
+    asked = client.post(f"{BASE}/requests/{number}/ask-correction",
+                        json={"defects": "1) қолы жоқ;\r\n2) мекенжайы жоқ."})
+    assert asked.status_code == 200, asked.text
+    assert "1) қолы жоқ;\n2) мекенжайы жоқ." in [s.get("note") for s in asked.json()["history"]]

@@ -21,7 +21,7 @@ from pydantic import Field
 from starlette.datastructures import UploadFile
 
 from hub.api.deps import HubDep, current_principal, desk_binding
-from hub.api.schemas import MAX_ID, Body, PlainText
+from hub.api.schemas import MAX_ID, Body, MultilineText, PlainText
 from hub.domain.appeals.consultations import Outcome
 from hub.domain.appeals.register import AppealChannel, AppealForm, AppealKind, Medium
 from hub.domain.appeals.surveys import SurveyResult
@@ -101,7 +101,7 @@ class AppealIn(Body):
     co_applicants: int = Field(0, ge=0, le=100000)
     subject: PlainText = Field("", max_length=300,
                                description="the body whose competence the appeal is")
-    summary: PlainText = Field(max_length=8000)
+    summary: MultilineText = Field(max_length=8000)
     from_reception: bool = Field(False, description='the mark "с личного приема" (002 §34)')
     reception_request: PlainText = Field("", max_length=40)
     handled_before: list[PlainText] = Field(
@@ -117,21 +117,21 @@ class AssignIn(Body):
 
 
 class AnswerIn(Body):
-    text: PlainText = Field(max_length=8000)
+    text: MultilineText = Field(max_length=8000)
 
 
 class CloseIn(Body):
-    answer: PlainText = Field("", max_length=8000)
-    motivation: PlainText = Field("", max_length=8000)
+    answer: MultilineText = Field("", max_length=8000)
+    motivation: MultilineText = Field("", max_length=8000)
 
 
 class ConsultationIn(Body):
     ticket_id: int = Field(ge=1, le=MAX_ID)
-    question: PlainText = Field(max_length=4000)
-    applied_before: PlainText = Field("", max_length=2000)
-    answer_before: PlainText = Field("", max_length=2000)
-    court_decision: PlainText = Field("", max_length=2000)
-    advice: PlainText = Field(max_length=4000)
+    question: MultilineText = Field(max_length=4000)
+    applied_before: MultilineText = Field("", max_length=2000)
+    answer_before: MultilineText = Field("", max_length=2000)
+    court_decision: MultilineText = Field("", max_length=2000)
+    advice: MultilineText = Field(max_length=4000)
     outcome: Outcome
     iin: str = Field("", max_length=20)
     full_name: PlainText = Field("", max_length=300)
