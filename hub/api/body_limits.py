@@ -7,6 +7,13 @@ without calling the application, and for a body without a length (chunked) count
 the chunks as the application reads them and answers 413 at the first byte over the
 limit; the rest is never read (the server pauses the socket, then closes it).
 Uploads (scans of appeals) get their own, larger limit by route.
+
+Within the limit, a stranger's body is still not read: the routes that take a large
+body ask who is calling first. The console refuses an unsafe request without a
+signed-in user before parsing its form (hub/console/web.py, `csrf_protected`); the
+API's scan upload reads its form itself, after its authentication dependency
+(hub/api/routes/appeals.py), since FastAPI reads a declared body before any
+dependency. This layer cannot tell a valid token or session from a made-up one.
 """
 
 from __future__ import annotations

@@ -34,6 +34,16 @@ PlainText = Annotated[str, AfterValidator(_plain_text)]
 normalised to NFC and stripped."""
 
 
+def _multiline_text(value: str, info: ValidationInfo) -> str:
+    return safe_text(value, field=info.field_name or "text", max_length=None, multiline=True)
+
+
+MultilineText = Annotated[str, AfterValidator(_multiline_text)]
+"""A free text of several lines (what the console takes in a textarea: a summary, an
+answer, a reason): as ``PlainText``, its line breaks kept (``\\r\\n`` stored as
+``\\n``), so the API takes what the console takes."""
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

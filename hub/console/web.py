@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -127,18 +128,28 @@ async def csrf_protected(request: Request) -> None:
     token, in the form's `csrf_token` field or the X-CSRF-Token header; otherwise it is
     refused (403) before the handler runs. Installed once, on every console router
     (hub/console/__init__.py), so no handler can forget it (issue 17: two delete forms
-    had no check)."""
-    if request.method in SAFE_METHODS:
-        return
-    if csrf_matches(request, request.headers.get(CSRF_HEADER)):
+    had no check).
+
+    Nor is the body of a stranger read: every unsafe console request but the login
+    form needs a signed-in user, so one without is sent to the login page (as its
+    handler would) before its form is parsed. Otherwise anyone who had loaded the
+    login page had a token, and an anonymous upload of up to the scan limit was
+    spooled to disk before the handler found nobody signed in (issue 17)."""
+    if request.method in SAFE_METHODS or getattr(request.state, "csrf_checked", False):
         return
     if not isinstance(request.session.get("csrf"), str):
         # No page of ours was ever shown to this session: nothing can match, and the
         # body (perhaps a large upload) is not worth parsing.
         raise PageRefused(None, "csrf")
-    token = (await _posted_form(request)).get(CSRF_FIELD)
-    if not isinstance(token, str) or not csrf_matches(request, token):
-        raise PageRefused(None, "csrf")
+    if request.url.path != LOGIN_URL and await run_in_threadpool(current_user, request) is None:
+        raise LoginRequired(f"{PREFIX}/")
+    if not csrf_matches(request, request.headers.get(CSRF_HEADER)):
+        token = (await _posted_form(request)).get(CSRF_FIELD)
+        if not isinstance(token, str) or not csrf_matches(request, token):
+            raise PageRefused(None, "csrf")
+    # Checked once per request: `checked_form` asks again, and the user is looked up
+    # only once.
+    request.state.csrf_checked = True
 
 
 async def checked_form(request: Request) -> FormData:

@@ -8,9 +8,12 @@ with a right-to-left override shows reversed on the board; a zero-width space
 makes a duplicate name pass a uniqueness check. So a free text may hold only
 characters that print as themselves:
 
-* no control characters (category Cc): NUL, escapes, tab, carriage return. A
-  multi-line text (a defect list, a reason) keeps its line breaks: ``\\r\\n`` and
-  ``\\n`` become ``\\n``; a lone ``\\r`` is refused;
+* no control characters (category Cc) inside the text: NUL, escapes, tab, carriage
+  return. A multi-line text (a textarea of the console: a summary, an answer, a
+  defect list, a reason) keeps its line breaks: ``\\r\\n`` and ``\\n`` become
+  ``\\n``; a lone ``\\r`` is refused. Whitespace *around* the text (a trailing
+  Enter, a leading tab pasted from a spreadsheet) is removed before the check, as
+  the checks this one replaced did: nobody sees it, and it is not kept;
 * no format characters (Cf): the bidi embeddings, overrides and isolates
   (U+202A–U+202E, U+2066–U+2069), the marks LRM/RLM/ALM (U+200E, U+200F, U+061C),
   zero-width space, word joiner and BOM (U+200B, U+2060, U+FEFF), the Mongolian
@@ -30,8 +33,10 @@ characters that print as themselves:
 
 What passes is normalised to NFC (a letter typed as a base and a combining mark is
 stored as the one precomposed letter, so equal texts compare equal) and stripped
-of surrounding spaces; its length is counted after that, in code points, as the
-MQTT contract and the database count it.
+of surrounding whitespace (Python's ``str.strip``); its length is counted after
+that, in code points, as the MQTT contract and the database count it. A refused
+character's position is counted in the text as typed, surrounding whitespace
+included, so it points where the person looks.
 """
 
 from __future__ import annotations
@@ -107,20 +112,27 @@ def safe_text(value: str | None, *, field: str, max_length: int | None,
     stripped; ``None`` is the empty text. ``max_length`` is the field's limit
     (``None`` where the caller's own schema bounds it); ``what`` names the field in
     the messages a person reads. Raises ``TextRefused``."""
-    given = value or ""
+    typed = value or ""
+    # The surrounding whitespace goes first, as every check before this one did: a
+    # trailing Enter (CR LF) or a leading tab is not a character a person can see,
+    # and it is not kept. Positions still count in the text as typed.
+    given = typed.lstrip()
+    offset = len(typed) - len(given)
+    given = given.rstrip()
     for index, char in enumerate(given):
         line_break = char == "\n" or (char == "\r" and given[index + 1:index + 2] == "\n")
         kind = None if multiline and line_break else refused_character(char)
         if kind is None:
             continue
         code_point = f"U+{ord(char):04X}"
+        position = offset + index + 1
         raise TextRefused(
-            f"{field}: {kind} {code_point} at position {index + 1} is not allowed",
+            f"{field}: {kind} {code_point} at position {position} is not allowed",
             Bilingual(kk=f"Мәтінде рұқсат етілмеген таңба бар: {code_point}, "
-                         f"{index + 1}-орында. Оны өшіріп, мәтінді қайта теріңіз.",
+                         f"{position}-орында. Оны өшіріп, мәтінді қайта теріңіз.",
                       ru=f"Текст содержит недопустимый символ {code_point} в позиции "
-                         f"{index + 1}. Удалите его и наберите текст заново."),
-            field=field, code_point=code_point, position=index + 1)
+                         f"{position}. Удалите его и наберите текст заново."),
+            field=field, code_point=code_point, position=position)
     if multiline:
         given = given.replace("\r\n", "\n")
     cleaned = unicodedata.normalize("NFC", given).strip()

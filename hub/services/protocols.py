@@ -74,8 +74,10 @@ class ProtocolInfo:
     essence: str = ""
 
 
-def _clean(value: str | None, field_name: str, what: Bilingual, *, limit: int) -> str:
-    return safe_text(value, field=field_name, max_length=limit, required=True, what=what)
+def _clean(value: str | None, field_name: str, what: Bilingual, *, limit: int,
+           multiline: bool = False) -> str:
+    return safe_text(value, field=field_name, max_length=limit, required=True, what=what,
+                     multiline=multiline)
 
 
 def _info(row: ReceptionProtocolRow, request: BookingRequestRow) -> ProtocolInfo:
@@ -115,7 +117,8 @@ class ProtocolService:
                 field="decision")
         if decided is not None:
             decided = _clean(decided, "decision",
-                             Bilingual(kk="шешім", ru="решение"), limit=4000)
+                             Bilingual(kk="шешім", ru="решение"), limit=4000,
+                             multiline=True)
         kept: list[Instruction] = []
         for index, item in enumerate(given):
             where = f"instructions.{index}"

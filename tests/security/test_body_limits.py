@@ -10,12 +10,14 @@ a huge body at it and stops as soon as the hub answers or closes.
 from __future__ import annotations
 
 import json
+import re
 import select
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -215,3 +217,74 @@ def test_forms_with_too_many_files_are_refused(client: TestClient) -> None:
     files = [("file", (f"{i}.pdf", PDF, "application/pdf")) for i in range(3)]
     answer = client.post(f"/api/v1/appeals/{created}/attachments", files=files)
     assert answer.status_code in (400, 422), answer.text
+
+
+# Strangers' bodies are not read at all, within the limits too --------------------------
+
+UNREAD_TIMEOUT = 10.0  # the hub waiting this long for a body it did not need: a failure
+
+
+def answer_before_the_body(hub: HubProcess, path: str, headers: dict[str, str],
+                           length: int = 5 * MIB, timeout: float = UNREAD_TIMEOUT
+                           ) -> tuple[int, dict[str, str], bytes]:
+    """Send only the head of a POST declaring `length` bytes of multipart body, and
+    read the answer: one comes only if the hub decided without reading the body (a
+    hub reading it would wait for bytes that never come, and the read times out)."""
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    with socket.create_connection(("127.0.0.1", hub.http_port), timeout=timeout) as sock:
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      f"Content-Type: multipart/form-data; boundary=x\r\n"
+                      f"Content-Length: {length}\r\n{head}\r\n").encode())
+        raw = b""
+        try:
+            while b"\r\n\r\n" not in raw:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                raw += chunk
+            status, answer_headers, body = _parse(raw)
+            expected = int(answer_headers.get("content-length", "0"))
+            while len(body) < expected and (chunk := sock.recv(65536)):
+                body += chunk
+        except TimeoutError:
+            pytest.fail(f"no answer to {path} without its body: the hub waits to read it")
+    return status, answer_headers, body
+
+
+@pytest.mark.parametrize("credentials", [
+    {},  # none at all
+    {"Authorization": "Bearer not-a-token-of-ours"},  # a made-up token
+    {"Cookie": "kezek_session=forged"},  # a cookie the hub never signed
+], ids=["anonymous", "forged-token", "forged-cookie"])
+def test_an_unauthenticated_api_upload_is_answered_401_unread(
+        hub_process: HubProcess, credentials: dict[str, str]) -> None:
+    # 5 MiB: within the scan route's limit, so the body limit does not answer first.
+    status, headers, body = answer_before_the_body(
+        hub_process, "/api/v1/appeals/AP-2026-00001/attachments",
+        {"Accept": "application/json"} | credentials)
+    assert status == 401, body
+    assert headers["content-type"] == "application/problem+json"
+
+
+def test_an_anonymous_console_upload_is_sent_to_login_unread(hub_process: HubProcess) -> None:
+    # A stranger who loaded the login page holds a session with a CSRF token, and
+    # sends it with the upload form of the console.
+    login = httpx.get(f"http://127.0.0.1:{hub_process.http_port}/console/login")
+    cookie = login.cookies["kezek_session"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert token is not None
+    # Each within its route's limit (5 MiB for the scan, under 1 MiB elsewhere), so
+    # the body limit does not answer first.
+    for path, length in (("/console/appeals/AP-2026-00001/attachments", 5 * MIB),
+                         ("/console/appeals/new", 500_000), ("/console/logout", 500_000)):
+        status, headers, _ = answer_before_the_body(hub_process, path, {
+            "Accept": "text/html", "Cookie": f"kezek_session={cookie}",
+            "X-CSRF-Token": token.group(1)}, length=length)
+        assert status == 303, path
+        assert headers["location"] == "/console/login?next=/console/"
+    # The control: the login form is read (it is how one signs in), and this way of
+    # measuring sees the hub wait for it.
+    with pytest.raises(pytest.fail.Exception, match="waits to read it"):
+        answer_before_the_body(hub_process, "/console/login", {
+            "Accept": "text/html", "Cookie": f"kezek_session={cookie}"}, length=1000,
+            timeout=2.0)

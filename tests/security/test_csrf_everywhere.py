@@ -163,3 +163,40 @@ def test_the_walk_finds_a_route_added_without_the_check(hub: Hub) -> None:
     with signed_in(app, hub) as client:
         assert list(forged(client, unsafe_console_routes(app))) == [
             "POST /console/added-later: 200"]
+
+
+def test_a_stranger_with_a_token_is_sent_to_login_before_the_body_is_read(hub: Hub) -> None:
+    """Loading the login page gives any stranger a session with a CSRF token. Every
+    other console change of such a session is sent to the login page, as its handler
+    would, without its body being read (issue 17: an anonymous upload was spooled to
+    disk before the handler found nobody signed in)."""
+    app = create_app(hub.settings, hub)
+    read: list[str] = []  # the paths whose body the application asked for
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def watched() -> Any:
+            message = await receive()
+            if message["type"] == "http.request" and message.get("body"):
+                read.append(scope["path"])
+            return message
+        await app(scope, watched, send)
+
+    routes = unsafe_console_routes(app)
+    with TestClient(watching) as client:
+        token = token_of(client.get("/console/login").text)
+        wrong = []
+        for method, path in routes:
+            if path == "/console/login":
+                continue
+            answer = client.request(method, path, data={"csrf_token": token, "probe": "1"},
+                                    headers={"X-CSRF-Token": token, "Accept": "text/html"},
+                                    follow_redirects=False)
+            if (answer.status_code != 303
+                    or answer.headers["location"] != "/console/login?next=/console/"):
+                wrong.append(f"{method} {path}: {answer.status_code}")
+        assert wrong == []
+        assert read == []
+        # The login form itself is read, and the walk would see it.
+        client.post("/console/login", data={"csrf_token": token, "username": "nobody",
+                                            "password": "wrong-password"})
+        assert read == ["/console/login"]

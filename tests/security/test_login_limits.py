@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
 from hub.cli import proxy_options
-from hub.domain.login_limits import LockScope, LoginLimiter
+from hub.domain.login_limits import LockScope, LoginLimiter, address_key
 from hub.domain.roles import Role
 from hub.settings import HubSettings
 from hub.wiring import Hub
@@ -86,6 +86,70 @@ def test_memory_stays_bounded_under_a_flood_of_names() -> None:
     for i in range(1000):
         limiter.failed(f"name{i}", f"10.0.{i // 250}.{i % 250}")
     assert len(limiter._failures) <= 100
+    assert len(limiter._overflow) <= 2  # one shared count per scope
+    assert all(len(f) <= 20 for f in [*limiter._failures.values(),
+                                      *limiter._overflow.values()])
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("2001:db8:7:1::1", "2001:db8:7:1:ffff:ffff:ffff:fffe"),  # one /64, any host part
+    ("2001:db8:7:1::1", "2001:db8:7:1:a:b:c:d%eth0"),  # with a zone
+    ("10.0.0.66", "::ffff:10.0.0.66"),  # IPv4, also written IPv4-mapped
+])
+def test_an_ipv6_network_is_one_address(first: str, second: str) -> None:
+    limiter = LoginLimiter(5, 300, per_address=20, clock=FakeClock())
+    for _ in range(4):
+        limiter.failed("admin", first)
+    (lockout,) = limiter.failed("admin", second)
+    assert lockout.address == address_key(first)
+    assert limiter.retry_after("admin", first) == 300
+    assert limiter.retry_after("admin", second) == 300
+
+
+def test_rotating_ipv6_host_parts_gives_no_fresh_counts() -> None:
+    limiter = LoginLimiter(5, 300, per_address=20, clock=FakeClock())
+    started = [s for i in range(20)
+               for s in limiter.failed(f"user{i}", f"2001:db8:7:1::{i + 1:x}")]
+    assert [(s.scope, s.address) for s in started] == [
+        (LockScope.ADDRESS, "2001:db8:7:1::/64")]
+    assert limiter.retry_after("admin", "2001:db8:7:1:dead:beef:0:1") == 300
+    assert limiter.retry_after("admin", "2001:db8:7:2::1") == 0  # the next /64 is not
+
+
+def test_a_full_table_never_drops_a_live_lockout() -> None:
+    clock = FakeClock()
+    limiter = LoginLimiter(5, 300, per_address=20, max_keys=50, clock=clock)
+    for _ in range(5):
+        limiter.failed("admin", "10.0.0.66")
+    assert limiter.retry_after("admin", "10.0.0.66") == 300
+    # The guesser fills the table from many other addresses, hoping to push the
+    # lockout out of it, then tries again.
+    for i in range(500):
+        clock.now += 0.1
+        limiter.failed(f"name{i}", f"10.1.{i // 250}.{i % 250}")
+    assert len(limiter._failures) <= 50
+    assert limiter.retry_after("admin", "10.0.0.66") > 200
+
+
+def test_a_table_full_of_live_counts_fails_safe_for_new_addresses() -> None:
+    clock = FakeClock()
+    limiter = LoginLimiter(5, 300, per_address=20, max_keys=40, clock=clock)
+    # The administrator's desk has a count (one typo), then a flood fills the table.
+    limiter.failed("admin", "10.0.0.10")
+    flood = [s for i in range(200) for s in limiter.failed("admin", f"10.2.0.{i}")]
+    # The addresses with no room share one count, which runs out like any other and
+    # is audited as the shared key's.
+    assert (LockScope.USER_AT_ADDRESS, "admin", "*") in [
+        (s.scope, s.username, s.address) for s in flood]
+    assert limiter.retry_after("admin", "10.3.0.1") > 0  # a new address: refused
+    assert limiter.retry_after("admin", "10.2.0.0") == 0  # counted on its own: 1 failure
+    assert limiter.retry_after("admin", "10.0.0.10") == 0  # the desk keeps its own count
+    # When the window has passed the flood's counts are stale: room again, and a new
+    # address has its own count.
+    clock.now += 300
+    assert limiter.retry_after("admin", "10.3.0.1") == 0
+    assert limiter.failed("admin", "10.3.0.1") == []
+    assert (LockScope.USER_AT_ADDRESS, "admin", "10.3.0.1") in limiter._failures
 
 
 # The console ------------------------------------------------------------------------

@@ -6,20 +6,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import example, given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from contract.mqtt import TEXT_MAX_LENGTH
 from hub.domain.roles import Role
 from hub.domain.safe_text import TextRefused, refused_character, safe_text
 from hub.domain.text import Bilingual
+from hub.storage.appeal_models import AppealRow
 from hub.wiring import Hub
 from tests.hub.conftest import client  # noqa: F401 (a fixture)
-from tests.hub.test_api_appeals import API, APPEAL, PDF
+from tests.hub.test_api_appeals import API, APPEAL, PDF, appeals_count, user
+from tests.hub.test_api_reception import BASE, add_akim, register
 from tests.hub.test_console_check_in import CSRF, signed_in
+from tests.hub.test_console_officials import token_of
 
 # The attacks seen: a desk label on the hall board, an attachment name, look-alike names.
 HOSTILE = {
@@ -86,7 +91,12 @@ def test_required_and_length_are_told_in_both_languages() -> None:
 @example("scan\u202efdp.exe")
 @example("\u0958\u0344")  # NFC expands these
 def test_whatever_passes_holds_no_refused_character_and_is_stable(text: str) -> None:
-    first_refused = next((i for i, c in enumerate(text) if refused_character(c)), None)
+    # Surrounding whitespace is dropped before the check; positions count from the
+    # text as typed.
+    offset = len(text) - len(text.lstrip())
+    inner = text.strip()
+    first_refused = next((offset + i for i, c in enumerate(inner) if refused_character(c)),
+                         None)
     if first_refused is not None:
         with pytest.raises(TextRefused) as refused:
             safe_text(text, field="f", max_length=None)
@@ -103,10 +113,11 @@ def test_whatever_passes_holds_no_refused_character_and_is_stable(text: str) -> 
 @given(st.text(st.characters(codec="utf-8")), st.sampled_from(sorted(HOSTILE)),
        st.text(st.characters(codec="utf-8")))
 def test_a_hostile_character_anywhere_is_found(before: str, char: str, after: str) -> None:
+    # Inside the text: a tab or a CR at its very edge is surrounding whitespace.
     with pytest.raises(TextRefused) as refused:
-        safe_text(before + char + after, field="f", max_length=None, multiline=True)
+        safe_text(f"а{before}{char}{after}я", field="f", max_length=None, multiline=True)
     assert refused.value.position is not None
-    assert refused.value.position <= len(before) + 1
+    assert refused.value.position <= len(before) + 2
 
 
 @given(st.lists(st.sampled_from([*KEPT, "\n", "\r\n", " "]), max_size=20))
@@ -176,3 +187,133 @@ def test_the_position_is_that_of_the_text_as_typed() -> None:
     with pytest.raises(TextRefused) as refused:
         safe_text("бір\r\nекі\u200b", field="defects", max_length=None, multiline=True)
     assert refused.value.position == 9
+
+
+def test_the_position_counts_the_surrounding_whitespace_as_typed() -> None:
+    with pytest.raises(TextRefused) as refused:
+        safe_text("\t  Окно\u202e 4\r\n", field="label", max_length=None)
+    assert refused.value.position == 8  # the tab and two spaces, then "Окно"
+
+
+@pytest.mark.parametrize("typed", ["abc\r\n", "\tabc", "\r\n abc \t", "\n\nabc\n",
+                                   "\u00a0abc\u2003"])
+def test_whitespace_around_a_single_line_text_is_dropped_not_refused(typed: str) -> None:
+    # The checks this one replaced stripped first: an Enter pressed after a name, a
+    # tab pasted before it, is not a character the person can see.
+    assert safe_text(typed, field="name", max_length=3, required=True) == "abc"
+    assert safe_text(typed, field="name", max_length=3, multiline=True) == "abc"
+
+
+def test_whitespace_inside_a_single_line_text_is_still_refused() -> None:
+    for typed, position in (("a\tb", 2), (" a\r\nb", 3), ("\ta\x0bb ", 3)):
+        with pytest.raises(TextRefused) as refused:
+            safe_text(typed, field="name", max_length=None)
+        assert refused.value.position == position
+
+
+# Textareas keep their lines, end to end -------------------------------------------------
+
+# What a browser sends for a textarea in which the person pressed Enter: CR LF.
+LINES_TYPED = "Бірінші жол: өтініш.\r\nЕкінші жол — «жауап»,\r\nүшінші.\r\n"
+LINES_KEPT = "Бірінші жол: өтініш.\nЕкінші жол — «жауап»,\nүшінші."
+
+
+def _appeal_row(hub: Hub, number: str) -> AppealRow:
+    with hub.db.read() as session:
+        row = session.scalars(select(AppealRow).where(AppealRow.number == number)).one()
+        session.expunge(row)
+        return row
+
+
+def test_an_appeal_summary_answer_and_motivation_keep_their_lines(hub: Hub) -> None:
+    worker = signed_in(hub, "reception.lines", Role.RECEPTION)
+    form = worker.get("/console/appeals/new")
+    fields = {k: str(v) for k, v in APPEAL.items()} | {"co_applicants": "0"}
+    saved = worker.post("/console/appeals/new", data=fields | {
+        "summary": LINES_TYPED, "channel": "personal_reception",
+        "full_name": f"\t{APPEAL['full_name']}\r\n",  # a one-line field: edges dropped
+        "csrf_token": token_of(form.text)}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    number = saved.headers["location"].rsplit("/", 1)[1]
+    row = _appeal_row(hub, number)
+    assert row.summary == LINES_KEPT
+    assert row.full_name == APPEAL["full_name"]
+
+    user(hub, "lines.hand")
+    page = worker.get(f"/console/appeals/{number}")
+    given = worker.post(f"/console/appeals/{number}/assign", data={
+        "csrf_token": token_of(page.text), "assignee": "lines.hand", "days": "10"},
+        follow_redirects=False)
+    assert given.status_code == 303, given.text
+    page = worker.get(f"/console/appeals/{number}")
+    closed = worker.post(f"/console/appeals/{number}/close", data={
+        "csrf_token": token_of(page.text), "answer": LINES_TYPED,
+        "motivation": "Заңның 5-бабы бойынша:\r\n1) құжаттар тексерілді;\r\n"
+                      "2) жауап берілді.\r\n", "final": "final"}, follow_redirects=False)
+    assert closed.status_code == 303, closed.text
+    row = _appeal_row(hub, number)
+    assert row.answer == LINES_KEPT
+    assert row.motivation == ("Заңның 5-бабы бойынша:\n1) құжаттар тексерілді;\n"
+                              "2) жауап берілді.")
+
+
+def test_a_textarea_still_refuses_what_does_not_print(hub: Hub) -> None:
+    worker = signed_in(hub, "reception.bidi", Role.RECEPTION)
+    form = worker.get("/console/appeals/new")
+    fields = {k: str(v) for k, v in APPEAL.items()} | {"co_applicants": "0"}
+    refused = worker.post("/console/appeals/new", data=fields | {
+        "summary": "жол\r\nжол\u202e", "csrf_token": token_of(form.text)})
+    assert refused.status_code == 422
+    shown = re.search(r'data-error-for="summary">([^<]+)<', refused.text)
+    assert shown is not None and "U+202E" in shown.group(1) and "9" in shown.group(1)
+    assert appeals_count(hub) == 0
+
+
+def test_a_reception_step_keeps_the_lines_of_its_reason_and_note(
+        client: TestClient, hub: Hub) -> None:  # noqa: F811
+    add_akim(client)
+    number = register(client)["number"]
+    manager = signed_in(hub, "reception.steps", Role.RECEPTION)
+
+    def step(name: str, **fields: str) -> str:
+        page = manager.get(f"/console/reception/{number}")
+        done = manager.post(f"/console/reception/{number}/decide", data={
+            "csrf_token": token_of(page.text), "step": name, **fields},
+            follow_redirects=False)
+        assert done.status_code == 303
+        return manager.get(done.headers["location"]).text  # with the flash message
+
+    def request() -> dict[str, Any]:
+        found: dict[str, Any] = client.get(f"{BASE}/requests/{number}").json()
+        return found
+
+    step("ask-correction", defects="1) қолы жоқ;\r\n2) мекенжайы жоқ.\r\n")
+    assert request()["state"] == "awaiting_correction"
+    step("accept-correction", note="Түзетілді.\r\nҚабылданды.")
+    step("start-review")
+    assert request()["state"] == "under_review"
+    # A step's optional note passes the same check (before, the console's notes
+    # reached the register unchecked).
+    refused = step("note", proposal="date", proposed_day="2026-12-01", note="жол\u200b")
+    assert "U+200B" in refused and request()["state"] == "under_review"
+    step("note", proposal="date", proposed_day="2026-12-01",
+         note="Күн ұсынылды.\r\nӘкіммен келісілді.\r\n")
+    assert request()["state"] == "note_made"
+    notes = [s.get("note") for s in request()["history"]]
+    assert "1) қолы жоқ;\n2) мекенжайы жоқ." in notes  # the defects asked for
+    assert "Түзетілді.\nҚабылданды." in notes
+    assert "Күн ұсынылды.\nӘкіммен келісілді." in notes
+
+
+def test_the_api_takes_the_lines_the_console_takes(client: TestClient) -> None:  # noqa: F811
+    created = client.post(API, json=APPEAL | {"summary": LINES_TYPED})
+    assert created.status_code == 201, created.text
+    assert created.json()["summary"] == LINES_KEPT
+    one_line = client.post(API, json=APPEAL | {"full_name": "Сейітқали\r\nЕрлан"})
+    assert one_line.status_code == 422 and one_line.json()["field"] == "full_name"
+    add_akim(client)
+    number = register(client)["number"]
+    asked = client.post(f"{BASE}/requests/{number}/ask-correction",
+                        json={"defects": "1) қолы жоқ;\r\n2) мекенжайы жоқ."})
+    assert asked.status_code == 200, asked.text
+    assert "1) қолы жоқ;\n2) мекенжайы жоқ." in [s.get("note") for s in asked.json()["history"]]

@@ -15,16 +15,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import Field
+from starlette.datastructures import UploadFile
 
 from hub.api.deps import HubDep, current_principal, desk_binding
-from hub.api.schemas import MAX_ID, Body, PlainText
+from hub.api.schemas import MAX_ID, Body, MultilineText, PlainText
 from hub.domain.appeals.consultations import Outcome
 from hub.domain.appeals.register import AppealChannel, AppealForm, AppealKind, Medium
 from hub.domain.appeals.surveys import SurveyResult
+from hub.domain.errors import ValidationFailed
 from hub.domain.roles import Role
+from hub.domain.text import Bilingual
 from hub.services.appeals import AppealFigures, AppealInput, AppealRecord, AppealSummary
 from hub.services.consultations import (
     CalledTicket,
@@ -98,7 +101,7 @@ class AppealIn(Body):
     co_applicants: int = Field(0, ge=0, le=100000)
     subject: PlainText = Field("", max_length=300,
                                description="the body whose competence the appeal is")
-    summary: PlainText = Field(max_length=8000)
+    summary: MultilineText = Field(max_length=8000)
     from_reception: bool = Field(False, description='the mark "с личного приема" (002 §34)')
     reception_request: PlainText = Field("", max_length=40)
     handled_before: list[PlainText] = Field(
@@ -114,21 +117,21 @@ class AssignIn(Body):
 
 
 class AnswerIn(Body):
-    text: PlainText = Field(max_length=8000)
+    text: MultilineText = Field(max_length=8000)
 
 
 class CloseIn(Body):
-    answer: PlainText = Field("", max_length=8000)
-    motivation: PlainText = Field("", max_length=8000)
+    answer: MultilineText = Field("", max_length=8000)
+    motivation: MultilineText = Field("", max_length=8000)
 
 
 class ConsultationIn(Body):
     ticket_id: int = Field(ge=1, le=MAX_ID)
-    question: PlainText = Field(max_length=4000)
-    applied_before: PlainText = Field("", max_length=2000)
-    answer_before: PlainText = Field("", max_length=2000)
-    court_decision: PlainText = Field("", max_length=2000)
-    advice: PlainText = Field(max_length=4000)
+    question: MultilineText = Field(max_length=4000)
+    applied_before: MultilineText = Field("", max_length=2000)
+    answer_before: MultilineText = Field("", max_length=2000)
+    court_decision: MultilineText = Field("", max_length=2000)
+    advice: MultilineText = Field(max_length=4000)
     outcome: Outcome
     iin: str = Field("", max_length=20)
     full_name: PlainText = Field("", max_length=300)
@@ -230,15 +233,36 @@ def close(number: str, body: CloseIn, hub: HubDep, who: Answerer) -> AppealRecor
     return hub.appeals.register.close(number, body.answer, body.motivation, actor=who.actor)
 
 
+# The scan is a multipart form, read by the route itself: FastAPI reads a declared
+# body (an `UploadFile` parameter) before the route's dependencies run, so a
+# stranger's upload was spooled to disk before the 401 (issue 17). Read here, after
+# `Registrar` has checked who is asking, a body is read only for those who may send it.
+_SCAN_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "the scan: PDF, JPEG, PNG or TIFF"}}}}}}}
+
+
 @router.post("/appeals/{number}/attachments", status_code=status.HTTP_201_CREATED,
-             summary="Attach a scan (PDF, JPEG, PNG or TIFF; checked by content)")
-async def attach(number: str, file: UploadFile, hub: HubDep,
+             summary="Attach a scan (PDF, JPEG, PNG or TIFF; checked by content)",
+             openapi_extra=_SCAN_FORM)
+async def attach(number: str, request: Request, hub: HubDep,
                  who: Registrar) -> dict[str, object]:
     from fastapi.concurrency import run_in_threadpool
 
     limit = int(hub.appeals.register.settings.max_attachment_mb * 1024 * 1024)
-    content = await file.read(limit + 1)  # one byte more tells "too large" without reading all
-    info = await run_in_threadpool(hub.appeals.register.attach, number, file.filename or "",
+    # Closed on leaving: the spooled file is removed at once.
+    async with request.form(max_files=1, max_fields=20,
+                            max_part_size=request.app.state.settings.max_body_bytes) as form:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise ValidationFailed(
+                "a multipart form with the scan in its 'file' field is expected",
+                Bilingual(kk="Сканерленген құжат файлын таңдаңыз.",
+                          ru="Выберите файл скана документа."), field="file")
+        file_name = file.filename or ""
+        content = await file.read(limit + 1)  # one byte more tells "too large" unread
+    info = await run_in_threadpool(hub.appeals.register.attach, number, file_name,
                                    content, actor=who.actor)
     return {"id": info.id, "file_name": info.file_name, "media_type": info.media_type,
             "size": info.size, "sha256": info.sha256}

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import Field, model_validator
 
 from hub.api.deps import HubDep, current_principal
-from hub.api.schemas import Body, PlainText
+from hub.api.schemas import Body, MultilineText, PlainText
 from hub.domain.roles import Role
 from hub.services.check_in import CheckInResult
 from hub.services.protocols import InstructionIn, ProtocolInfo
@@ -77,7 +77,7 @@ class InstructionBody(Body):
 
 
 class ProtocolIn(Body):
-    decision: PlainText | None = Field(None, max_length=4000,
+    decision: MultilineText | None = Field(None, max_length=4000,
                                        description="the decision taken at the reception")
     instructions: list[InstructionBody] = Field(default_factory=list, max_length=30)
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import Field
 
 from hub.api.deps import HubDep, current_principal
-from hub.api.schemas import MAX_ID, Body, Code, PlainText
+from hub.api.schemas import MAX_ID, Body, Code, MultilineText, PlainText
 from hub.domain.errors import ValidationFailed
 from hub.domain.personal_data import Reading, booking_reading
 from hub.domain.roles import Role
@@ -158,20 +158,20 @@ class RegisterIn(Body):
 
 
 class NoteIn(Body):
-    note: PlainText | None = Field(None, max_length=2000)
+    note: MultilineText | None = Field(None, max_length=2000)
 
 
 class ReasonNoteIn(Body):
-    note: PlainText = Field("", max_length=2000, description="the reason (required)")
+    note: MultilineText = Field("", max_length=2000, description="the reason (required)")
 
 
 class DefectsIn(Body):
-    defects: PlainText = Field("", max_length=2000)
+    defects: MultilineText = Field("", max_length=2000)
 
 
 class CorrectionIn(Body):
     essence: PlainText | None = Field(None, max_length=4000)
-    note: PlainText | None = Field(None, max_length=2000)
+    note: MultilineText | None = Field(None, max_length=2000)
 
 
 class ReviewIn(Body):
@@ -183,29 +183,29 @@ class ReferenceNoteIn(Body):
     proposed_day: date | None = None
     official: Code | None = None
     grounds: list[str] = Field(default_factory=list)
-    note: PlainText | None = Field(None, max_length=2000)
+    note: MultilineText | None = Field(None, max_length=2000)
 
 
 class ExtendIn(Body):
     kind: str = Field(description="thirty_days or motivated (002 §26)")
-    reason: PlainText = Field("", max_length=2000)
+    reason: MultilineText = Field("", max_length=2000)
     decision: PlainText | None = Field(None, max_length=300)
 
 
 class DraftRefusalIn(Body):
     grounds: list[str] | None = None
-    note: PlainText | None = Field(None, max_length=2000)
+    note: MultilineText | None = Field(None, max_length=2000)
 
 
 class RefuseIn(Body):
-    explanation: PlainText = Field("", max_length=4000)
+    explanation: MultilineText = Field("", max_length=4000)
     grounds: list[str] | None = None
 
 
 class ApproveIn(Body):
     official: Code | None = None
     starts_at: datetime | None = Field(None, description="the slot; local time if no offset")
-    note: PlainText | None = Field(None, max_length=2000)
+    note: MultilineText | None = Field(None, max_length=2000)
 
 
 class BookIn(Body):
@@ -214,7 +214,7 @@ class BookIn(Body):
 
 
 class MoveIn(Body):
-    reason: PlainText = Field("", max_length=2000)
+    reason: MultilineText = Field("", max_length=2000)
 
 
 class SchedulesOut(Body):

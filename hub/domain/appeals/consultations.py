@@ -67,10 +67,12 @@ class ConsultationDraft:
         set_ = object.__setattr__
         set_(self, "outcome", Outcome(self.outcome))
         set_(self, "question", clean_text(self.question, "question",
-                                          Bilingual(kk="сұрақ", ru="вопрос"), limit=4000))
+                                          Bilingual(kk="сұрақ", ru="вопрос"), limit=4000,
+                                          multiline=True))
         set_(self, "advice", clean_text(self.advice, "advice",
                                         Bilingual(kk="берілген кеңес",
-                                                  ru="данная консультация"), limit=4000))
+                                                  ru="данная консультация"), limit=4000,
+                                        multiline=True))
         for name, what in (("applied_before", Bilingual(kk="бұрын қайда жүгінді",
                                                         ru="куда обращался ранее")),
                            ("answer_before", Bilingual(kk="қандай жауап алды",
@@ -78,7 +80,8 @@ class ConsultationDraft:
                            ("court_decision", Bilingual(kk="сот шешімі",
                                                         ru="решение суда")),
                            ("full_name", Bilingual(kk="аты-жөні", ru="ФИО"))):
+            # The visitor's story is typed in textareas; the name is one line.
             set_(self, name, clean_text(getattr(self, name), name, what, limit=2000,
-                                        required=False))
+                                        required=False, multiline=name != "full_name"))
         if self.appeal_number is not None:
             set_(self, "appeal_number", self.appeal_number.strip() or None)

@@ -155,7 +155,8 @@ class ControlRecord:
     def answer_interim(self, text: str) -> None:
         """An answer that is not final: the appeal stays on control."""
         self._on_control()
-        self.answer = clean_text(text, "answer", Bilingual(kk="жауап", ru="ответ"), limit=8000)
+        self.answer = clean_text(text, "answer", Bilingual(kk="жауап", ru="ответ"), limit=8000,
+                                 multiline=True)
         self.state = ControlState.ANSWERED
 
     def close(self, answer: str, motivation: str, *, at: datetime) -> None:
@@ -175,9 +176,10 @@ class ControlRecord:
                              "символов)."),
                 field="answer" if not answer_text else "motivation", reason="002 §33")
         self.answer = clean_text(answer_text, "answer", Bilingual(kk="жауап", ru="ответ"),
-                                 limit=8000)
+                                 limit=8000, multiline=True)
         self.motivation = clean_text(reasons, "motivation",
-                                     Bilingual(kk="негіздеме", ru="обоснование"), limit=8000)
+                                     Bilingual(kk="негіздеме", ru="обоснование"), limit=8000,
+                                     multiline=True)
         self.state = ControlState.CLOSED
         self.closed_at = at
 

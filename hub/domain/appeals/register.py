@@ -106,15 +106,17 @@ CHANNEL_LABELS = MappingProxyType({
 
 
 def _text(value: str, name: str, what: Bilingual, *, limit: int,
-          required: bool = True) -> str:
-    return safe_text(value, field=name, max_length=limit, required=required, what=what)
+          required: bool = True, multiline: bool = False) -> str:
+    return safe_text(value, field=name, max_length=limit, required=required, what=what,
+                     multiline=multiline)
 
 
 def clean_text(value: str, name: str, what: Bilingual, *, limit: int,
-               required: bool = True) -> str:
+               required: bool = True, multiline: bool = False) -> str:
     """A person's text, trimmed; refused when empty (if required), too long or
-    holding characters that do not print as themselves (``safe_text``)."""
-    return _text(value, name, what, limit=limit, required=required)
+    holding characters that do not print as themselves (``safe_text``). A
+    ``multiline`` text (a textarea of the console) keeps its line breaks."""
+    return _text(value, name, what, limit=limit, required=required, multiline=multiline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,7 @@ class AppealDraft:
                                     limit=300))
         set_(self, "summary", _text(self.summary, "summary",
                                     Bilingual(kk="өтініштің мәні", ru="суть обращения"),
-                                    limit=8000))
+                                    limit=8000, multiline=True))
         set_(self, "email", _text(self.email, "email", Bilingual(kk="пошта", ru="почта"),
                                   limit=254, required=False))
         set_(self, "address", _text(self.address, "address",

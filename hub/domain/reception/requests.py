@@ -190,14 +190,17 @@ class Transition:
     event: str | None = None
 
 
-def _free_text(value: str, field_name: str) -> str:
+def _free_text(value: str, field_name: str, *, multiline: bool = False) -> str:
     """A free text (it may be blank), checked by ``safe_text``; the API bounds its length."""
-    return safe_text(value, field=field_name, max_length=None)
+    return safe_text(value, field=field_name, max_length=None, multiline=multiline)
 
 
-def _text(value: str | None, field_name: str, what: Bilingual) -> str:
-    """A required free text: present, not blank, checked by ``safe_text``."""
-    cleaned = safe_text(value, field=field_name, max_length=None)
+def _text(value: str | None, field_name: str, what: Bilingual, *,
+          multiline: bool = False) -> str:
+    """A required free text: present, not blank, checked by ``safe_text``. The
+    reasons, defects and explanations typed in the console's textareas are
+    ``multiline``: they keep their line breaks."""
+    cleaned = safe_text(value, field=field_name, max_length=None, multiline=multiline)
     if not cleaned:
         raise ValidationFailed(
             f"{field_name} is required for this decision",
@@ -346,6 +349,10 @@ class BookingRequest:
 
     def _move(self, target: RequestState, at: datetime, actor: str,
               note: str | None = None) -> Transition:
+        # Every step's note passes the one text check here: the optional notes of the
+        # console's steps (a textarea) reach no other check on their way.
+        if note is not None:
+            note = _free_text(note, "note", multiline=True)
         step = Transition(self.state, target, at, actor, note)
         self.state = target
         self.history.append(step)
@@ -414,7 +421,7 @@ class BookingRequest:
                                     note: str) -> Transition:
         """No essence of the question: left without consideration, the applicant told (002 §5)."""
         who = self._begin(S.LEFT_WITHOUT_CONSIDERATION, at, actor)
-        reason = _text(note, "note", _REASON)
+        reason = _text(note, "note", _REASON, multiline=True)
         return self._move(S.LEFT_WITHOUT_CONSIDERATION, at, who, reason)
 
     def ask_correction(self, at: datetime, *, actor: str, defects: str,
@@ -422,7 +429,8 @@ class BookingRequest:
         """Not in order: the applicant is told what to correct and by when (002 §6)."""
         who = self._begin(S.AWAITING_CORRECTION, at, actor)
         what = _text(defects, "defects", Bilingual(kk="түзетілетін кемшіліктер",
-                                                   ru="недостатки для исправления"))
+                                                   ru="недостатки для исправления"),
+                     multiline=True)
         self.defects = what
         self.correction_asked_on = calendar.service_day(at)
         return self._move(S.AWAITING_CORRECTION, at, who, what)
@@ -526,7 +534,7 @@ class BookingRequest:
         of the head (two months), the applicant told within 3 working days."""
         who = self._begin(S.EXTENDED, at, actor)
         kind = ExtensionKind(kind)
-        why = _text(reason, "reason", _REASON)
+        why = _text(reason, "reason", _REASON, multiline=True)
         kinds = {extension.kind for extension in self.extensions}
         if kind is ExtensionKind.MOTIVATED:
             if self.profile.motivated_extension is None:
@@ -602,7 +610,8 @@ class BookingRequest:
         who = self._begin(S.REFUSED, at, actor)
         chosen = self._grounds(self.draft_grounds if grounds is None else grounds)
         why = _text(explanation, "explanation",
-                    Bilingual(kk="бас тартудың дәлелі", ru="мотивировка отказа"))
+                    Bilingual(kk="бас тартудың дәлелі", ru="мотивировка отказа"),
+                    multiline=True)
         ends = self.hearing_ends(calendar)
         assert ends is not None
         if calendar.service_day(at) < ends:
@@ -683,7 +692,7 @@ class BookingRequest:
         A notice later than the profile's term, and not on the day itself, is
         recorded in ``late_cancellations``."""
         who = self._begin(S.MOVED, at, actor)
-        why = _text(reason, "reason", _REASON)
+        why = _text(reason, "reason", _REASON, multiline=True)
         booking = self.booking
         if booking is None:
             raise Conflict(f"request {self.number} has no booking to move",
