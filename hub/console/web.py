@@ -137,12 +137,12 @@ async def csrf_protected(request: Request) -> None:
     spooled to disk before the handler found nobody signed in (issue 17)."""
     if request.method in SAFE_METHODS or getattr(request.state, "csrf_checked", False):
         return
+    if request.url.path != LOGIN_URL and await run_in_threadpool(current_user, request) is None:
+        raise LoginRequired(f"{PREFIX}/")
     if not isinstance(request.session.get("csrf"), str):
         # No page of ours was ever shown to this session: nothing can match, and the
         # body (perhaps a large upload) is not worth parsing.
         raise PageRefused(None, "csrf")
-    if request.url.path != LOGIN_URL and await run_in_threadpool(current_user, request) is None:
-        raise LoginRequired(f"{PREFIX}/")
     if not csrf_matches(request, request.headers.get(CSRF_HEADER)):
         token = (await _posted_form(request)).get(CSRF_FIELD)
         if not isinstance(token, str) or not csrf_matches(request, token):
