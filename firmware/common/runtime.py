@@ -424,7 +424,7 @@ class NodeRuntime:
         settings = self.settings
         return NodeStatus(node=settings.node_id, state=state, role=settings.role,
                           software=settings.software, desk=settings.desk,
-                          zones=list(settings.zones),
+                          zones=settings.served_zones(),
                           drivers=self.driver_states() if drivers is None else drivers)
 
     def _link_status(self, state: Presence) -> NodeStatus:

@@ -88,6 +88,13 @@ class NodeSettings(BaseSettings):
             self.username = self.node_id
         return self
 
+    def served_zones(self) -> list[str]:
+        """The zones this node serves: what its status declares (NodeStatus.zones) and
+        what provisioning records as the hub's record of it, which authorises a ticket
+        terminal's requests (hub.domain.node_identity.zone_allowed). Its `zones` here; a
+        ticket terminal adds the zones of its purpose buttons (TerminalSettings)."""
+        return list(self.zones)
+
     @property
     def broker(self) -> BrokerAddress:
         return broker_address(self.broker_url)

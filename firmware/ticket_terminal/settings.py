@@ -7,12 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from annotated_types import MaxLen
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from contract.mqtt import Code, Language, NodeRole, Text
+from contract.mqtt import Code, Language, NodeRole, NodeStatus, Text
 from firmware.common.pins import doubled_pins
 from firmware.common.settings import NodeSettings
 
+# The zones a node's status may name (NodeStatus.zones); a terminal declares them all.
+MAX_DECLARED_ZONES = next(rule.max_length for rule in NodeStatus.model_fields["zones"].metadata
+                          if isinstance(rule, MaxLen))
 Pin = int | str  # BCM number, or a gpiozero name such as "GPIO17" or "BOARD11"
 
 
@@ -159,9 +163,19 @@ class TerminalSettings(NodeSettings):
         codes = [button.code for button in self.buttons.purposes]
         if len(set(codes)) != len(codes):
             raise ValueError("a purpose has two buttons")
+        if len(self.lease_zones()) > MAX_DECLARED_ZONES:
+            raise ValueError(f"a terminal issues for at most {MAX_DECLARED_ZONES} zones "
+                             "(its purposes' and its zones together): its status names "
+                             "no more")
         return self
 
     def lease_zones(self) -> list[str]:
         """Zones this terminal issues for: those of its purposes, and its `zones`."""
         zones = [button.purpose.zone for button in self.buttons.purposes] + list(self.zones)
         return list(dict.fromkeys(zones))
+
+    def served_zones(self) -> list[str]:
+        """The zones it issues for (`lease_zones`): declared in its status and recorded by
+        provisioning, so the hub's record lets it issue, lease and report offline
+        tickets in these zones and no others (issue 17)."""
+        return self.lease_zones()

@@ -34,7 +34,7 @@ from firmware.virtual.nodes import (
     node_settings,
 )
 from firmware.virtual.real_buttons import RealButtons
-from firmware.virtual.real_terminal import RealTerminal
+from firmware.virtual.real_terminal import TERMINAL_ZONES, RealTerminal
 from simulation.timeline import ENV as TIMELINE_ENV
 from simulation.timeline import Timeline
 
@@ -96,7 +96,7 @@ class VirtualCenter:
                                  heartbeat_seconds=self.clocks(node_id).heartbeat_seconds)
 
         def terminal(node_id: str) -> NodeSettings:
-            return node(node_id, NodeRole.TICKET_TERMINAL)
+            return node(node_id, NodeRole.TICKET_TERMINAL, zones=TERMINAL_ZONES)
 
         self.terminals = [SimulatedTerminal(terminal(node_id), self.clocks(node_id))
                           for node_id in (f"terminal-{i + 1}" for i in range(settings.terminals))]

@@ -28,6 +28,9 @@ from firmware.virtual.nodes import AnswerListener, Pressed, SimulatedTerminal
 
 KAZAKH_PIN, RUSSIAN_PIN = 5, 6
 PURPOSE_PINS = dict(zip(PURPOSES_000_8, (13, 19, 26, 16, 20), strict=True))
+# The zones a virtual terminal issues for, with a button for every purpose of 000 §8:
+# what it declares, so the hub's record of it allows those zones (issue 17).
+TERMINAL_ZONES = list(dict.fromkeys(purpose.zone for purpose in PURPOSES_000_8.values()))
 
 
 def terminal_settings(node: NodeSettings,

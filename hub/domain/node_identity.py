@@ -15,11 +15,11 @@ and shown, so the fleet page says what it claims).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.domain.errors import Forbidden, ValidationFailed
+from hub.domain.errors import Forbidden, NodeNotAllowed, ValidationFailed
 from hub.domain.text import Bilingual
 
 # The contract's NodeRole values (the domain imports no contract; a test keeps them equal).
@@ -109,6 +109,34 @@ def _shown(identity: Identity, what: Mismatch) -> object:
     if what is Mismatch.DESK:
         return identity.desk
     return sorted(identity.zones)
+
+
+def zone_allowed(record_zones: Collection[str], zone: str) -> bool:
+    """Whether a node recorded with `record_zones` may act in `zone`: get a ticket there
+    (the zone a ticket request names, or its purpose's), lease its numbers, report a
+    ticket printed there offline, check a booking in whose ticket waits there. A
+    terminal with one node's password could otherwise issue in every zone; the record
+    names the zones its purpose buttons give (firmware TerminalSettings.served_zones).
+
+    An empty list means every zone. That is safe because nothing that guards a record
+    leaves it empty: provisioning's inventory import always fills a terminal's (it has
+    at least one purpose button), and so does the first status of today's firmware.
+    Only a record taken on trust from an older firmware's first status (the one-box
+    demo, no approval) or approved from its claim, or cleared by an administrator, is
+    empty; those served every zone before, and still do until the record is changed."""
+    return not record_zones or zone in record_zones
+
+
+def check_zones(node_id: str, record_zones: Collection[str], zones: Iterable[str]) -> None:
+    """Raises NodeNotAllowed (field `zone`) for the first of `zones` its record does not
+    allow (`zone_allowed`)."""
+    for zone in zones:
+        if not zone_allowed(record_zones, zone):
+            raise NodeNotAllowed(
+                f"node {node_id} is recorded for zones {sorted(record_zones)}, not {zone!r}",
+                Bilingual(kk="Құрылғы бұл аймаққа бекітілмеген",
+                          ru="Устройство не закреплено за этой зоной"),
+                field="zone", zone=zone)
 
 
 def valid_record(role: str, desk: str | None, zones: Sequence[str], *,

@@ -10,6 +10,7 @@ then judges the request by the record's role and desk."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from concurrent.futures import Future
 from typing import Any
 
@@ -77,10 +78,11 @@ def given_again(reply: Reply) -> Reply:
 
 
 def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
-             desk: str | None = None) -> None:
+             desk: str | None = None, zones: Iterable[str] = ()) -> None:
     """A node acts only as its record says (a node declaring anything else is refused:
-    IdentityMismatch), only in its record's role, and a call-button node only at the
-    desk its record binds it to."""
+    IdentityMismatch), only in its record's role, a call-button node only at the desk
+    its record binds it to, and a terminal only in the zones of its record
+    (node_identity.zone_allowed)."""
     if node is None:
         raise NodeNotAllowed(f"node {node_id} has not reported its status yet",
                              Bilingual(kk="Құрылғы әлі тіркелмеген",
@@ -96,6 +98,18 @@ def _allowed(node: NodeInfo | None, node_id: str, role: NodeRole,
                              Bilingual(kk="Құрылғы басқа жұмыс орнына бекітілген",
                                        ru="Устройство закреплено за другим рабочим местом"),
                              field="desk")
+    node_identity.check_zones(node_id, node.zones, zones)
+
+
+def zones_named(hub: Hub, zone: str | None, purpose: str | None) -> list[str]:
+    """The zones a terminal's request names: its zone and its purpose's (the center's
+    configuration maps each purpose to a zone). An unknown purpose names none: the
+    service refuses it as ever."""
+    purposes = {p.code: p.zone for p in hub.centers.snapshot().config.purposes}
+    named = [zone] if zone is not None else []
+    if purpose is not None and purpose in purposes:
+        named.append(purposes[purpose])
+    return named
 
 
 def submit_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
@@ -104,7 +118,8 @@ def submit_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
     arrive together are issued in one transaction (group commit). The future holds
     the issued ticket or the domain error that refused it."""
     try:
-        _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
+        _allowed(node, node_id, NodeRole.TICKET_TERMINAL,
+                 zones=zones_named(hub, request.zone, request.purpose))
     except DomainError as error:
         refused_now: Future[IssuedTicketView] = Future()
         refused_now.set_exception(error)

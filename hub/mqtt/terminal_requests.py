@@ -25,7 +25,7 @@ from contract.mqtt import (
     TicketRequest,
 )
 from hub.domain.errors import DomainError
-from hub.mqtt.requests import _allowed, given_again, node_actor, refused
+from hub.mqtt.requests import _allowed, given_again, node_actor, refused, zones_named
 from hub.services.leases import LeaseBlock, OfflineTicketIn
 from hub.services.nodes import AlreadyHandled, NodeInfo
 from hub.services.views import IssuedTicket
@@ -51,7 +51,7 @@ def handle_lease(hub: Hub, node: NodeInfo | None, node_id: str, request: LeaseRe
     used), or a refusal: closed, range too short, asked too often."""
     claim = hub.nodes.claimer(node_id, request.id, "lease")
     try:
-        _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
+        _allowed(node, node_id, NodeRole.TICKET_TERMINAL, zones=request.zones)
         blocks = hub.leases.lease(node_id, request.zones, actor=node_actor(node_id),
                                   request_id=request.id, claim=claim)
     except AlreadyHandled as seen:
@@ -68,7 +68,8 @@ def handle_offline_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
                           report: OfflineTicket) -> Reply:
     claim = hub.nodes.claimer(node_id, report.id, "offline_ticket")
     try:
-        _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
+        _allowed(node, node_id, NodeRole.TICKET_TERMINAL,
+                 zones=zones_named(hub, report.zone, report.purpose))
         outcome = hub.leases.accept_offline(node_id, OfflineTicketIn(
             lease_id=report.lease_id, zone=report.zone, number=report.number,
             language=report.language, purpose=report.purpose, out_of_turn=report.out_of_turn,
@@ -92,10 +93,15 @@ def handle_offline_ticket(hub: Hub, node: NodeInfo | None, node_id: str,
 
 def handle_booking_scan(hub: Hub, node: NodeInfo | None, node_id: str,
                         scan: BookingScan) -> Reply:
-    """Check the booked visitor in; the same code again gives the same ticket."""
+    """Check the booked visitor in; the same code again gives the same ticket. Its
+    ticket waits in the official's reception zone: a terminal not recorded for that
+    zone checks nobody in."""
     try:
         _allowed(node, node_id, NodeRole.TICKET_TERMINAL)
-        result = hub.check_in.check_in(scan.code, actor=node_actor(node_id), source="terminal")
+        result = hub.check_in.check_in(
+            scan.code, actor=node_actor(node_id), source="terminal",
+            zone_check=lambda zone: _allowed(node, node_id, NodeRole.TICKET_TERMINAL,
+                                             zones=[zone]))
         issued = IssuedTicket(ticket=result.ticket,
                               estimate=hub.queue.estimate(result.ticket.id), note=None,
                               replayed=result.replayed)

@@ -21,6 +21,7 @@ moved: a second check-in, even one racing the first, gets the same ticket.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -138,11 +139,14 @@ class CheckInService:
     # ------------------------------------------------------------ check-in
 
     def check_in(self, code: str, *, actor: str, source: str = "reception",
-                 admit_late: bool = False) -> CheckInResult:
+                 admit_late: bool = False,
+                 zone_check: Callable[[str], None] | None = None) -> CheckInResult:
         """Check the booking with `code` in and give its ticket (the same one again
         if it was checked in before). Refusals write nothing, except the late flag.
         `admit_late`: a reception worker lets in a visitor who came after the window
-        (the official agreed); the terminal never does."""
+        (the official agreed); the terminal never does. `zone_check` is given the zone
+        the ticket waits in before anything is written, and raises to refuse (a
+        terminal outside its recorded zones)."""
         if admit_late and source != "reception":
             raise ValueError("only reception admits a late visitor")
         code = normalise_code(code)
@@ -165,8 +169,13 @@ class CheckInService:
             desk_code = official.desk if official is not None else None
             ticket_id = record.ticket_id if record is not None else None
         if ticket_id is not None:
+            given = self._queue.get(ticket_id)
+            if zone_check is not None:
+                zone_check(given.zone)
             return self._result(snap.config, calendar, number, official_code,
-                                starts, desk_code, self._queue.get(ticket_id), replayed=True)
+                                starts, desk_code, given, replayed=True)
+        if zone_check is not None and desk_code is not None:
+            zone_check(reception_zone(snap.config, snap.config.desk(desk_code)))
         if state not in (S.APPROVED, S.CHECKED_IN) or starts is None:
             name = STATE_NAMES[state]
             raise CheckInNotBooked(

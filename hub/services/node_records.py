@@ -36,13 +36,15 @@ def import_inventory(nodes: NodeRegistry, config: CenterConfig, inventory: Inven
     records: list[tuple[str, Identity, Sequence[str]]] = []
     for entry in inventory.nodes:
         settings = entry.settings
+        # What the node will declare: a terminal's purposes' zones and its own, the
+        # zones its requests are then allowed in (node_identity.zone_allowed).
+        zones = settings.served_zones()
         try:
-            record = record_for(config, settings.role.value, settings.desk,
-                                list(settings.zones))
+            record = record_for(config, settings.role.value, settings.desk, zones)
         except ValidationFailed as error:
             raise ValidationFailed(f"node {entry.node_id!r}: {error.detail}", Bilingual(
                 kk=f"«{entry.node_id}» құрылғысы: {error.text.kk}",
                 ru=f"Устройство «{entry.node_id}»: {error.text.ru}"),
                 field=error.field) from None
-        records.append((entry.node_id, record, list(settings.zones)))
+        records.append((entry.node_id, record, zones))
     return nodes.import_records(records, actor=actor)

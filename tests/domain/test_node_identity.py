@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from contract.mqtt import NodeRole
-from hub.domain.errors import ValidationFailed
+from hub.domain.errors import NodeNotAllowed, ValidationFailed
 from hub.domain.node_identity import (
     DESK_ROLE,
     ROLES,
@@ -15,8 +15,10 @@ from hub.domain.node_identity import (
     Mismatch,
     NoRecord,
     check,
+    check_zones,
     mismatches,
     valid_record,
+    zone_allowed,
 )
 
 PANEL_2 = Identity.of("call_button", "window-2", ["consultation"])
@@ -91,3 +93,32 @@ def test_an_invalid_record_is_refused_naming_the_field(role: str, desk: str | No
 def test_the_roles_are_the_contracts() -> None:
     assert tuple(role.value for role in NodeRole) == ROLES
     assert NodeRole.CALL_BUTTON.value == DESK_ROLE
+
+
+@pytest.mark.parametrize(("recorded", "zone", "allowed"), [
+    (frozenset({"self_service"}), "self_service", True),
+    (frozenset({"self_service"}), "personal", False),
+    (("consultation", "personal"), "personal", True),
+    (("consultation", "personal"), "self_service", False),
+    # Nothing recorded (a record of an older firmware's first status): every zone.
+    ((), "personal", True),
+    (frozenset(), "consultation", True),
+])
+def test_a_terminal_acts_only_in_its_recorded_zones(recorded: tuple[str, ...] | frozenset[str],
+                                                    zone: str, allowed: bool) -> None:
+    assert zone_allowed(recorded, zone) is allowed
+
+
+def test_the_first_zone_outside_the_record_is_refused_in_both_languages() -> None:
+    check_zones("terminal-1", ("self_service",), ["self_service", "self_service"])
+    check_zones("terminal-1", (), ["personal", "consultation"])
+    check_zones("terminal-1", ("self_service",), [])  # a request naming no zone
+    with pytest.raises(NodeNotAllowed) as refused:
+        check_zones("terminal-1", ("self_service",), ["self_service", "personal",
+                                                      "consultation"])
+    error = refused.value
+    assert error.code == "not_allowed" and error.status == 403 and error.field == "zone"
+    assert error.extra == {"zone": "personal"}
+    assert "terminal-1" in error.detail and "'personal'" in error.detail
+    assert error.text.kk == "Құрылғы бұл аймаққа бекітілмеген"
+    assert error.text.ru == "Устройство не закреплено за этой зоной"

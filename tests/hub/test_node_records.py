@@ -91,6 +91,13 @@ def test_an_inventory_is_imported_whole_or_not_at_all(hub: Hub, tmp_path: Path) 
     assert board is not None and board.role == "display"
     assert board.zones == ("consultation", "personal") and board.approval == "approved"
     assert hub.nodes.approval("board-hall") is Approval.APPROVED
+    # A terminal is recorded for the zones of its purpose buttons (and its own zones):
+    # what its firmware declares, and where its requests are allowed.
+    terminal = hub.nodes.get("terminal-1")
+    settings = next(n.settings for n in inventory.nodes if n.node_id == "terminal-1")
+    assert terminal is not None and terminal.mismatches == ()
+    assert terminal.zones == ("self_service", "consultation", "personal")
+    assert list(terminal.zones) == settings.served_zones()
     assert hub.nodes.approval("desk-window-1") is Approval.REVOKED  # kept
     again = import_inventory(hub.nodes, config, inventory, actor="cli")
     assert not any(item.changed for item in again)

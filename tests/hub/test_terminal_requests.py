@@ -323,6 +323,34 @@ def test_a_scanned_booking_code_gives_the_personal_reception_ticket(
     assert other_day.ok  # checked in before: the same ticket, whatever the day
 
 
+def test_a_terminal_not_recorded_for_personal_reception_checks_nobody_in(
+        hub: Hub, reception_client: TestClient, clock: ManualClock) -> None:
+    """The booking's ticket waits in the personal reception zone: a terminal recorded for
+    self_service only is refused before anything is written, also for a booking
+    checked in before; a terminal recorded for it checks the visitor in."""
+    hub.nodes.record_status(NodeStatus(node="terminal-hall", state=Presence.ONLINE,
+                                       role=NodeRole.TICKET_TERMINAL, software="test",
+                                       zones=["self_service"]))
+    hub.nodes.record_status(NodeStatus(node="terminal-2", state=Presence.ONLINE,
+                                       role=NodeRole.TICKET_TERMINAL, software="test",
+                                       zones=["consultation", "personal"]))
+    add_akim(reception_client)
+    _, code = booked(reception_client)
+    clock.set(at("09:30"))
+    for _ in range(2):  # before the visitor is checked in, and after
+        refused = ask(hub, BookingScan(node="terminal-hall", code=code, language="kk"),
+                      "terminal-hall")
+        assert refused.problem is not None and refused.problem.code == "not_allowed"
+        assert refused.problem.field == "zone"
+        assert refused.problem.text.ru == "Устройство не закреплено за этой зоной"
+        if not tickets(hub):
+            checked = ask(hub, BookingScan(node="terminal-2", code=code, language="kk"),
+                          "terminal-2")
+            assert checked.ok and checked.ticket is not None
+            assert checked.ticket.zone == "personal"
+    assert len(tickets(hub)) == 1
+
+
 def test_after_a_full_round_of_the_range_the_hub_skips_numbers_still_leased(
         terminal_hub: Hub) -> None:
     hub = terminal_hub

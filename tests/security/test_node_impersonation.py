@@ -16,9 +16,11 @@ import queue
 import re
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -48,7 +50,7 @@ from hub.settings import HubSettings
 from hub.storage.models import AuditRow, TicketRow
 from hub.wiring import Hub, build_hub
 from provisioning.center import generate_center
-from provisioning.inventory import parse_inventory
+from provisioning.inventory import Inventory, parse_inventory
 from tests.brokers import mosquitto_binary, wait_until
 from tests.conftest import unavailable
 from tests.hub.test_console_check_in import CSRF, signed_in
@@ -65,6 +67,7 @@ class Center:
     bridge: MqttBridge
     broker: RunningCenter
     nodes: list[FakeNode]
+    inventory: Inventory
 
     def node(self, node_id: str, role: NodeRole, *, desk: str | None = None,
              zones: tuple[str, ...] = ()) -> FakeNode:
@@ -81,23 +84,31 @@ class Center:
                    f"the hub to hear {node_id}'s status")
         return fake
 
+    def terminal(self, node_id: str) -> FakeNode:
+        """A terminal declaring what its firmware would with its inventory settings:
+        the zones of its purpose buttons and its own (`served_zones`), as recorded."""
+        settings = next(entry.settings for entry in self.inventory.nodes
+                        if entry.node_id == node_id)
+        return self.node(node_id, NodeRole.TICKET_TERMINAL,
+                         zones=tuple(settings.served_zones()))
+
 
 def declared_role(hub: Hub, node_id: str) -> str | None:
     node = hub.nodes.get(node_id)
     return node.declaration.role if node is not None else None
 
 
-@pytest.fixture
-def center(tmp_path: Path, clock: ManualClock) -> Iterator[Center]:
+@contextmanager
+def generated_center(tmp_path: Path, clock: ManualClock,
+                     more_nodes: Iterable[dict[str, Any]] = ()) -> Iterator[Center]:
+    """The example inventory, with `more_nodes` (inventory entries) added, as a running
+    center: its broker, its records imported, the hub's bridge connected."""
     binary = mosquitto_binary()
     if binary is None:
         unavailable("mosquitto is not installed")
         raise AssertionError
     data = local_broker(example_data(), tmp_path)
-    # A second terminal, with credentials of its own, to see that a flood of the first
-    # leaves the others served.
-    first = next(node for node in data["nodes"] if node["id"] == "terminal-1")
-    data["nodes"].append(first | {"id": "terminal-2"})
+    data["nodes"].extend(more_nodes)
     inventory = parse_inventory(data, EXAMPLE)
     generated = generate_center(inventory, tmp_path / "center")
     broker = RunningCenter(binary, inventory, generated)
@@ -110,7 +121,7 @@ def center(tmp_path: Path, clock: ManualClock) -> Iterator[Center]:
                         username=inventory.hub.user, password=generated.hub_password,
                         ca_file=str(broker.ca_file))
     bridge.start()
-    running = Center(hub, bridge, broker, [])
+    running = Center(hub, bridge, broker, [], inventory)
     try:
         assert bridge.wait_connected(10)
         yield running
@@ -120,6 +131,15 @@ def center(tmp_path: Path, clock: ManualClock) -> Iterator[Center]:
         bridge.stop()
         hub.close()
         broker.stop()
+
+
+@pytest.fixture
+def center(tmp_path: Path, clock: ManualClock) -> Iterator[Center]:
+    # A second terminal, with credentials of its own, to see that a flood of the first
+    # leaves the others served.
+    first = next(node for node in example_data()["nodes"] if node["id"] == "terminal-1")
+    with generated_center(tmp_path, clock, [first | {"id": "terminal-2"}]) as running:
+        yield running
 
 
 def tickets(hub: Hub) -> int:
@@ -225,7 +245,7 @@ def test_a_terminal_declaring_itself_a_panel_cannot_recall(center: Center) -> No
     # Honest about itself, a terminal is no panel.
     # The broker drops its press (a terminal's ACL has no press topic); behind the
     # broker, the hub refuses it too.
-    honest = center.node("terminal-1", NodeRole.TICKET_TERMINAL)
+    honest = center.terminal("terminal-1")
     recall = ButtonPress(node="terminal-1", desk="window-1", action=ButtonAction.RECALL)
     dropped_at_broker(honest, recall)
     refused = behind_broker(center, honest, recall)
@@ -248,12 +268,13 @@ def test_a_terminal_declaring_itself_a_panel_cannot_recall(center: Center) -> No
     assert mismatch.after["record"]["role"] == "ticket_terminal"
 
     page = admin.get("/console/fleet").text
-    assert 'data-identity-mismatch="role desk"' in fleet_row(page, "terminal-1")
+    # A panel declares no zones: the terminal's recorded zones differ too.
+    assert 'data-identity-mismatch="role desk zones"' in fleet_row(page, "terminal-1")
     assert alerted(page, "terminal-1", "node.identity_mismatch")
     listed = {n["node_id"]: n for n in api.get("/api/v1/nodes").json()}
     assert listed["terminal-1"]["role"] == "ticket_terminal"
     assert listed["terminal-1"]["declared"]["role"] == "call_button"
-    assert listed["terminal-1"]["identity_mismatch"] == ["role", "desk"]
+    assert listed["terminal-1"]["identity_mismatch"] == ["role", "desk", "zones"]
 
 
 def test_a_panel_declaring_another_desk_cannot_act_there_until_an_administrator_moves_it(
@@ -320,7 +341,7 @@ def test_a_display_declaring_itself_a_terminal_gets_no_ticket(center: Center) ->
 def test_a_flood_from_one_terminal_gives_its_burst_and_others_are_still_served(
         center: Center) -> None:
     hub = center.hub
-    terminal = center.node("terminal-1", NodeRole.TICKET_TERMINAL)
+    terminal = center.terminal("terminal-1")
     requests = [TicketRequest(node="terminal-1", language="kk", zone="consultation")
                 for _ in range(400)]
     for request in requests:
@@ -371,7 +392,7 @@ def test_a_flood_from_one_terminal_gives_its_burst_and_others_are_still_served(
     assert len(node_audit(hub, "terminal-1", "node.rate_limited")) == 1
 
     # Another terminal and the HTTP API are served as ever.
-    other = center.node("terminal-2", NodeRole.TICKET_TERMINAL)
+    other = center.terminal("terminal-2")
     theirs = other.ask(TicketRequest(node="terminal-2", language="ru", zone="consultation"))
     assert theirs.ok, theirs.problem
     admin = signed_in(hub, "admin", Role.ADMINISTRATOR)

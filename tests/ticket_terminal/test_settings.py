@@ -5,11 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from firmware.common.settings import NodeSettingsError, load_node_settings
+from contract.mqtt import NodeRole
+from firmware.common.runtime import NodeRuntime
+from firmware.common.settings import NodeSettings, NodeSettingsError, load_node_settings
 from firmware.ticket_terminal.app import main
 from firmware.ticket_terminal.printer import PrinterSettingsError, resolve_text_mode
-from firmware.ticket_terminal.settings import PrinterSection, TerminalSettings
+from firmware.ticket_terminal.settings import (
+    MAX_DECLARED_ZONES,
+    PrinterSection,
+    TerminalSettings,
+)
+from tests.ticket_terminal.conftest import terminal_settings
 
 TOML = """
 node_id = "terminal-1"
@@ -65,3 +73,22 @@ def test_kz1048_on_a_printer_without_it_is_refused() -> None:
 def test_a_usb_printer_needs_its_ids() -> None:
     with pytest.raises(ValueError, match="usb_vendor, usb_product"):
         PrinterSection(kind="usb")
+
+
+def test_a_terminal_declares_the_zones_its_purposes_and_settings_give(tmp_path: Path) -> None:
+    """What its status says, and provisioning records, so the hub lets it issue there."""
+    settings = terminal_settings(tmp_path, zones=["self_service", "personal"])
+    assert settings.served_zones() == ["consultation", "personal", "self_service"]
+    assert NodeRuntime(settings).status().zones == ["consultation", "personal", "self_service"]
+    # Another node declares its `zones` as written.
+    board = NodeSettings(node_id="board-1", center="c1", role=NodeRole.DISPLAY,
+                         broker_url="mqtt://127.0.0.1:1", zones=["personal"],
+                         data_dir=tmp_path / "board")
+    assert NodeRuntime(board).status().zones == ["personal"]
+
+
+def test_more_zones_than_a_status_carries_are_refused(tmp_path: Path) -> None:
+    extra = [f"zone-{index}" for index in range(MAX_DECLARED_ZONES)]
+    assert len(terminal_settings(tmp_path, zones=extra[:-2]).served_zones()) == 20
+    with pytest.raises(ValidationError, match="at most 20 zones"):
+        terminal_settings(tmp_path, zones=extra)
