@@ -73,13 +73,18 @@ MISMATCH_TEXT = Bilingual(
 
 
 def mismatches(record: Identity, declared: Identity) -> tuple[Mismatch, ...]:
-    """Every way the declaration differs from the record (empty: it agrees)."""
+    """Every way the declaration differs from the record (empty: it agrees). A record
+    with no zones restricts none (`zone_allowed`), so no declaration of zones
+    contradicts it: the records migration 0012 made from what terminals declared
+    before they declared their purposes' zones stay valid when the new firmware
+    declares them (an administrator narrows such a record on the fleet page, or
+    `kezek-hub nodes import` records the inventory's zones)."""
     found = []
     if declared.role != record.role:
         found.append(Mismatch.ROLE)
     if declared.desk != record.desk:
         found.append(Mismatch.DESK)
-    if declared.zones != record.zones:
+    if record.zones and declared.zones != record.zones:
         found.append(Mismatch.ZONES)
     return tuple(found)
 

@@ -37,6 +37,18 @@ def test_zones_are_a_set_their_order_means_nothing() -> None:
         Mismatch.ZONES,)
 
 
+
+def test_a_record_without_zones_is_contradicted_by_no_declaration_of_zones() -> None:
+    """Records made by migration 0012 from what terminals declared before they declared
+    their purposes' zones: the new firmware's declaration does not lock them out."""
+    migrated = Identity.of("ticket_terminal", None, [])
+    updated = Identity.of("ticket_terminal", None, ["consultation", "self_service"])
+    assert mismatches(migrated, updated) == ()
+    assert check("terminal-1", migrated, updated) is migrated
+    assert mismatches(migrated, Identity.of("call_button", "window-1", ["x"])) == (
+        Mismatch.ROLE, Mismatch.DESK)
+
+
 @pytest.mark.parametrize(("declared", "found"), [
     # A terminal's password used to declare the panel of window 2.
     (Identity.of("ticket_terminal", None, ["consultation"]), (Mismatch.ROLE, Mismatch.DESK)),

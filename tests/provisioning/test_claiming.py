@@ -84,19 +84,21 @@ def test_production_asks_for_approval_by_default(tmp_path: Path) -> None:
 def test_decisions_follow_the_states_and_are_audited(claiming_hub: Hub) -> None:
     nodes = claiming_hub.nodes
     assert nodes.approval("terminal-1") is None
-    info, _ = nodes.record_status(status("terminal-1"))
+    info, _ = nodes.record_status(status("terminal-1", zones=["self_service"]))
     assert info.approval == "pending"
     assert nodes.approval("terminal-1") is Approval.PENDING
     with pytest.raises(Conflict):
         nodes.decide("terminal-1", Approval.REVOKED, actor="user:admin")
     assert nodes.decide("terminal-1", Approval.APPROVED, actor="user:admin",
-                        claim=Identity.of("ticket_terminal", None, ())).approval == "approved"
+                        claim=Identity.of("ticket_terminal", None, ("self_service",))
+                        ).approval == "approved"
     # The claim approved: what it declared then is its record. A later status does not
     # undo the decision, nor change the record: it is kept as a declaration.
     nodes.record_status(status("terminal-1", zones=["consultation"]))
     later = nodes.get("terminal-1")
     assert later.approval == "approved"
-    assert later.zones == () and later.declaration.zones == {"consultation"}
+    assert later.zones == ("self_service",)
+    assert later.declaration.zones == {"consultation"}
     assert [m.value for m in later.mismatches] == ["zones"]
     nodes.decide("terminal-1", Approval.REVOKED, actor="user:admin")
     assert nodes.approval("terminal-1") is Approval.REVOKED
@@ -108,11 +110,11 @@ def test_decisions_follow_the_states_and_are_audited(claiming_hub: Hub) -> None:
     assert [(r.action, r.entity_id, r.actor, r.before, r.after) for r in rows] == [
         ("node.approved", "terminal-1", "user:admin", {"approval": "pending"},
          {"approval": "approved",
-          "record": {"role": "ticket_terminal", "desk": None, "zones": []}}),
+          "record": {"role": "ticket_terminal", "desk": None, "zones": ["self_service"]}}),
         ("node.identity_mismatch", "terminal-1", "node:terminal-1",
-         {"record": {"role": "ticket_terminal", "desk": None, "zones": []},
-          "declared": {"role": "ticket_terminal", "desk": None, "zones": []}},
-         {"record": {"role": "ticket_terminal", "desk": None, "zones": []},
+         {"record": {"role": "ticket_terminal", "desk": None, "zones": ["self_service"]},
+          "declared": {"role": "ticket_terminal", "desk": None, "zones": ["self_service"]}},
+         {"record": {"role": "ticket_terminal", "desk": None, "zones": ["self_service"]},
           "declared": {"role": "ticket_terminal", "desk": None, "zones": ["consultation"]}}),
         ("node.revoked", "terminal-1", "user:admin", {"approval": "approved"},
          {"approval": "revoked"})]

@@ -414,7 +414,7 @@ def test_leasing_and_reporting_every_number_as_printed_is_held_to_the_ticket_buc
     loop ends after the burst's worth of blocks (not the zone's range); a report is
     never refused, and the visitors at the terminal still get their tickets."""
     hub = center.hub
-    terminal = center.node("terminal-1", NodeRole.TICKET_TERMINAL)
+    terminal = center.terminal("terminal-1")
     reported = 0
     leases = 0
     refusal: Reply | None = None
@@ -443,7 +443,7 @@ def test_leasing_and_reporting_every_number_as_printed_is_held_to_the_ticket_buc
     served = terminal.ask(TicketRequest(node="terminal-1", language="kk",
                                         zone="consultation"))
     assert served.ok, served.problem
-    other = center.node("terminal-2", NodeRole.TICKET_TERMINAL)
+    other = center.terminal("terminal-2")
     assert other.ask(TicketRequest(node="terminal-2", language="ru", zone="consultation")).ok
     # The debt is bounded: (burst + 1) tokens' refill and the terminal may lease again.
     clock.advance(seconds=(BURST + 1) * 60 / POLICIES[LEASED].per_minute)
