@@ -77,6 +77,13 @@ FLEET_MESSAGES: dict[str, dict[str, str]] = {
     "fleet.record.no_desk": {"kk": "жоқ", "ru": "нет"},
     "fleet.record.zones": {"kk": "Аймақтар", "ru": "Зоны"},
     "fleet.record.save": {"kk": "Сақтау", "ru": "Сохранить"},
+    # The broker's ACL is generated per role by provisioning: a new role here is not a
+    # new permission at the broker until the node is provisioned again.
+    "fleet.record.role_note": {
+        "kk": "Рөлі өзгерсе, құрылғыны қайта баптаңыз (kezek-provision): брокер әр рөлге "
+              "тек өз хабарламаларын жіберуге рұқсат етеді.",
+        "ru": "При смене роли подготовьте устройство заново (kezek-provision): брокер "
+              "разрешает каждой роли отправлять только её сообщения."},
     "fleet.record.saved": {"kk": "{node} құрылғысының тіркеу жазбасы өзгертілді.",
                            "ru": "Запись устройства {node} изменена."},
     "fleet.record.refused": {"kk": "Тіркеу жазбасы өзгертілмеді: {reason}",

@@ -421,7 +421,7 @@ class MqttBridge:
         return True
 
     def _charge(self, node: str, request: AnyRequest, reply: Reply) -> None:
-        """Charge a newly accepted offline ticket to the node's ticket bucket, never
+        """Charge a newly accepted offline ticket to the node's `leased` bucket, never
         refusing it (hub.domain.rate_limits: a printed ticket is never lost, but a
         terminal reporting blocks it never printed leases no faster than it may ask
         for tickets). A refused report, or one given again, costs nothing."""
