@@ -46,6 +46,9 @@ def test_presses_print_the_hubs_tickets(tmp_path: Path) -> None:
                 pins.pin(13).drive_high()
                 wait_until(lambda: not app.terminal._waiting, 20, "the hub's ticket")
             wait_until(lambda: printer.output.count(b"\x1dV") == 2, 20, "two slips")
+            # The terminal tops its lease up when it knows the hub's time (a tick after).
+            wait_until(lambda: any(isinstance(request, LeaseRequest)
+                                   for request, _ in list(answers)), 20, "a lease answered")
         finally:
             app.stop()
     finally:
