@@ -104,15 +104,6 @@ def stream_at(hub: HubProcess, path: str, content_type: str, *, total: int = HUG
     return Attempt(status, headers, body, sent, growth)
 
 
-@pytest.fixture(scope="module")
-def hub_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path_factory.mktemp("hub"), center="center")
-    process.env["KEZEK_HUB_MQTT_ENABLED"] = "false"
-    process.start()
-    yield process
-    process.stop()
-
-
 def _refused_413(attempt: Attempt) -> dict[str, object]:
     assert attempt.status == 413, attempt
     assert attempt.headers["content-type"] == "application/problem+json"
@@ -124,10 +115,10 @@ def _refused_413(attempt: Attempt) -> dict[str, object]:
     return problem
 
 
-def test_an_anonymous_400_mb_json_body_is_refused_unread(hub_process: HubProcess,
+def test_an_anonymous_400_mb_json_body_is_refused_unread(hub_without_mqtt: HubProcess,
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
-    attempt = stream_at(hub_process, "/api/v1/tickets", "application/json")
+    attempt = stream_at(hub_without_mqtt, "/api/v1/tickets", "application/json")
     _refused_413(attempt)
     with capsys.disabled():
         print(f"\n400 MB JSON with Content-Length: hub peak RSS +{attempt.growth / MIB:.1f} MiB,"
@@ -136,10 +127,10 @@ def test_an_anonymous_400_mb_json_body_is_refused_unread(hub_process: HubProcess
     assert attempt.sent < 64 * MIB  # the answer came at once, not after the body
 
 
-def test_an_anonymous_200_mb_upload_is_refused_unread(hub_process: HubProcess,
+def test_an_anonymous_200_mb_upload_is_refused_unread(hub_without_mqtt: HubProcess,
                                                       capsys: pytest.CaptureFixture[str]
                                                       ) -> None:
-    attempt = stream_at(hub_process, "/api/v1/appeals/AP-2026-00001/attachments",
+    attempt = stream_at(hub_without_mqtt, "/api/v1/appeals/AP-2026-00001/attachments",
                         "multipart/form-data; boundary=x", total=200 * MIB)
     problem = _refused_413(attempt)
     assert problem["max_bytes"] == int(10 * MIB) + 64 * 1024  # the scan route's own limit
@@ -151,10 +142,10 @@ def test_an_anonymous_200_mb_upload_is_refused_unread(hub_process: HubProcess,
     assert attempt.sent < 64 * MIB
 
 
-def test_a_chunked_body_without_length_is_cut_at_the_limit(hub_process: HubProcess,
+def test_a_chunked_body_without_length_is_cut_at_the_limit(hub_without_mqtt: HubProcess,
                                                            capsys: pytest.CaptureFixture[str]
                                                            ) -> None:
-    attempt = stream_at(hub_process, "/api/v1/tickets", "application/json", chunked=True)
+    attempt = stream_at(hub_without_mqtt, "/api/v1/tickets", "application/json", chunked=True)
     _refused_413(attempt)
     with capsys.disabled():
         print(f"\n400 MB chunked JSON: hub peak RSS +{attempt.growth / MIB:.1f} MiB, "
@@ -164,8 +155,8 @@ def test_a_chunked_body_without_length_is_cut_at_the_limit(hub_process: HubProce
 
 
 def test_a_console_form_over_the_limit_gets_a_page_a_person_can_read(
-        hub_process: HubProcess) -> None:
-    with socket.create_connection(("127.0.0.1", hub_process.http_port), timeout=10) as sock:
+        hub_without_mqtt: HubProcess) -> None:
+    with socket.create_connection(("127.0.0.1", hub_without_mqtt.http_port), timeout=10) as sock:
         sock.sendall(b"POST /console/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Accept: text/html\r\nContent-Type: application/x-www-form-urlencoded"
                      b"\r\nContent-Length: 5000000\r\n\r\n")
@@ -257,19 +248,19 @@ def answer_before_the_body(hub: HubProcess, path: str, headers: dict[str, str],
     {"Cookie": "kezek_session=forged"},  # a cookie the hub never signed
 ], ids=["anonymous", "forged-token", "forged-cookie"])
 def test_an_unauthenticated_api_upload_is_answered_401_unread(
-        hub_process: HubProcess, credentials: dict[str, str]) -> None:
+        hub_without_mqtt: HubProcess, credentials: dict[str, str]) -> None:
     # 5 MiB: within the scan route's limit, so the body limit does not answer first.
     status, headers, body = answer_before_the_body(
-        hub_process, "/api/v1/appeals/AP-2026-00001/attachments",
+        hub_without_mqtt, "/api/v1/appeals/AP-2026-00001/attachments",
         {"Accept": "application/json"} | credentials)
     assert status == 401, body
     assert headers["content-type"] == "application/problem+json"
 
 
-def test_an_anonymous_console_upload_is_sent_to_login_unread(hub_process: HubProcess) -> None:
+def test_an_anonymous_console_upload_is_sent_to_login_unread(hub_without_mqtt: HubProcess) -> None:
     # A stranger who loaded the login page holds a session with a CSRF token, and
     # sends it with the upload form of the console.
-    login = httpx.get(f"http://127.0.0.1:{hub_process.http_port}/console/login")
+    login = httpx.get(f"http://127.0.0.1:{hub_without_mqtt.http_port}/console/login")
     cookie = login.cookies["kezek_session"]
     token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
     assert token is not None
@@ -277,7 +268,7 @@ def test_an_anonymous_console_upload_is_sent_to_login_unread(hub_process: HubPro
     # the body limit does not answer first.
     for path, length in (("/console/appeals/AP-2026-00001/attachments", 5 * MIB),
                          ("/console/appeals/new", 500_000), ("/console/logout", 500_000)):
-        status, headers, _ = answer_before_the_body(hub_process, path, {
+        status, headers, _ = answer_before_the_body(hub_without_mqtt, path, {
             "Accept": "text/html", "Cookie": f"kezek_session={cookie}",
             "X-CSRF-Token": token.group(1)}, length=length)
         assert status == 303, path
@@ -285,6 +276,6 @@ def test_an_anonymous_console_upload_is_sent_to_login_unread(hub_process: HubPro
     # The control: the login form is read (it is how one signs in), and this way of
     # measuring sees the hub wait for it.
     with pytest.raises(pytest.fail.Exception, match="waits to read it"):
-        answer_before_the_body(hub_process, "/console/login", {
+        answer_before_the_body(hub_without_mqtt, "/console/login", {
             "Accept": "text/html", "Cookie": f"kezek_session={cookie}"}, length=1000,
             timeout=2.0)

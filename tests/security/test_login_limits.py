@@ -6,7 +6,6 @@ every guess a fresh address)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -224,19 +223,10 @@ def test_proxy_headers_are_believed_only_from_named_proxies(tmp_path: Path) -> N
         HubSettings(data_dir=tmp_path, trusted_proxies=["*"])
 
 
-@pytest.fixture(scope="module")
-def served_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
-    process = HubProcess(tmp_path_factory.mktemp("hub"), center="center")
-    process.env["KEZEK_HUB_MQTT_ENABLED"] = "false"
-    process.start()
-    yield process
-    process.stop()
-
-
-def test_rotating_x_forwarded_for_does_not_reset_the_count(served_hub: HubProcess) -> None:
+def test_rotating_x_forwarded_for_does_not_reset_the_count(hub_without_mqtt: HubProcess) -> None:
     """Through `kezek-hub serve` on 127.0.0.1, which uvicorn trusts by default."""
     statuses = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{served_hub.http_port}") as client:
+    with httpx.Client(base_url=f"http://127.0.0.1:{hub_without_mqtt.http_port}") as client:
         for i in range(7):
             page = client.get("/console/login")
             token = TOKEN.search(page.text)
